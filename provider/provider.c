@@ -1,0 +1,37 @@
+/*
+ * Set-up and tear-down of the provider instance (see provider.h).
+ */
+#include "provider.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "version.h"
+
+int sa_provider_init(sa_provider *p, const char *engine_address, int verbosity, sa_error *err)
+{
+    memset(p, 0, sizeof(*p));
+    p->version = SA_VERSION;
+    p->verbosity = verbosity;
+    atomic_init(&p->cancelled, false);
+    if (pthread_mutex_init(&p->lock, NULL) != 0)
+        return sa_error_set(err, SA_ENOMEM, "could not create the provider lock");
+    if (engine_address != NULL) {
+        p->engine_address = strdup(engine_address);
+        if (p->engine_address == NULL) {
+            pthread_mutex_destroy(&p->lock);
+            return sa_error_set(err, SA_ENOMEM, "out of memory");
+        }
+    }
+    return SA_OK;
+}
+
+void sa_provider_dispose(sa_provider *p)
+{
+    if (p == NULL)
+        return;
+    free(p->engine_address);
+    free(p->region);
+    pthread_mutex_destroy(&p->lock);
+    memset(p, 0, sizeof(*p));
+}

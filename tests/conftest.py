@@ -1,0 +1,192 @@
+"""Shared pytest fixtures for every Python suite (proto, rpc, e2e, harness).
+
+- `moto`: an embedded AWS (moto server) on a free 127.0.0.1 port for the whole session, with
+  AWS-managed IAM policies loaded and Lambda running without Docker; always stopped at the end,
+  also when tests fail. `aws` resets it before each test that uses it.
+- `plugin_bin`: the built pulumi-resource-secureapi binary.
+- `pulumi`: runs the real Pulumi CLI with an isolated PULUMI_HOME and a file:// backend under the
+  test's tmp_path, pointed at moto, offline and non-interactive.
+- Loopback guard: test-side code may only open sockets to 127.0.0.0/8; the plugin and the CLI get
+  every AWS endpoint pointed at moto and the EC2 metadata service disabled.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TESTS = REPO / "tests"
+sys.path.insert(0, str(TESTS))
+
+from harness.moto import MotoServer  # noqa: E402
+
+
+def project_version() -> str:
+    m = re.search(r"version:\s*'([^']+)'", (REPO / "meson.build").read_text())
+    assert m, "meson.build has no project version"
+    return m.group(1)
+
+
+# ---- loopback guard for test-side sockets --------------------------------------------------------
+_real_connect = socket.socket.connect
+_real_create_connection = socket.create_connection
+
+
+def _check_address(address) -> None:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and host and not host.startswith("/"):
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            if host != "localhost":
+                raise ConnectionRefusedError(f"test guard: {host} is not a loopback address")
+            return
+        if not ip.is_loopback:
+            raise ConnectionRefusedError(f"test guard: {host} is not a loopback address")
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _check_address(address)
+    return _real_connect(self, address)
+
+
+def _guarded_create_connection(address, *args, **kwargs):
+    _check_address(address)
+    return _real_create_connection(address, *args, **kwargs)
+
+
+socket.socket.connect = _guarded_connect
+socket.create_connection = _guarded_create_connection
+
+
+# ---- build outputs ------------------------------------------------------------------------------
+def build_dir() -> Path:
+    return Path(os.environ.get("SECUREAPI_BUILD_DIR", REPO / "build"))
+
+
+@pytest.fixture(scope="session")
+def plugin_bin() -> Path:
+    p = build_dir() / "provider" / "pulumi-resource-secureapi"
+    if not p.exists():
+        pytest.fail(f"plugin not built: {p} (run tests/check.sh, or meson compile -C build)")
+    return p
+
+
+@pytest.fixture(scope="session")
+def version() -> str:
+    return project_version()
+
+
+# ---- moto ----------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def moto():
+    server = MotoServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws(moto):
+    moto.reset()
+    return moto
+
+
+# ---- the real Pulumi CLI ---------------------------------------------------------------------------
+def pulumi_bin_dir() -> Path:
+    d = os.environ.get("SECUREAPI_PULUMI_BIN")
+    if not d:
+        out = subprocess.run(["bash", str(TESTS / "tools" / "install-pulumi.sh")],
+                             check=True, capture_output=True, text=True).stdout
+        d = out.strip().splitlines()[-1]
+    return Path(d)
+
+
+class Pulumi:
+    """Runs `pulumi` in one project directory with an isolated home and state backend."""
+
+    def __init__(self, bindir: Path, root: Path, moto_server: MotoServer | None):
+        self.bindir = bindir
+        self.home = root / "pulumi-home"
+        self.state = root / "state"
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.state.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("AWS_", "PULUMI_")) or k == "PULUMI_SECUREAPI_DEBUG"}
+        env.update({
+            "PATH": f"{bindir}{os.pathsep}{env.get('PATH', '')}",
+            "PULUMI_HOME": str(self.home),
+            "PULUMI_BACKEND_URL": f"file://{self.state}",
+            "PULUMI_CONFIG_PASSPHRASE": "test-passphrase",
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_DISABLE_REGISTRY_RESOLVE": "true",
+            "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+            "PULUMI_SKIP_CONFIRMATIONS": "true",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "NO_COLOR": "1",
+        })
+        if moto_server is not None:
+            env.update(moto_server.client_env())
+        self.env = env
+
+    def run(self, *args: str, cwd: Path, check: bool = True, timeout: float = 600,
+            env: dict | None = None) -> subprocess.CompletedProcess:
+        e = dict(self.env)
+        if env:
+            e.update(env)
+        p = subprocess.run([str(self.bindir / "pulumi"), *args, "--non-interactive"],
+                           cwd=cwd, env=e, capture_output=True, text=True, timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError(f"pulumi {' '.join(args)} failed ({p.returncode}):\n"
+                                 f"stdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+        return p
+
+
+@pytest.fixture(scope="session")
+def pulumi_bin() -> Path:
+    return pulumi_bin_dir()
+
+
+@pytest.fixture
+def pulumi(pulumi_bin, tmp_path, request):
+    moto_server = request.getfixturevalue("aws") if "aws" in request.fixturenames else None
+    return Pulumi(pulumi_bin, tmp_path, moto_server)
+
+
+def http_json(url: str, data: bytes | None = None, headers: dict | None = None,
+              method: str | None = None):
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        body = r.read()
+    return json.loads(body) if body else None
+
+
+def which_or_fail(name: str) -> str:
+    p = shutil.which(name)
+    if not p:
+        pytest.fail(f"{name} not found on PATH")
+    return p
+
+
+def wait_until(pred, timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(interval)
+    return pred()

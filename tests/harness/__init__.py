@@ -1,0 +1,1 @@
+"""Test harness helpers shared by the pytest suites (moto server control, plugin launcher)."""

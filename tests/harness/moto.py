@@ -1,0 +1,113 @@
+"""Starts and stops a moto server on a free 127.0.0.1 port: the embedded AWS of the test suites.
+
+The server gets AWS-managed IAM policies (MOTO_IAM_LOAD_MANAGED_POLICIES) and Lambda switched to
+its Docker-free backend before anything is created. `stop` always terminates the process group,
+so no moto outlives its test session.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MotoServer:
+    def __init__(self, extra_env: dict | None = None):
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.extra_env = extra_env or {}
+        self.log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> None:
+        exe = Path(sys.executable).parent / "moto_server"
+        env = dict(os.environ)
+        env.update({"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
+        env.update(self.extra_env)
+        last_err = None
+        for _ in range(3):
+            self.port = free_port()
+            log_dir = Path(os.environ.get("SECUREAPI_LOG_DIR", "/tmp"))
+            log_dir.mkdir(parents=True, exist_ok=True)
+            self.log_path = log_dir / f"moto-{self.port}.log"
+            log = open(self.log_path, "wb")
+            self.proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(self.port)],
+                                         stdout=log, stderr=subprocess.STDOUT, env=env,
+                                         start_new_session=True)
+            log.close()
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    self._post("/moto-api/config", {"lambda": {"use_docker": False}})
+                    return
+                except OSError as e:
+                    last_err = e
+                    time.sleep(0.1)
+            self.stop()
+        raise RuntimeError(f"moto_server did not start: {last_err}; see {self.log_path}")
+
+    def _post(self, path: str, body, content_type: str = "application/json"):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method="POST",
+                                     headers={"Content-Type": content_type})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.read()
+
+    def reset(self) -> None:
+        self._post("/moto-api/reset", b"")
+        self._post("/moto-api/config", {"lambda": {"use_docker": False}})
+
+    def set_auth(self, initial_no_auth_count: str) -> None:
+        """Turns moto's SigV4 checking on ('0') or off ('inf')."""
+        self._post("/moto-api/reset-auth", initial_no_auth_count.encode(), "text/plain")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+    def client_env(self, region: str = "ap-southeast-1") -> dict:
+        """Environment that points an AWS client (ours, boto3, the CLI) at this server."""
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "moto-test-secret-key-not-real",
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def boto3_client(self, service: str, region: str = "ap-southeast-1"):
+        import boto3
+        env = self.client_env(region)
+        return boto3.client(service, region_name=region, endpoint_url=self.url,
+                            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
