@@ -8,23 +8,10 @@ set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 START=$(date +%s)
-step() { echo "== $* ($(( $(date +%s) - START ))s)"; }
-
-step "debian packages"
-bash tests/tools/install-deps.sh || exit 1
-step "python venv"
-VENV=$(bash tests/tools/setup-venv.sh | tail -1) || exit 1
-step "pulumi cli and language hosts"
-PULUMI_BIN=$(bash tests/tools/install-pulumi.sh | tail -1) || exit 1
-export SECUREAPI_PULUMI_BIN=$PULUMI_BIN
-
-BUILD=${SECUREAPI_BUILD_DIR:-$REPO/build}
-export SECUREAPI_BUILD_DIR=$BUILD
-step "build ($BUILD)"
-if [ ! -f "$BUILD/build.ninja" ]; then
-    meson setup "$BUILD" >/dev/null || exit 1
-fi
-meson compile -C "$BUILD" >/dev/null || { meson compile -C "$BUILD"; exit 1; }
+source "$REPO/tests/tools/common.sh"
+setup_toolchain || exit 1
+build_plugin || exit 1
+BUILD=$SECUREAPI_BUILD_DIR
 
 RESULTS=$BUILD/test-results
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"

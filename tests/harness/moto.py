@@ -111,3 +111,28 @@ class MotoServer:
         return boto3.client(service, region_name=region, endpoint_url=self.url,
                             aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
                             aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+
+
+def main() -> int:
+    """`python -m harness.moto PORT_FILE`: starts moto, writes its URL to PORT_FILE, and keeps it
+    running until SIGTERM/SIGINT (used by tests/demo.sh)."""
+    import argparse
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("url_file")
+    args = ap.parse_args()
+    server = MotoServer()
+    server.start()
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    Path(args.url_file).write_text(server.url + "\n")
+    try:
+        while not stop and server.alive():
+            time.sleep(0.2)
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
