@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <grpc/grpc.h>
+
 #include "version.h"
 
 int sa_provider_init(sa_provider *p, const char *engine_address, int verbosity, sa_error *err)
@@ -30,8 +32,10 @@ void sa_provider_dispose(sa_provider *p)
 {
     if (p == NULL)
         return;
+    if (p->engine_channel != NULL)
+        grpc_channel_destroy(p->engine_channel);
     free(p->engine_address);
-    free(p->region);
+    sa_config_dispose(&p->config);
     pthread_mutex_destroy(&p->lock);
     memset(p, 0, sizeof(*p));
 }

@@ -11,16 +11,20 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "config.h"
 #include "error.h"
+
+struct grpc_channel;
 
 typedef struct sa_provider {
     const char *version;          /* static string, the meson project version */
     char *engine_address;         /* owned; NULL in attach mode until Attach */
     int verbosity;
     atomic_bool cancelled;        /* set by Cancel and by SIGINT/SIGTERM */
-    pthread_mutex_t lock;         /* guards the fields below */
+    pthread_mutex_t lock;         /* guards the fields below and engine_address */
+    struct grpc_channel *engine_channel; /* owned; made on first Log (engine.c) */
     bool configured;
-    char *region;                 /* owned; provider config `region`, or NULL */
+    sa_config config;             /* set by Configure */
 } sa_provider;
 
 int sa_provider_init(sa_provider *p, const char *engine_address, int verbosity, sa_error *err);

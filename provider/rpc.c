@@ -13,9 +13,12 @@
 
 #include "google/protobuf/empty.pb-c.h"
 #include "google/protobuf/struct.pb-c.h"
+#include "engine.h"
 #include "log.h"
 #include "pulumi/plugin.pb-c.h"
 #include "pulumi/provider.pb-c.h"
+#include "value.h"
+#include "value_struct.h"
 
 #define RESOURCE_TYPE "secureapi:index:SecureApiStack"
 
@@ -49,49 +52,6 @@ static void fail(rpc_call *c, int grpc_code, const char *fmt, ...)
     c->reply->message = strdup(buf);
 }
 
-static char *dup_or_null(const char *s)
-{
-    return s != NULL ? strdup(s) : NULL;
-}
-
-/* Deep copy of a Struct through pack/unpack; NULL in, NULL out. */
-static Google__Protobuf__Struct *struct_copy(const Google__Protobuf__Struct *s)
-{
-    size_t n;
-    uint8_t *buf;
-    Google__Protobuf__Struct *copy;
-
-    if (s == NULL)
-        return NULL;
-    n = protobuf_c_message_get_packed_size(&s->base);
-    buf = malloc(n ? n : 1);
-    if (buf == NULL)
-        return NULL;
-    protobuf_c_message_pack(&s->base, buf);
-    copy = google__protobuf__struct__unpack(NULL, n, buf);
-    free(buf);
-    return copy;
-}
-
-/* The string value of a top-level Struct field, looking through a secret wrapper; NULL if absent
- * or not a string. Borrowed from s. */
-static const char *struct_get_string(const Google__Protobuf__Struct *s, const char *key)
-{
-    if (s == NULL)
-        return NULL;
-    for (size_t i = 0; i < s->n_fields; i++) {
-        const Google__Protobuf__Value *v = s->fields[i]->value;
-        if (strcmp(s->fields[i]->key, key) != 0 || v == NULL)
-            continue;
-        if (v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE)
-            return v->string_value;
-        if (v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
-            return struct_get_string(v->struct_value, "value");
-        return NULL;
-    }
-    return NULL;
-}
-
 static void *new_message(rpc_call *c, size_t size, void (*init)(void *))
 {
     void *m = malloc(size);
@@ -110,7 +70,13 @@ static void *new_message(rpc_call *c, size_t size, void (*init)(void *))
 
 static void on_handshake(rpc_call *c)
 {
-    Pulumirpc__ProviderHandshakeResponse *r =
+    const Pulumirpc__ProviderHandshakeRequest *req = (const void *)c->req;
+    Pulumirpc__ProviderHandshakeResponse *r;
+
+    /* In attach mode the handshake is where we learn the engine's address. */
+    if (c->p->engine_address == NULL && req->engine_address != NULL && req->engine_address[0])
+        sa_engine_set_address(c->p, req->engine_address);
+    r =
         NEW(c, Pulumirpc__ProviderHandshakeResponse, pulumirpc__provider_handshake_response__init);
     if (r == NULL)
         return;
@@ -145,53 +111,172 @@ static void on_get_schema(rpc_call *c)
     c->resp = &r->base;
 }
 
+/* Decodes a request Struct into a value, failing the call with INVALID_ARGUMENT on bad input. */
+static sa_value *decode_struct(rpc_call *c, const Google__Protobuf__Struct *s, const char *what)
+{
+    sa_value *v = NULL;
+    sa_error err = {0};
+
+    if (sa_value_from_struct(&v, s, &err) != SA_OK) {
+        fail(c, err.code == SA_ENOMEM ? SA_GRPC_INTERNAL : SA_GRPC_INVALID_ARGUMENT, "%s: %s",
+             what, err.message);
+        return NULL;
+    }
+    return v;
+}
+
+static Google__Protobuf__Struct *encode_struct(rpc_call *c, const sa_value *v)
+{
+    Google__Protobuf__Struct *s = NULL;
+    sa_error err = {0};
+
+    if (sa_value_to_struct(&s, v, &err) != SA_OK)
+        fail(c, SA_GRPC_INTERNAL, "%s", err.message);
+    return s;
+}
+
+static bool add_check_failure(Pulumirpc__CheckResponse *r, const char *property, const char *reason)
+{
+    Pulumirpc__CheckFailure *f = malloc(sizeof(*f));
+    Pulumirpc__CheckFailure **items;
+
+    if (f == NULL)
+        return false;
+    pulumirpc__check_failure__init(f);
+    items = realloc(r->failures, (r->n_failures + 1) * sizeof(*items));
+    if (items == NULL) {
+        free(f);
+        return false;
+    }
+    r->failures = items;
+    r->failures[r->n_failures++] = f;
+    f->property = strdup(property);
+    f->reason = strdup(reason);
+    return f->property != NULL && f->reason != NULL;
+}
+
 static void on_check_config(rpc_call *c)
 {
     const Pulumirpc__CheckRequest *req = (const void *)c->req;
-    Pulumirpc__CheckResponse *r = NEW(c, Pulumirpc__CheckResponse, pulumirpc__check_response__init);
-    if (r == NULL)
+    sa_value *news = decode_struct(c, req->news, "provider configuration");
+    Pulumirpc__CheckResponse *r = NULL;
+    sa_config cfg;
+    sa_config_failures failures;
+
+    if (news == NULL)
         return;
-    r->inputs = struct_copy(req->news);
+    sa_config_parse(&cfg, news, &failures);
+    sa_config_dispose(&cfg);
+    r = NEW(c, Pulumirpc__CheckResponse, pulumirpc__check_response__init);
+    if (r == NULL)
+        goto cleanup;
+    /* The checked config is what came in (unknown keys kept): values are validated, not rewritten,
+     * so the engine's stored provider inputs stay as the user wrote them. */
+    r->inputs = encode_struct(c, news);
+    for (size_t i = 0; i < failures.len; i++) {
+        char reason[300];
+        snprintf(reason, sizeof(reason), "secureapi:%s %s", failures.items[i].property,
+                 failures.items[i].reason);
+        if (!add_check_failure(r, failures.items[i].property, reason))
+            fail(c, SA_GRPC_INTERNAL, "out of memory");
+    }
+    if (failures.unknown_keys[0] != '\0')
+        sa_engine_log(c->p, SA_SEV_WARNING, req->urn, false,
+                      "unknown secureapi configuration key(s): %s (known: region, profile, "
+                      "accessKey, secretKey, token, endpoints, skipCredentialsValidation, "
+                      "maxRetries)",
+                      failures.unknown_keys);
     c->resp = &r->base;
+cleanup:
+    sa_value_free(news);
+}
+
+static bool str_list_add(char ***list, size_t *n, const char *s)
+{
+    char **items = realloc(*list, (*n + 1) * sizeof(char *));
+
+    if (items == NULL)
+        return false;
+    *list = items;
+    items[*n] = strdup(s);
+    if (items[*n] == NULL)
+        return false;
+    (*n)++;
+    return true;
 }
 
 static void on_diff_config(rpc_call *c)
 {
     const Pulumirpc__DiffRequest *req = (const void *)c->req;
-    const char *old_region = struct_get_string(req->olds, "region");
-    const char *new_region = struct_get_string(req->news, "region");
-    Pulumirpc__DiffResponse *r = NEW(c, Pulumirpc__DiffResponse, pulumirpc__diff_response__init);
+    sa_value *olds = decode_struct(c, req->olds, "old provider configuration");
+    sa_value *news = olds ? decode_struct(c, req->news, "new provider configuration") : NULL;
+    Pulumirpc__DiffResponse *r = NULL;
+    bool ok = true;
 
+    if (news == NULL)
+        goto cleanup;
+    r = NEW(c, Pulumirpc__DiffResponse, pulumirpc__diff_response__init);
     if (r == NULL)
-        return;
+        goto cleanup;
     r->changes = PULUMIRPC__DIFF_RESPONSE__DIFF_CHANGES__DIFF_NONE;
-    if ((old_region == NULL) != (new_region == NULL) ||
-        (old_region != NULL && strcmp(old_region, new_region) != 0)) {
-        r->changes = PULUMIRPC__DIFF_RESPONSE__DIFF_CHANGES__DIFF_SOME;
-        r->n_replaces = 1;
-        r->replaces = malloc(sizeof(char *));
-        r->n_diffs = 1;
-        r->diffs = malloc(sizeof(char *));
-        if (r->replaces == NULL || r->diffs == NULL) {
-            protobuf_c_message_free_unpacked(&r->base, NULL);
-            fail(c, SA_GRPC_INTERNAL, "out of memory");
-            return;
+    /* every key that differs is a change; only a known region change replaces (the resources
+     * live in the old region) */
+    for (int pass = 0; pass < 2; pass++) {
+        const sa_value *a = pass == 0 ? olds : news, *b = pass == 0 ? news : olds;
+        for (size_t i = 0; i < a->u.object.len; i++) {
+            const char *key = a->u.object.keys[i];
+            const sa_value *other = sa_value_object_get(b, key);
+            bool seen = false;
+            if (strcmp(key, "version") == 0 || (pass == 1 && other != NULL))
+                continue;
+            if (other != NULL && sa_value_equal(a->u.object.values[i], other))
+                continue;
+            for (size_t k = 0; k < r->n_diffs; k++)
+                seen = seen || strcmp(r->diffs[k], key) == 0;
+            if (seen)
+                continue;
+            ok = ok && str_list_add(&r->diffs, &r->n_diffs, key);
+            if (strcmp(key, "region") == 0 && !sa_value_is_unknown(sa_value_object_get(news, key)))
+                ok = ok && str_list_add(&r->replaces, &r->n_replaces, key);
         }
-        r->replaces[0] = strdup("region");
-        r->diffs[0] = strdup("region");
+    }
+    if (r->n_diffs > 0)
+        r->changes = PULUMIRPC__DIFF_RESPONSE__DIFF_CHANGES__DIFF_SOME;
+    if (!ok) {
+        protobuf_c_message_free_unpacked(&r->base, NULL);
+        fail(c, SA_GRPC_INTERNAL, "out of memory");
+        goto cleanup;
     }
     c->resp = &r->base;
+cleanup:
+    sa_value_free(olds);
+    sa_value_free(news);
 }
 
 static void on_configure(rpc_call *c)
 {
     const Pulumirpc__ConfigureRequest *req = (const void *)c->req;
-    const char *region = struct_get_string(req->args, "region");
+    sa_value *args = decode_struct(c, req->args, "provider configuration");
     Pulumirpc__ConfigureResponse *r;
+    sa_config cfg;
+    sa_config_failures failures;
+
+    if (args == NULL)
+        return;
+    if (sa_config_parse(&cfg, args, &failures) != SA_OK) {
+        fail(c, SA_GRPC_INVALID_ARGUMENT,
+             "invalid secureapi configuration: %s %s (set it with `pulumi config set secureapi:%s "
+             "...` or on the provider resource)",
+             failures.items[0].property, failures.items[0].reason, failures.items[0].property);
+        sa_config_dispose(&cfg);
+        sa_value_free(args);
+        return;
+    }
+    sa_value_free(args);
 
     pthread_mutex_lock(&c->p->lock);
-    free(c->p->region);
-    c->p->region = dup_or_null(region);
+    sa_config_dispose(&c->p->config);
+    c->p->config = cfg; /* moved */
     c->p->configured = true;
     pthread_mutex_unlock(&c->p->lock);
 
@@ -202,6 +287,24 @@ static void on_configure(rpc_call *c)
     r->supportspreview = 1;
     r->acceptresources = 1;
     c->resp = &r->base;
+}
+
+static void on_attach(rpc_call *c)
+{
+    const Pulumirpc__PluginAttach *req = (const void *)c->req;
+    Google__Protobuf__Empty *r;
+
+    if (req->address == NULL || req->address[0] == '\0') {
+        fail(c, SA_GRPC_INVALID_ARGUMENT, "Attach: address is empty");
+        return;
+    }
+    if (sa_engine_set_address(c->p, req->address) != SA_OK) {
+        fail(c, SA_GRPC_INTERNAL, "out of memory");
+        return;
+    }
+    r = NEW(c, Google__Protobuf__Empty, google__protobuf__empty__init);
+    if (r != NULL)
+        c->resp = &r->base;
 }
 
 static void on_cancel(rpc_call *c)
@@ -247,6 +350,7 @@ static const rpc_method methods[] = {
     {RP "Update", &pulumirpc__update_request__descriptor, on_update},
     {RP "Delete", &pulumirpc__delete_request__descriptor, on_delete},
     {RP "Cancel", &google__protobuf__empty__descriptor, on_cancel},
+    {RP "Attach", &pulumirpc__plugin_attach__descriptor, on_attach},
 };
 
 void sa_rpc_dispatch(sa_provider *p, const char *method, const uint8_t *req, size_t req_len,

@@ -107,7 +107,7 @@ def test_resource_methods_answer_a_clear_error(plugin, method):
 
 
 def test_unknown_methods_are_unimplemented(plugin):
-    for method in ("Construct", "Call", "Invoke", "Parameterize", "GetMapping", "Attach"):
+    for method in ("Construct", "Call", "Invoke", "Parameterize", "GetMapping", "List"):
         with pytest.raises(grpc.RpcError) as e:
             plugin.raw(method, b"")
         assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED, method
