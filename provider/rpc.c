@@ -11,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/empty.pb-c.h"
+#include "google/rpc/status.pb-c.h"
 #include "google/protobuf/struct.pb-c.h"
 #include "engine.h"
 #include "log.h"
+#include "stack.h"
 #include "pulumi/plugin.pb-c.h"
 #include "pulumi/provider.pb-c.h"
 #include "value.h"
@@ -317,7 +320,61 @@ static void on_cancel(rpc_call *c)
         c->resp = &r->base;
 }
 
-/* ---- the resource: filled in by the SecureApiStack implementation ---- */
+/* ---- the resource ---- */
+
+static const char *secure_getenv_seam(const char *name)
+{
+    return secure_getenv(name);
+}
+
+static void on_check(rpc_call *c)
+{
+    const Pulumirpc__CheckRequest *req = (const void *)c->req;
+    sa_value *olds = NULL, *news = NULL, *checked = NULL;
+    Pulumirpc__CheckResponse *r = NULL;
+    sa_check_failures failures;
+    sa_error err = {0};
+    char *provider_region = NULL;
+    sa_check_context ctx = {0};
+    int rc;
+
+    if (req->type != NULL && req->type[0] != '\0' && strcmp(req->type, SA_STACK_TYPE) != 0) {
+        fail(c, SA_GRPC_INVALID_ARGUMENT, "unknown resource type %s; this provider has %s",
+             req->type, SA_STACK_TYPE);
+        return;
+    }
+    olds = decode_struct(c, req->olds, SA_STACK_TYPE " old inputs");
+    news = olds ? decode_struct(c, req->news, SA_STACK_TYPE " inputs") : NULL;
+    if (news == NULL)
+        goto cleanup;
+    pthread_mutex_lock(&c->p->lock);
+    if (c->p->config.region != NULL)
+        provider_region = strdup(c->p->config.region);
+    pthread_mutex_unlock(&c->p->lock);
+    ctx.resource_name = req->name;
+    ctx.random_seed = req->randomseed.data;
+    ctx.random_seed_len = req->randomseed.len;
+    ctx.provider_region = provider_region;
+    ctx.getenv = secure_getenv_seam;
+    rc = sa_stack_check(&checked, olds, news, &ctx, &failures, &err);
+    if (rc != SA_OK && rc != SA_EINVAL) {
+        fail(c, SA_GRPC_INTERNAL, "%s", err.message);
+        goto cleanup;
+    }
+    r = NEW(c, Pulumirpc__CheckResponse, pulumirpc__check_response__init);
+    if (r == NULL)
+        goto cleanup;
+    r->inputs = encode_struct(c, checked);
+    for (size_t i = 0; i < failures.len; i++)
+        if (!add_check_failure(r, failures.items[i].property, failures.items[i].reason))
+            fail(c, SA_GRPC_INTERNAL, "out of memory");
+    c->resp = &r->base;
+cleanup:
+    free(provider_region);
+    sa_value_free(olds);
+    sa_value_free(news);
+    sa_value_free(checked);
+}
 
 static void not_yet(rpc_call *c, const char *op)
 {
@@ -327,7 +384,6 @@ static void not_yet(rpc_call *c, const char *op)
          RESOURCE_TYPE, op, c->p->version);
 }
 
-static void on_check(rpc_call *c) { not_yet(c, "Check"); }
 static void on_diff(rpc_call *c) { not_yet(c, "Diff"); }
 static void on_create(rpc_call *c) { not_yet(c, "Create"); }
 static void on_read(rpc_call *c) { not_yet(c, "Read"); }
@@ -394,6 +450,65 @@ void sa_rpc_dispatch(sa_provider *p, const char *method, const uint8_t *req, siz
     if (c.resp != NULL)
         protobuf_c_message_free_unpacked(c.resp, NULL);
     protobuf_c_message_free_unpacked(request, NULL);
+}
+
+static uint8_t *pack_message(const ProtobufCMessage *m, size_t *len_out)
+{
+    size_t n = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(n ? n : 1);
+
+    if (buf != NULL)
+        protobuf_c_message_pack(m, buf);
+    *len_out = n;
+    return buf;
+}
+
+int sa_rpc_partial_failure(sa_rpc_reply *out, int grpc_code, const char *message, const char *id,
+                           const sa_value *properties, const sa_value *inputs,
+                           const char *const *reasons, size_t n_reasons, sa_error *err)
+{
+    Pulumirpc__ErrorResourceInitFailed detail = PULUMIRPC__ERROR_RESOURCE_INIT_FAILED__INIT;
+    Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+    Google__Rpc__Status status = GOOGLE__RPC__STATUS__INIT;
+    Google__Protobuf__Any *details[1] = {&any};
+    uint8_t *detail_bytes = NULL;
+    size_t detail_len = 0;
+    int rc = SA_OK;
+
+    detail.id = (char *)(id ? id : "");
+    detail.reasons = (char **)reasons;
+    detail.n_reasons = n_reasons;
+    if (properties != NULL && (rc = sa_value_to_struct(&detail.properties, properties, err)) != SA_OK)
+        goto cleanup;
+    if (inputs != NULL && (rc = sa_value_to_struct(&detail.inputs, inputs, err)) != SA_OK)
+        goto cleanup;
+    detail_bytes = pack_message(&detail.base, &detail_len);
+    if (detail_bytes == NULL) {
+        rc = sa_error_set(err, SA_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    any.type_url = "type.googleapis.com/pulumirpc.ErrorResourceInitFailed";
+    any.value.data = detail_bytes;
+    any.value.len = detail_len;
+    status.code = grpc_code;
+    status.message = (char *)message;
+    status.details = details;
+    status.n_details = 1;
+    free(out->status_details);
+    out->status_details = pack_message(&status.base, &out->status_details_len);
+    free(out->message);
+    out->message = strdup(message);
+    out->grpc_code = grpc_code;
+    if (out->status_details == NULL || out->message == NULL)
+        rc = sa_error_set(err, SA_ENOMEM, "out of memory");
+
+cleanup:
+    if (detail.properties != NULL)
+        protobuf_c_message_free_unpacked(&detail.properties->base, NULL);
+    if (detail.inputs != NULL)
+        protobuf_c_message_free_unpacked(&detail.inputs->base, NULL);
+    free(detail_bytes);
+    return rc;
 }
 
 void sa_rpc_reply_dispose(sa_rpc_reply *r)

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "provider.h"
+#include "value.h"
 
 /* gRPC status codes we answer with (values are gRPC's). */
 enum {
@@ -38,6 +40,13 @@ typedef struct sa_rpc_reply {
 /* Handles one unary call. Never fails: errors become a non-OK grpc_code with a message. */
 void sa_rpc_dispatch(sa_provider *p, const char *method, const uint8_t *req, size_t req_len,
                      sa_rpc_reply *out);
+
+/* Makes *out a partial failure: a non-OK status whose google.rpc.Status detail is a
+ * pulumirpc.ErrorResourceInitFailed carrying the id, the live outputs (and, for Read, inputs)
+ * and the reasons, so the engine keeps what exists in its state. properties/inputs may be NULL. */
+int sa_rpc_partial_failure(sa_rpc_reply *out, int grpc_code, const char *message, const char *id,
+                           const sa_value *properties, const sa_value *inputs,
+                           const char *const *reasons, size_t n_reasons, sa_error *err);
 
 /* Frees the insides of a reply. */
 void sa_rpc_reply_dispose(sa_rpc_reply *r);

@@ -59,6 +59,6 @@ def test_yaml_program_reaches_the_plugin(pulumi, plugin_bin, aws, tmp_path):
     r = pulumi.run("preview", "--color", "never", cwd=proj, check=False)
     text = r.stdout + r.stderr
     assert r.returncode != 0
-    # The engine launched, configured and called our plugin: its Check answered with our
+    # The engine launched, configured and called our plugin: Check passed, and Create answered with our
     # clear error (the resource lifecycle is another issue).
-    assert "secureapi:index:SecureApiStack: Check is not implemented yet" in text, text
+    assert "secureapi:index:SecureApiStack: Create is not implemented yet" in text, text

@@ -51,6 +51,13 @@ class Plugin:
         argv = [str(binary), *(args or [])]
         if engine is not None:
             argv.append(engine.address)
+        self.valgrind_log: Path | None = None
+        if os.environ.get("SECUREAPI_VALGRIND") and stderr_path is not None:
+            # memcheck: errors and definite leaks from the plugin fail the test at close()
+            self.valgrind_log = Path(stderr_path).with_suffix(".valgrind")
+            argv = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+                    "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+                    "--track-origins=yes", f"--log-file={self.valgrind_log}", *argv]
         self.stderr_file = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL
         self.started = time.monotonic()
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr_file,
@@ -96,7 +103,18 @@ class Plugin:
             self.channel.close()
         except Exception:
             pass
+        if self.valgrind_log is not None and self.proc.poll() is None:
+            # a clean stop, so memcheck can report leaks
+            self.signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
         self.kill()
+        if self.valgrind_log is not None and self.valgrind_log.exists():
+            report = self.valgrind_log.read_text()
+            assert self.proc.returncode != 99 and "ERROR SUMMARY" not in report.replace(
+                "ERROR SUMMARY: 0 errors", ""), f"valgrind reported:\n{report}"
         if self.proc.stdout:
             self.proc.stdout.close()
         if self.stderr_file not in (None, subprocess.DEVNULL):

@@ -14,11 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/struct.pb-c.h"
+#include "google/rpc/status.pb-c.h"
 #include "provider.h"
 #include "pulumi/plugin.pb-c.h"
 #include "pulumi/provider.pb-c.h"
 #include "rpc.h"
+#include "value.h"
 #include "version.h"
 
 static int setup(void **state)
@@ -154,7 +157,7 @@ static void test_diff_config_region_replaces(void **state)
 
 static void test_resource_methods_fail_clearly(void **state)
 {
-    const char *ops[] = {"Check", "Diff", "Create", "Read", "Update", "Delete"};
+    const char *ops[] = {"Diff", "Create", "Read", "Update", "Delete"};
 
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
         char path[128];
@@ -168,6 +171,43 @@ static void test_resource_methods_fail_clearly(void **state)
     }
 }
 
+static void test_partial_failure_detail(void **state)
+{
+    sa_rpc_reply r = {0};
+    sa_value *props = sa_value_object();
+    const char *reasons[] = {"creating the Lambda function: AccessDeniedException: nope"};
+    sa_error err = {0};
+    Google__Rpc__Status *st;
+    Pulumirpc__ErrorResourceInitFailed *d;
+    (void)state;
+
+    sa_value_object_set(props, "kmsKeyId", sa_value_string("key-1"));
+    sa_value_object_set(props, "secretThing", sa_value_secret(sa_value_string("s")));
+    assert_int_equal(sa_rpc_partial_failure(&r, SA_GRPC_UNKNOWN, "create failed", "stack-1", props,
+                                            NULL, reasons, 1, &err),
+                     SA_OK);
+    assert_int_equal(r.grpc_code, SA_GRPC_UNKNOWN);
+    assert_string_equal(r.message, "create failed");
+    st = google__rpc__status__unpack(NULL, r.status_details_len, r.status_details);
+    assert_non_null(st);
+    assert_int_equal(st->code, SA_GRPC_UNKNOWN);
+    assert_int_equal(st->n_details, 1);
+    assert_string_equal(st->details[0]->type_url,
+                        "type.googleapis.com/pulumirpc.ErrorResourceInitFailed");
+    d = pulumirpc__error_resource_init_failed__unpack(NULL, st->details[0]->value.len,
+                                                      st->details[0]->value.data);
+    assert_non_null(d);
+    assert_string_equal(d->id, "stack-1");
+    assert_int_equal(d->n_reasons, 1);
+    assert_string_equal(d->reasons[0], reasons[0]);
+    assert_int_equal(d->properties->n_fields, 2);
+    assert_null(d->inputs);
+    pulumirpc__error_resource_init_failed__free_unpacked(d, NULL);
+    google__rpc__status__free_unpacked(st, NULL);
+    sa_value_free(props);
+    sa_rpc_reply_dispose(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +217,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_method, setup, teardown),
         cmocka_unit_test_setup_teardown(test_diff_config_region_replaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resource_methods_fail_clearly, setup, teardown),
+        cmocka_unit_test(test_partial_failure_detail),
     };
     return cmocka_run_group_tests_name("rpc", tests, NULL, NULL);
 }

@@ -1,0 +1,63 @@
+/*
+ * secureapi:index:SecureApiStack, the one resource of the package. This header holds its input
+ * model (what Check validates and fills in), the names derived for every AWS object, and the entry
+ * points the RPC layer calls. Check, Diff and preview are pure (stack_check.c, stack_diff.c): no
+ * AWS call and no I/O beyond reading the process environment for the default region.
+ */
+#ifndef SA_STACK_H
+#define SA_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "value.h"
+
+#define SA_STACK_TYPE "secureapi:index:SecureApiStack"
+
+/* Defaults, in one place (the schema states the same). */
+#define SA_STACK_DEFAULT_RUNTIME "nodejs22.x"
+#define SA_STACK_DEFAULT_MEMORY 256
+#define SA_STACK_DEFAULT_TIMEOUT 30
+#define SA_STACK_DEFAULT_RETENTION 7
+#define SA_STACK_DEFAULT_DELETION_WINDOW 30
+#define SA_STACK_DEFAULT_STAGE "prod"
+#define SA_STACK_DEFAULT_REGION "ap-southeast-1"
+
+/* The key in checked inputs that keeps the derived names stable across retries and updates. */
+#define SA_STACK_NAMES_KEY "__names"
+
+/* One CheckFailure. */
+typedef struct sa_check_failure {
+    char property[96];
+    char reason[320];
+} sa_check_failure;
+
+typedef struct sa_check_failures {
+    sa_check_failure items[32];
+    size_t len;
+} sa_check_failures;
+
+/* What Check needs besides the news. */
+typedef struct sa_check_context {
+    const char *resource_name;       /* the Pulumi resource name (from the URN) */
+    const uint8_t *random_seed;      /* the engine's seed for this resource; may be empty */
+    size_t random_seed_len;
+    const char *provider_region;     /* the configured provider region, or NULL */
+    const char *(*getenv)(const char *name); /* environment seam; NULL means no environment */
+} sa_check_context;
+
+/* Validates news, fills defaults and derives names (reusing those in olds when suffix and region
+ * are unchanged). *out gets the checked inputs (always, also when there are failures, as the
+ * protocol wants). Returns SA_OK, or SA_EINVAL with failures, or another code on internal error. */
+int sa_stack_check(sa_value **out, const sa_value *olds, const sa_value *news,
+                   const sa_check_context *ctx, sa_check_failures *failures, sa_error *err);
+
+/* The JavaScript source of the default handler (provider/handler/index.js, embedded). */
+extern const char sa_default_handler_js[];
+
+/* The values logRetentionInDays may take (CloudWatch Logs' fixed set). */
+bool sa_stack_retention_allowed(int64_t days);
+
+#endif
