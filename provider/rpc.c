@@ -384,8 +384,107 @@ static void not_yet(rpc_call *c, const char *op)
          RESOURCE_TYPE, op, c->p->version);
 }
 
-static void on_diff(rpc_call *c) { not_yet(c, "Diff"); }
-static void on_create(rpc_call *c) { not_yet(c, "Create"); }
+static bool add_detailed_diff(Pulumirpc__DiffResponse *r, const sa_prop_diff *pd)
+{
+    Pulumirpc__DiffResponse__DetailedDiffEntry *e = malloc(sizeof(*e));
+    Pulumirpc__PropertyDiff *v = malloc(sizeof(*v));
+    Pulumirpc__DiffResponse__DetailedDiffEntry **items;
+
+    if (e == NULL || v == NULL) {
+        free(e);
+        free(v);
+        return false;
+    }
+    pulumirpc__diff_response__detailed_diff_entry__init(e);
+    pulumirpc__property_diff__init(v);
+    v->kind = (Pulumirpc__PropertyDiff__Kind)pd->kind;
+    v->inputdiff = 1;
+    e->value = v;
+    e->key = strdup(pd->path);
+    items = realloc(r->detaileddiff, (r->n_detaileddiff + 1) * sizeof(*items));
+    if (items == NULL) {
+        protobuf_c_message_free_unpacked(&e->base, NULL);
+        return false;
+    }
+    r->detaileddiff = items;
+    r->detaileddiff[r->n_detaileddiff++] = e;
+    return e->key != NULL;
+}
+
+static void on_diff(rpc_call *c)
+{
+    const Pulumirpc__DiffRequest *req = (const void *)c->req;
+    sa_value *olds = decode_struct(c, req->olds, SA_STACK_TYPE " state");
+    sa_value *old_inputs = olds ? decode_struct(c, req->old_inputs, SA_STACK_TYPE " old inputs")
+                                : NULL;
+    sa_value *news = old_inputs ? decode_struct(c, req->news, SA_STACK_TYPE " inputs") : NULL;
+    Pulumirpc__DiffResponse *r = NULL;
+    sa_stack_diff_result d;
+    sa_error err = {0};
+    bool ok = true;
+
+    if (news == NULL)
+        goto cleanup;
+    if (sa_stack_diff(&d, olds, old_inputs, news, &err) != SA_OK) {
+        fail(c, SA_GRPC_INTERNAL, "%s", err.message);
+        goto cleanup;
+    }
+    r = NEW(c, Pulumirpc__DiffResponse, pulumirpc__diff_response__init);
+    if (r == NULL)
+        goto cleanup;
+    r->changes = d.changed ? PULUMIRPC__DIFF_RESPONSE__DIFF_CHANGES__DIFF_SOME
+                           : PULUMIRPC__DIFF_RESPONSE__DIFF_CHANGES__DIFF_NONE;
+    r->hasdetaileddiff = 1;
+    for (size_t i = 0; ok && i < d.n_diffs; i++)
+        ok = str_list_add(&r->diffs, &r->n_diffs, d.diffs[i]);
+    for (size_t i = 0; ok && i < d.n_replaces; i++)
+        ok = str_list_add(&r->replaces, &r->n_replaces, d.replaces[i]);
+    for (size_t i = 0; ok && i < d.n_stables; i++)
+        ok = str_list_add(&r->stables, &r->n_stables, d.stables[i]);
+    for (size_t i = 0; ok && i < d.n_detailed; i++)
+        ok = add_detailed_diff(r, &d.detailed[i]);
+    if (!ok) {
+        protobuf_c_message_free_unpacked(&r->base, NULL);
+        fail(c, SA_GRPC_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    c->resp = &r->base;
+cleanup:
+    sa_value_free(olds);
+    sa_value_free(old_inputs);
+    sa_value_free(news);
+}
+
+static void on_create(rpc_call *c)
+{
+    const Pulumirpc__CreateRequest *req = (const void *)c->req;
+    sa_value *inputs = NULL, *outputs = NULL;
+    Pulumirpc__CreateResponse *r = NULL;
+    sa_error err = {0};
+
+    if (!req->preview) {
+        not_yet(c, "Create");
+        return;
+    }
+    /* preview: predict, touch nothing */
+    inputs = decode_struct(c, req->properties, SA_STACK_TYPE " inputs");
+    if (inputs == NULL)
+        return;
+    if (sa_stack_preview_outputs(&outputs, inputs, &err) != SA_OK) {
+        fail(c, SA_GRPC_INTERNAL, "%s", err.message);
+        goto cleanup;
+    }
+    r = NEW(c, Pulumirpc__CreateResponse, pulumirpc__create_response__init);
+    if (r == NULL)
+        goto cleanup;
+    r->id = strdup("");
+    r->properties = encode_struct(c, outputs);
+    c->resp = &r->base;
+cleanup:
+    sa_value_free(inputs);
+    sa_value_free(outputs);
+}
+
 static void on_read(rpc_call *c) { not_yet(c, "Read"); }
 static void on_update(rpc_call *c) { not_yet(c, "Update"); }
 static void on_delete(rpc_call *c) { not_yet(c, "Delete"); }

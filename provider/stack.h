@@ -54,6 +54,44 @@ typedef struct sa_check_context {
 int sa_stack_check(sa_value **out, const sa_value *olds, const sa_value *news,
                    const sa_check_context *ctx, sa_check_failures *failures, sa_error *err);
 
+/* Kinds of a property change, as the protocol numbers them (PropertyDiff.Kind). */
+typedef enum sa_diff_kind {
+    SA_DIFF_ADD = 0,
+    SA_DIFF_ADD_REPLACE = 1,
+    SA_DIFF_DELETE = 2,
+    SA_DIFF_DELETE_REPLACE = 3,
+    SA_DIFF_UPDATE = 4,
+    SA_DIFF_UPDATE_REPLACE = 5,
+} sa_diff_kind;
+
+typedef struct sa_prop_diff {
+    char path[160];     /* e.g. lambdaMemorySize, tags.owner, tags["a b"] */
+    sa_diff_kind kind;
+} sa_prop_diff;
+
+typedef struct sa_stack_diff {
+    bool changed;
+    bool replace;
+    char diffs[16][32];      /* changed top-level inputs */
+    size_t n_diffs;
+    char replaces[4][32];    /* top-level inputs forcing replacement */
+    size_t n_replaces;
+    sa_prop_diff detailed[128];
+    size_t n_detailed;
+    const char *stables[24]; /* outputs that keep their value (static strings) */
+    size_t n_stables;
+} sa_stack_diff_result;
+
+/* Compares the old state (outputs, and the old inputs when the engine sends them) with the new
+ * checked inputs. Pure. */
+int sa_stack_diff(sa_stack_diff_result *out, const sa_value *old_outputs, const sa_value *old_inputs,
+                  const sa_value *news, sa_error *err);
+
+/* The outputs a Create would produce, predicted without any AWS call: every checked input,
+ * the derived names, and unknowns for what AWS assigns (ids, ARNs, the URL). Outputs derived
+ * from a secret input are secret. */
+int sa_stack_preview_outputs(sa_value **out, const sa_value *inputs, sa_error *err);
+
 /* The JavaScript source of the default handler (provider/handler/index.js, embedded). */
 extern const char sa_default_handler_js[];
 

@@ -56,9 +56,16 @@ def test_yaml_program_reaches_the_plugin(pulumi, plugin_bin, aws, tmp_path):
               region: ap-southeast-1
         """))
     pulumi.run("stack", "init", "dev", cwd=proj)
-    r = pulumi.run("preview", "--color", "never", cwd=proj, check=False)
-    text = r.stdout + r.stderr
+    # preview: the engine launches and configures the plugin, which checks the inputs and
+    # predicts the outputs without touching AWS
+    r = pulumi.run("preview", "--json", cwd=proj)
+    steps = json.loads(r.stdout)["steps"]
+    create = [s for s in steps if s["urn"].endswith("SecureApiStack::api")]
+    assert create and create[0]["op"] == "create"
+    new = create[0]["newState"]
+    assert new["inputs"]["lambdaRuntime"] == "nodejs22.x"
+    assert new["inputs"]["__names"]["logGroupName"].startswith("/aws/lambda/api-dev-")
+    # up: until the AWS lifecycle exists, Create answers a clear error and nothing is created
+    r = pulumi.run("up", "--yes", "--skip-preview", "--color", "never", cwd=proj, check=False)
     assert r.returncode != 0
-    # The engine launched, configured and called our plugin: Check passed, and Create answered with our
-    # clear error (the resource lifecycle is another issue).
-    assert "secureapi:index:SecureApiStack: Create is not implemented yet" in text, text
+    assert "secureapi:index:SecureApiStack: Create is not implemented yet" in r.stdout + r.stderr

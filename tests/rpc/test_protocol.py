@@ -15,7 +15,7 @@ from harness.plugin import Plugin
 
 ALL_METHODS = ["Handshake", "GetPluginInfo", "GetSchema", "CheckConfig", "DiffConfig", "Configure",
                "Check", "Diff", "Create", "Read", "Update", "Delete", "Cancel"]
-RESOURCE_METHODS = ["Diff", "Create", "Read", "Update", "Delete"]
+RESOURCE_METHODS = ["Create", "Read", "Update", "Delete"]
 URN = "urn:pulumi:dev::proj::secureapi:index:SecureApiStack::api"
 
 

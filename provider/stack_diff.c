@@ -1,0 +1,186 @@
+/*
+ * Diff for SecureApiStack: which inputs changed, as a detailed diff per property (map entries per
+ * key), with environmentSuffix and the stack's region forcing replacement and everything else
+ * updated in place; plus the outputs that stay stable through an in-place update, so previews keep
+ * showing them. Pure: values in, a diff out.
+ */
+#include "stack.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Inputs compared one to one; the two maps get per-key entries. */
+static const char *const scalar_inputs[] = {
+    "environmentSuffix", "lambdaRuntime", "lambdaHandlerCode", "lambdaMemorySize",
+    "lambdaTimeout", "logRetentionInDays", "kmsKeyRotation", "kmsDeletionWindowInDays",
+    "stageName", "executionPolicy",
+};
+static const char *const map_inputs[] = {"lambdaEnvironment", "tags"};
+
+/* Outputs an in-place update never changes. */
+static const char *const stable_outputs[] = {
+    "environmentSuffix", "region", "restApiId", "functionName", "functionArn", "roleName",
+    "roleArn", "kmsKeyId", "kmsKeyArn", "kmsAliasName", "logGroupName", "logGroupArn",
+    "accountId",
+};
+
+static bool is_ident(const char *k)
+{
+    if (!isalpha((unsigned char)*k) && *k != '_')
+        return false;
+    for (; *k; k++)
+        if (!isalnum((unsigned char)*k) && *k != '_')
+            return false;
+    return true;
+}
+
+static void add_top(sa_stack_diff_result *d, const char *key, bool replace)
+{
+    bool seen = false;
+
+    for (size_t i = 0; i < d->n_diffs; i++)
+        seen = seen || strcmp(d->diffs[i], key) == 0;
+    if (!seen && d->n_diffs < sizeof(d->diffs) / sizeof(d->diffs[0]))
+        snprintf(d->diffs[d->n_diffs++], sizeof(d->diffs[0]), "%s", key);
+    if (replace && d->n_replaces < sizeof(d->replaces) / sizeof(d->replaces[0])) {
+        snprintf(d->replaces[d->n_replaces++], sizeof(d->replaces[0]), "%s", key);
+        d->replace = true;
+    }
+    d->changed = true;
+}
+
+static void add_detail(sa_stack_diff_result *d, const char *path, sa_diff_kind kind)
+{
+    if (d->n_detailed < sizeof(d->detailed) / sizeof(d->detailed[0])) {
+        snprintf(d->detailed[d->n_detailed].path, sizeof(d->detailed[0].path), "%s", path);
+        d->detailed[d->n_detailed].kind = kind;
+        d->n_detailed++;
+    }
+}
+
+/* The value set for key (NULL for absent or null). */
+static const sa_value *get(const sa_value *obj, const char *key)
+{
+    const sa_value *v = sa_value_object_get(obj, key);
+    const sa_value *inner = sa_value_unwrap(v, NULL);
+    return inner == NULL || inner->kind == SA_VALUE_NULL ? NULL : v;
+}
+
+/* Equal ignoring secret wrappers; an unknown never equals anything. */
+static bool same(const sa_value *a, const sa_value *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    if (sa_value_contains_unknown(a) || sa_value_contains_unknown(b))
+        return false;
+    a = sa_value_unwrap(a, NULL);
+    b = sa_value_unwrap(b, NULL);
+    if (a->kind == SA_VALUE_OBJECT && b->kind == SA_VALUE_OBJECT) {
+        if (a->u.object.len != b->u.object.len)
+            return false;
+        for (size_t i = 0; i < a->u.object.len; i++)
+            if (!same(a->u.object.values[i], get(b, a->u.object.keys[i])))
+                return false;
+        return true;
+    }
+    return sa_value_equal(a, b);
+}
+
+static void diff_scalar(sa_stack_diff_result *d, const char *key, const sa_value *a, const sa_value *b,
+                        bool replace)
+{
+    if (same(a, b))
+        return;
+    add_top(d, key, replace);
+    add_detail(d, key,
+               a == NULL ? (replace ? SA_DIFF_ADD_REPLACE : SA_DIFF_ADD)
+               : b == NULL ? (replace ? SA_DIFF_DELETE_REPLACE : SA_DIFF_DELETE)
+                           : (replace ? SA_DIFF_UPDATE_REPLACE : SA_DIFF_UPDATE));
+}
+
+static void map_path(char *out, size_t cap, const char *key, const char *entry)
+{
+    if (is_ident(entry))
+        snprintf(out, cap, "%s.%s", key, entry);
+    else
+        snprintf(out, cap, "%s[\"%s\"]", key, entry);
+}
+
+static void diff_map(sa_stack_diff_result *d, const char *key, const sa_value *a, const sa_value *b)
+{
+    const sa_value *ao = sa_value_unwrap(a, NULL), *bo = sa_value_unwrap(b, NULL);
+    char path[160];
+
+    if (same(a, b))
+        return;
+    if (ao == NULL || bo == NULL || ao->kind != SA_VALUE_OBJECT || bo->kind != SA_VALUE_OBJECT) {
+        diff_scalar(d, key, a, b, false);
+        return;
+    }
+    add_top(d, key, false);
+    for (size_t i = 0; i < ao->u.object.len; i++) {
+        const sa_value *nv = get(bo, ao->u.object.keys[i]);
+        map_path(path, sizeof(path), key, ao->u.object.keys[i]);
+        if (nv == NULL)
+            add_detail(d, path, SA_DIFF_DELETE);
+        else if (!same(ao->u.object.values[i], nv))
+            add_detail(d, path, SA_DIFF_UPDATE);
+    }
+    for (size_t i = 0; i < bo->u.object.len; i++) {
+        if (get(ao, bo->u.object.keys[i]) != NULL)
+            continue;
+        map_path(path, sizeof(path), key, bo->u.object.keys[i]);
+        add_detail(d, path, SA_DIFF_ADD);
+    }
+}
+
+int sa_stack_diff(sa_stack_diff_result *d, const sa_value *old_outputs, const sa_value *old_inputs,
+                  const sa_value *news, sa_error *err)
+{
+    const sa_value *olds = old_inputs != NULL && old_inputs->u.object.len > 0 ? old_inputs
+                                                                             : old_outputs;
+    const sa_value *names, *new_region, *old_region;
+
+    memset(d, 0, sizeof(*d));
+    if (olds == NULL || news == NULL || olds->kind != SA_VALUE_OBJECT ||
+        news->kind != SA_VALUE_OBJECT)
+        return sa_error_set(err, SA_EINTERNAL, "Diff: olds and news must be objects");
+
+    for (size_t i = 0; i < sizeof(scalar_inputs) / sizeof(scalar_inputs[0]); i++) {
+        const char *key = scalar_inputs[i];
+        diff_scalar(d, key, get(olds, key), get(news, key),
+                    strcmp(key, "environmentSuffix") == 0);
+    }
+    for (size_t i = 0; i < sizeof(map_inputs) / sizeof(map_inputs[0]); i++)
+        diff_map(d, map_inputs[i], get(olds, map_inputs[i]), get(news, map_inputs[i]));
+
+    /* region: where the stack lives (old outputs) against where it would live now (the explicit
+     * input, else the region the names were derived for) */
+    names = get(news, SA_STACK_NAMES_KEY);
+    new_region = get(news, "region");
+    if (new_region == NULL && names != NULL && !sa_value_is_unknown(names))
+        new_region = get(sa_value_unwrap(names, NULL), "region");
+    old_region = get(old_outputs, "region");
+    if (old_region == NULL)
+        old_region = get(olds, "region");
+    if (new_region != NULL && old_region != NULL && !same(old_region, new_region)) {
+        add_top(d, "region", true);
+        add_detail(d, "region", SA_DIFF_UPDATE_REPLACE);
+    } else if (new_region == NULL && names != NULL && sa_value_is_unknown(names) &&
+               !d->replace) {
+        /* preview with an unknown region: it may move */
+        add_top(d, "region", true);
+        add_detail(d, "region", SA_DIFF_UPDATE_REPLACE);
+    }
+
+    if (!d->replace) {
+        for (size_t i = 0; i < sizeof(stable_outputs) / sizeof(stable_outputs[0]); i++)
+            d->stables[d->n_stables++] = stable_outputs[i];
+        if (!d->changed || (same(get(olds, "stageName"), get(news, "stageName")))) {
+            d->stables[d->n_stables++] = "apiUrl";
+            d->stables[d->n_stables++] = "stageName";
+        }
+    }
+    return SA_OK;
+}
