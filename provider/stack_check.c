@@ -171,18 +171,14 @@ static void sanitize(char *out, size_t cap, const char *in)
         snprintf(out, cap, "secureapi");
 }
 
-/* name = <base>[-<part>]-<hex>, cut so the whole fits in max (AWS limits). */
-static void make_name(char *out, size_t cap, size_t max, const char *base, const char *part,
-                      const char *hex)
-{
-    size_t tail = strlen(hex) + 1 + (part ? strlen(part) + 1 : 0);
-    size_t keep = strlen(base);
+/* Every name is <base>[-<part>]-<hex> with the base cut to SA_STACK_BASE_MAX characters once, so
+ * all names fit AWS's limits (Lambda and IAM role names: 64) and every name can be derived again
+ * from the function name alone (import). */
+#define SA_STACK_BASE_MAX 48
 
-    if (max > cap - 1)
-        max = cap - 1;
-    if (keep + tail > max)
-        keep = max > tail ? max - tail : 0;
-    snprintf(out, cap, "%.*s%s%s-%s", (int)keep, base, part ? "-" : "", part ? part : "", hex);
+static void make_name(char *out, size_t cap, const char *base, const char *part, const char *hex)
+{
+    snprintf(out, cap, "%s%s%s-%s", base, part ? "-" : "", part ? part : "", hex);
 }
 
 static int derive_names(sa_value **out, const char *resource_name, const char *suffix,
@@ -214,26 +210,31 @@ static int derive_names(sa_value **out, const char *resource_name, const char *s
 
     sanitize(prefix, sizeof(prefix), resource_name);
     snprintf(base, sizeof(base), "%s-%s", prefix, suffix);
+    if (strlen(base) > SA_STACK_BASE_MAX) {
+        base[SA_STACK_BASE_MAX] = '\0';
+        while (strlen(base) > 0 && base[strlen(base) - 1] == '-')
+            base[strlen(base) - 1] = '\0';
+    }
 
     rc |= sa_value_object_set(names, "region", sa_value_string(region));
-    make_name(buf, sizeof(buf), 64, base, NULL, hex); /* Lambda: 64 */
+    make_name(buf, sizeof(buf), base, NULL, hex);
     rc |= sa_value_object_set(names, "functionName", sa_value_string(buf));
     {
         char lg[320];
         snprintf(lg, sizeof(lg), "/aws/lambda/%s", buf);
         rc |= sa_value_object_set(names, "logGroupName", sa_value_string(lg));
     }
-    make_name(buf, sizeof(buf), 64, base, "role", hex); /* IAM role: 64 */
+    make_name(buf, sizeof(buf), base, "role", hex);
     rc |= sa_value_object_set(names, "roleName", sa_value_string(buf));
-    make_name(buf, sizeof(buf), 128, base, "logs", hex);
+    make_name(buf, sizeof(buf), base, "logs", hex);
     rc |= sa_value_object_set(names, "policyName", sa_value_string(buf));
     {
         char alias[320];
-        make_name(buf, sizeof(buf), 240, base, "logs-key", hex);
+        make_name(buf, sizeof(buf), base, "logs-key", hex);
         snprintf(alias, sizeof(alias), "alias/%s", buf);
         rc |= sa_value_object_set(names, "aliasName", sa_value_string(alias));
     }
-    make_name(buf, sizeof(buf), 255, base, "api", hex);
+    make_name(buf, sizeof(buf), base, "api", hex);
     rc |= sa_value_object_set(names, "apiName", sa_value_string(buf));
     if (rc != SA_OK) {
         sa_value_free(names);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing (Debian packages, the Python venv, the
 # Go-built Pulumi CLI and language hosts), builds the plugin, then runs every suite: unit (C,
-# cmocka via meson test), proto (conformance with Pulumi's descriptors), harness, rpc (the binary
-# over real gRPC) and e2e (the real CLI against moto). Ends with one "N passed, N failed" line and
+# cmocka via meson test, also under valgrind), proto (conformance with Pulumi's descriptors),
+# harness, aws (the AWS client against moto and fault servers), rpc (the binary over real gRPC,
+# also under valgrind) and e2e (the real CLI against moto). Ends with one "N passed, N failed" line and
 # exits non-zero on any failure. Usage: tests/check.sh [pytest args...]
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,10 +23,23 @@ meson test -C "$BUILD" --suite unit --print-errorlogs
 UNIT_RC=$?
 cp "$BUILD/meson-logs/testlog.json" "$RESULTS/unit.json" 2>/dev/null
 
-step "python suites: proto, harness, rpc, e2e"
-"$VENV/bin/python" -m pytest -c tests/pytest.ini --rootdir tests \
-    --junitxml="$RESULTS/pytest.xml" tests/proto tests/harness tests/rpc tests/e2e "$@"
+step "unit suite under valgrind memcheck"
+meson test -C "$BUILD" --suite unit --print-errorlogs \
+    --wrap="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+MEMCHECK_RC=$?
+cp "$BUILD/meson-logs/testlog-valgrind.json" "$RESULTS/unit-valgrind.json" 2>/dev/null ||
+    cp "$BUILD/meson-logs/testlog.json" "$RESULTS/unit-valgrind.json" 2>/dev/null
+
+PY=("$VENV/bin/python" -m pytest -c tests/pytest.ini --rootdir tests)
+step "python suites: proto, harness, aws, rpc, e2e"
+SUITES=(tests/proto tests/harness tests/rpc tests/e2e)
+[ -d tests/aws ] && SUITES=(tests/proto tests/harness tests/aws tests/rpc tests/e2e)
+"${PY[@]}" --junitxml="$RESULTS/pytest.xml" "${SUITES[@]}" "$@"
 PY_RC=$?
+
+step "rpc suite with the plugin under valgrind memcheck"
+SECUREAPI_VALGRIND=1 "${PY[@]}" --junitxml="$RESULTS/pytest-valgrind.xml" tests/rpc "$@"
+PYVG_RC=$?
 
 step "summary"
 "$VENV/bin/python" - "$RESULTS" <<'PY'
@@ -33,18 +47,23 @@ import json, sys, xml.etree.ElementTree as ET
 from pathlib import Path
 res = Path(sys.argv[1])
 passed = failed = skipped = 0
-for line in (res / "unit.json").read_text().splitlines() if (res / "unit.json").exists() else []:
-    r = json.loads(line)
-    if r["result"] == "OK": passed += 1
-    elif r["result"] == "SKIP": skipped += 1
-    else: failed += 1
-if (res / "pytest.xml").exists():
-    for s in ET.parse(res / "pytest.xml").getroot().iter("testsuite"):
+for name in ("unit.json", "unit-valgrind.json"):
+    if not (res / name).exists():
+        failed += 1
+        continue
+    for line in (res / name).read_text().splitlines():
+        r = json.loads(line)
+        if r["result"] == "OK": passed += 1
+        elif r["result"] == "SKIP": skipped += 1
+        else: failed += 1
+for name in ("pytest.xml", "pytest-valgrind.xml"):
+    if not (res / name).exists():
+        failed += 1
+        continue
+    for s in ET.parse(res / name).getroot().iter("testsuite"):
         t, f, e, sk = (int(s.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
         failed += f + e; skipped += sk; passed += t - f - e - sk
-else:
-    failed += 1
 print(f"total: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 echo "elapsed: $(( $(date +%s) - START ))s"
-[ $UNIT_RC -eq 0 ] && [ $PY_RC -eq 0 ]
+[ $UNIT_RC -eq 0 ] && [ $MEMCHECK_RC -eq 0 ] && [ $PY_RC -eq 0 ] && [ $PYVG_RC -eq 0 ]
