@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "aws/client.h"
 #include "provider.h"
 #include "server.h"
 #include "version.h"
@@ -27,6 +28,10 @@ int main(int argc, char *argv[])
         printf("pulumi-resource-secureapi v%s\n", SA_VERSION);
         return 0;
     }
+    if (sa_aws_global_init(&err) != SA_OK) {
+        fprintf(stderr, "pulumi-resource-secureapi: %s\n", err.message);
+        return 1;
+    }
     if (sa_provider_init(&provider, args.engine_address, args.verbosity, &err) != SA_OK) {
         fprintf(stderr, "pulumi-resource-secureapi: %s\n", err.message);
         return 1;
@@ -35,5 +40,6 @@ int main(int argc, char *argv[])
     if (rc != SA_OK)
         fprintf(stderr, "pulumi-resource-secureapi: %s\n", err.message);
     sa_provider_dispose(&provider);
+    sa_aws_global_cleanup();
     return rc == SA_OK ? 0 : 1;
 }

@@ -8,6 +8,7 @@
 
 #include <grpc/grpc.h>
 
+#include "aws/client.h"
 #include "version.h"
 
 int sa_provider_init(sa_provider *p, const char *engine_address, int verbosity, sa_error *err)
@@ -36,6 +37,9 @@ void sa_provider_dispose(sa_provider *p)
         grpc_channel_destroy(p->engine_channel);
     free(p->engine_address);
     sa_config_dispose(&p->config);
+    sa_aws_client_free(p->aws);
+    for (size_t i = 0; i < sizeof(p->retired) / sizeof(p->retired[0]); i++)
+        sa_aws_client_free(p->retired[i]);
     pthread_mutex_destroy(&p->lock);
     memset(p, 0, sizeof(*p));
 }

@@ -15,6 +15,7 @@
 #include "error.h"
 
 struct grpc_channel;
+struct sa_aws_client;
 
 typedef struct sa_provider {
     const char *version;          /* static string, the meson project version */
@@ -25,6 +26,10 @@ typedef struct sa_provider {
     struct grpc_channel *engine_channel; /* owned; made on first Log (engine.c) */
     bool configured;
     sa_config config;             /* set by Configure */
+    struct sa_aws_client *aws;    /* owned; made by Configure, shared by every operation */
+    struct sa_aws_client *retired[4]; /* clients replaced by a later Configure, freed at exit */
+    char account[16];             /* from STS during Configure; "" when skipped */
+    char partition[16];
 } sa_provider;
 
 int sa_provider_init(sa_provider *p, const char *engine_address, int verbosity, sa_error *err);

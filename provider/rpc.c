@@ -18,6 +18,9 @@
 #include "engine.h"
 #include "log.h"
 #include "stack.h"
+#include "stack_ops.h"
+#include "stack_steps.h"
+#include "aws/client.h"
 #include "pulumi/plugin.pb-c.h"
 #include "pulumi/provider.pb-c.h"
 #include "value.h"
@@ -256,6 +259,55 @@ cleanup:
     sa_value_free(news);
 }
 
+static void aws_debug(void *ctx, const char *line)
+{
+    sa_log_debug(ctx, "aws: %s", line);
+}
+
+/* Makes the AWS client for a configuration and, unless skipped, asks STS who we are. */
+static int make_client(sa_provider *p, const sa_config *cfg, sa_aws_client **out, char *account,
+                       char *partition, sa_error *err)
+{
+    sa_aws_endpoint_override overrides[SA_SVC_COUNT];
+    sa_aws_client_config ac = {0};
+    size_t n = 0;
+    int rc;
+
+    for (int i = 0; i < SA_SVC_COUNT; i++)
+        if (cfg->endpoints[i] != NULL)
+            overrides[n++] = (sa_aws_endpoint_override){sa_service_keys[i], cfg->endpoints[i]};
+    ac.access_key_id = cfg->access_key;
+    ac.secret_access_key = cfg->secret_key;
+    ac.session_token = cfg->token;
+    ac.profile = cfg->profile;
+    ac.region = cfg->region;
+    ac.endpoints = overrides;
+    ac.endpoint_count = n;
+    ac.max_attempts = cfg->max_retries + 1;
+    ac.debug = aws_debug;
+    ac.debug_ctx = p;
+    rc = sa_aws_client_new(out, &ac, err);
+    if (rc != SA_OK || cfg->skip_credentials_validation)
+        return rc;
+    {
+        sa_stack_ctx s = {.p = p, .aws = *out, .region = sa_aws_client_region(*out),
+                          .cancelled = &p->cancelled};
+        sa_stack_state st;
+        memset(&st, 0, sizeof(st));
+        atomic_init(&s.calls, 0);
+        rc = sa_sts_identity(&s, &st, err);
+        if (rc == SA_OK) {
+            snprintf(account, 16, "%s", st.account);
+            snprintf(partition, 16, "%s", st.partition);
+        }
+    }
+    if (rc != SA_OK) {
+        sa_aws_client_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 static void on_configure(rpc_call *c)
 {
     const Pulumirpc__ConfigureRequest *req = (const void *)c->req;
@@ -263,6 +315,9 @@ static void on_configure(rpc_call *c)
     Pulumirpc__ConfigureResponse *r;
     sa_config cfg;
     sa_config_failures failures;
+    sa_aws_client *client = NULL;
+    char account[16] = "", partition[16] = "";
+    sa_error err = {0};
 
     if (args == NULL)
         return;
@@ -276,10 +331,33 @@ static void on_configure(rpc_call *c)
         return;
     }
     sa_value_free(args);
+    if (make_client(c->p, &cfg, &client, account, partition, &err) != SA_OK) {
+        fail(c, err.code == SA_EINVAL ? SA_GRPC_INVALID_ARGUMENT : SA_GRPC_FAILED_PRECONDITION,
+             "secureapi could not use the AWS configuration: %s%s", err.message,
+             cfg.skip_credentials_validation ? ""
+                                             : " (set secureapi:skipCredentialsValidation to "
+                                               "skip this check)");
+        sa_config_dispose(&cfg);
+        return;
+    }
 
     pthread_mutex_lock(&c->p->lock);
     sa_config_dispose(&c->p->config);
     c->p->config = cfg; /* moved */
+    if (c->p->aws != NULL) {
+        /* an operation may still use the old client: keep it until exit */
+        for (size_t i = 0; i < sizeof(c->p->retired) / sizeof(c->p->retired[0]); i++) {
+            if (c->p->retired[i] == NULL) {
+                c->p->retired[i] = c->p->aws;
+                c->p->aws = NULL;
+                break;
+            }
+        }
+        sa_aws_client_free(c->p->aws); /* more than four reconfigurations: unlikely */
+    }
+    c->p->aws = client;
+    snprintf(c->p->account, sizeof(c->p->account), "%s", account);
+    snprintf(c->p->partition, sizeof(c->p->partition), "%s", partition);
     c->p->configured = true;
     pthread_mutex_unlock(&c->p->lock);
 
@@ -455,29 +533,133 @@ cleanup:
     sa_value_free(news);
 }
 
+static int grpc_code_for(int rc)
+{
+    switch (rc) {
+    case SA_EINVAL: return SA_GRPC_INVALID_ARGUMENT;
+    case SA_ECANCELLED: return SA_GRPC_CANCELLED;
+    case SA_ETIMEOUT: return SA_GRPC_DEADLINE_EXCEEDED;
+    case SA_EUNSUPPORTED: return SA_GRPC_UNIMPLEMENTED;
+    case SA_ENOMEM:
+    case SA_EINTERNAL: return SA_GRPC_INTERNAL;
+    default: return SA_GRPC_FAILED_PRECONDITION;
+    }
+}
+
+/* Sets up the context of one AWS operation on a stack living in `region`; st provides the
+ * account and partition (taken from the provider, or from STS now). Fails the call and returns
+ * false when the provider has no AWS client. */
+static bool op_begin(rpc_call *c, sa_stack_ctx *s, sa_stack_state *st, const char *region,
+                     const char *urn, double timeout_s)
+{
+    sa_error err = {0};
+
+    memset(s, 0, sizeof(*s));
+    atomic_init(&s->calls, 0);
+    pthread_mutex_lock(&c->p->lock);
+    s->aws = c->p->aws;
+    if (st->account[0] == '\0') {
+        snprintf(st->account, sizeof(st->account), "%s", c->p->account);
+        snprintf(st->partition, sizeof(st->partition), "%s", c->p->partition);
+    }
+    pthread_mutex_unlock(&c->p->lock);
+    if (s->aws == NULL) {
+        fail(c, SA_GRPC_FAILED_PRECONDITION, "%s: the secureapi provider is not configured",
+             SA_STACK_TYPE);
+        return false;
+    }
+    s->p = c->p;
+    s->urn = urn;
+    s->region = region;
+    s->cancelled = &c->p->cancelled;
+    if (timeout_s > 0)
+        s->deadline_ms = sa_aws_client_now_ms(s->aws) + (int64_t)(timeout_s * 1000.0);
+    if (st->account[0] == '\0' && sa_sts_identity(s, st, &err) != SA_OK) {
+        fail(c, grpc_code_for(err.code), "%s: %s", SA_STACK_TYPE, err.message);
+        return false;
+    }
+    if (st->partition[0] == '\0')
+        snprintf(st->partition, sizeof(st->partition), "aws");
+    s->account = st->account;
+    s->partition = st->partition;
+    return true;
+}
+
+/* Answers a failed Create/Update: a partial failure with what exists, or a plain error. */
+static void fail_operation(rpc_call *c, const char *verb, const sa_value *inputs,
+                           const sa_stack_inputs *in, const sa_stack_state *st, const sa_error *err)
+{
+    char id[400], message[SA_ERROR_MESSAGE_MAX + 256];
+    const char *reasons[1] = {message};
+    sa_value *outputs = NULL;
+    sa_error e2 = {0};
+
+    snprintf(message, sizeof(message),
+             "%s %s: %s; what exists is kept in the stack's state: run `pulumi up` again to "
+             "finish, or `pulumi destroy` to remove it",
+             verb, SA_STACK_TYPE, err->message);
+    if (!sa_stack_state_any(st)) {
+        snprintf(message, sizeof(message), "%s %s: %s; nothing was created", verb, SA_STACK_TYPE,
+                 err->message);
+        fail(c, grpc_code_for(err->code), "%s", message);
+        return;
+    }
+    sa_stack_id(id, sizeof(id), in);
+    if (sa_stack_state_to_outputs(&outputs, inputs, st, &e2) != SA_OK ||
+        sa_rpc_partial_failure(c->reply, SA_GRPC_UNKNOWN, message, id, outputs, NULL, reasons, 1,
+                               &e2) != SA_OK)
+        fail(c, SA_GRPC_INTERNAL, "%s (and reporting it failed: %s)", message, e2.message);
+    sa_value_free(outputs);
+}
+
 static void on_create(rpc_call *c)
 {
     const Pulumirpc__CreateRequest *req = (const void *)c->req;
     sa_value *inputs = NULL, *outputs = NULL;
     Pulumirpc__CreateResponse *r = NULL;
+    sa_stack_inputs in;
+    sa_stack_state st;
+    sa_stack_ctx s;
     sa_error err = {0};
+    char id[400];
+    int rc;
 
-    if (!req->preview) {
-        not_yet(c, "Create");
-        return;
-    }
-    /* preview: predict, touch nothing */
     inputs = decode_struct(c, req->properties, SA_STACK_TYPE " inputs");
     if (inputs == NULL)
         return;
-    if (sa_stack_preview_outputs(&outputs, inputs, &err) != SA_OK) {
+    if (req->preview) {
+        /* preview: predict, touch nothing */
+        rc = sa_stack_preview_outputs(&outputs, inputs, &err);
+    } else {
+        memset(&st, 0, sizeof(st));
+        rc = sa_stack_inputs_parse(&in, inputs, &err);
+        if (rc != SA_OK) {
+            fail(c, SA_GRPC_INVALID_ARGUMENT, "%s", err.message);
+            goto cleanup;
+        }
+        if (!op_begin(c, &s, &st, in.region, req->urn, req->timeout))
+            goto cleanup;
+        rc = sa_stack_converge(&s, &in, &st, &err);
+        sa_log_debug(c->p, "Create: %d AWS calls", atomic_load(&s.calls));
+        if (rc != SA_OK) {
+            fail_operation(c, "creating", inputs, &in, &st, &err);
+            goto cleanup;
+        }
+        rc = sa_stack_state_to_outputs(&outputs, inputs, &st, &err);
+    }
+    if (rc != SA_OK) {
         fail(c, SA_GRPC_INTERNAL, "%s", err.message);
         goto cleanup;
     }
     r = NEW(c, Pulumirpc__CreateResponse, pulumirpc__create_response__init);
     if (r == NULL)
         goto cleanup;
-    r->id = strdup("");
+    if (req->preview) {
+        id[0] = '\0';
+    } else {
+        sa_stack_id(id, sizeof(id), &in);
+    }
+    r->id = strdup(id);
     r->properties = encode_struct(c, outputs);
     c->resp = &r->base;
 cleanup:
@@ -485,9 +667,117 @@ cleanup:
     sa_value_free(outputs);
 }
 
-static void on_read(rpc_call *c) { not_yet(c, "Read"); }
-static void on_update(rpc_call *c) { not_yet(c, "Update"); }
-static void on_delete(rpc_call *c) { not_yet(c, "Delete"); }
+static void on_update(rpc_call *c)
+{
+    const Pulumirpc__UpdateRequest *req = (const void *)c->req;
+    sa_value *olds = decode_struct(c, req->olds, SA_STACK_TYPE " state");
+    sa_value *news = olds ? decode_struct(c, req->news, SA_STACK_TYPE " inputs") : NULL;
+    sa_value *old_inputs = news ? decode_struct(c, req->old_inputs, SA_STACK_TYPE " old inputs")
+                                : NULL;
+    sa_value *outputs = NULL;
+    Pulumirpc__UpdateResponse *r;
+    sa_stack_inputs in;
+    sa_stack_state st;
+    sa_stack_ctx s;
+    sa_error err = {0};
+    int rc;
+
+    if (old_inputs == NULL)
+        goto cleanup;
+    if (old_inputs->u.object.len == 0) {
+        /* an engine that does not send old inputs: the state holds them too */
+        sa_value_free(old_inputs);
+        old_inputs = sa_value_copy(olds);
+    }
+    if (req->preview) {
+        rc = sa_stack_preview_outputs(&outputs, news, &err);
+        if (rc == SA_OK) {
+            /* what AWS assigned stays as it is */
+            static const char *const keep[] = {"apiUrl", "restApiId", "functionArn", "roleArn",
+                                               "kmsKeyId", "kmsKeyArn", "logGroupArn",
+                                               "deploymentId", "accountId", "region"};
+            for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+                const sa_value *v = sa_value_object_get(olds, keep[i]);
+                if (v != NULL)
+                    sa_value_object_set(outputs, keep[i], sa_value_copy(v));
+            }
+        }
+    } else {
+        sa_stack_state_from_outputs(&st, olds);
+        rc = sa_stack_inputs_parse(&in, news, &err);
+        if (rc != SA_OK) {
+            fail(c, SA_GRPC_INVALID_ARGUMENT, "%s", err.message);
+            goto cleanup;
+        }
+        if (st.region[0] != '\0')
+            in.region = st.region; /* where it lives */
+        if (!op_begin(c, &s, &st, in.region, req->urn, req->timeout))
+            goto cleanup;
+        rc = sa_stack_update(&s, &in, old_inputs, news, &st, &err);
+        sa_log_debug(c->p, "Update: %d AWS calls", atomic_load(&s.calls));
+        if (rc != SA_OK) {
+            fail_operation(c, "updating", news, &in, &st, &err);
+            goto cleanup;
+        }
+        rc = sa_stack_state_to_outputs(&outputs, news, &st, &err);
+    }
+    if (rc != SA_OK) {
+        fail(c, SA_GRPC_INTERNAL, "%s", err.message);
+        goto cleanup;
+    }
+    r = NEW(c, Pulumirpc__UpdateResponse, pulumirpc__update_response__init);
+    if (r != NULL) {
+        r->properties = encode_struct(c, outputs);
+        c->resp = &r->base;
+    }
+cleanup:
+    sa_value_free(olds);
+    sa_value_free(news);
+    sa_value_free(old_inputs);
+    sa_value_free(outputs);
+}
+
+static void on_delete(rpc_call *c)
+{
+    const Pulumirpc__DeleteRequest *req = (const void *)c->req;
+    sa_value *olds = decode_struct(c, req->properties, SA_STACK_TYPE " state");
+    Google__Protobuf__Empty *r;
+    sa_stack_inputs in;
+    sa_stack_state st;
+    sa_stack_ctx s;
+    sa_error err = {0};
+    int rc;
+
+    if (olds == NULL)
+        return;
+    sa_stack_state_from_outputs(&st, olds);
+    rc = sa_stack_inputs_parse(&in, olds, &err);
+    if (rc != SA_OK) {
+        fail(c, SA_GRPC_INVALID_ARGUMENT, "%s", err.message);
+        goto cleanup;
+    }
+    if (st.region[0] != '\0')
+        in.region = st.region;
+    if (!op_begin(c, &s, &st, in.region, req->urn, req->timeout))
+        goto cleanup;
+    rc = sa_stack_delete(&s, &in, &st, &err);
+    sa_log_debug(c->p, "Delete: %d AWS calls", atomic_load(&s.calls));
+    if (rc != SA_OK) {
+        fail(c, grpc_code_for(rc), "deleting %s: %s; run `pulumi destroy` again to continue",
+             SA_STACK_TYPE, err.message);
+        goto cleanup;
+    }
+    r = NEW(c, Google__Protobuf__Empty, google__protobuf__empty__init);
+    if (r != NULL)
+        c->resp = &r->base;
+cleanup:
+    sa_value_free(olds);
+}
+
+static void on_read(rpc_call *c)
+{
+    not_yet(c, "Read");
+}
 
 #define RP "/pulumirpc.ResourceProvider/"
 

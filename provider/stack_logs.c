@@ -1,0 +1,149 @@
+/*
+ * CloudWatch Logs steps of SecureApiStack: the log group /aws/lambda/<function>, encrypted with
+ * the stack's key (by ARN) and created before the function so Lambda never makes an unencrypted
+ * one; its retention; tags. Creating it right after the key can meet KMS propagation ("does not
+ * exist or is not allowed to be used"), which is retried for a bounded time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stack_steps.h"
+
+static const sa_aws_retry_rule key_propagation[] = {
+    {.error_code = "AccessDeniedException", .message_contains = "KMS key", .budget_ms = 300000,
+     .base_delay_ms = 1000},
+    {.error_code = "InvalidParameterException", .message_contains = "KMS Key", .budget_ms = 300000,
+     .base_delay_ms = 1000},
+    {.error_code = "OperationAbortedException", .budget_ms = 60000, .base_delay_ms = 500},
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+int sa_logs_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
+{
+    cJSON *body = cJSON_CreateObject();
+    sa_stack_call c;
+    int rc;
+
+    if (st->log_group_arn[0] != '\0') {
+        cJSON_Delete(body);
+        return SA_OK;
+    }
+    cJSON_AddStringToObject(body, "logGroupName", in->log_group_name);
+    cJSON_AddStringToObject(body, "kmsKeyId", st->kms_key_arn);
+    cJSON_AddItemToObject(body, "tags", sa_stack_tags(in, in->log_group_name));
+    sa_stack_progress(s, "creating the encrypted log group");
+    rc = sa_stack_json(s, &c, "logs", "CreateLogGroup", body, key_propagation,
+                       N(key_propagation), err);
+    if (rc != SA_OK && sa_stack_already_exists(rc, &c)) {
+        /* left by an interrupted run, or someone else's: Read decides */
+        sa_stack_call_dispose(&c);
+        rc = sa_logs_read(s, in, st, err);
+        if (rc == SA_OK && st->log_group_arn[0] == '\0')
+            rc = sa_error_set(err, SA_EAWS, "CloudWatch Logs CreateLogGroup: %s exists but "
+                              "cannot be read", in->log_group_name);
+        cJSON_Delete(body);
+        return rc;
+    }
+    sa_stack_call_dispose(&c);
+    cJSON_Delete(body);
+    if (rc != SA_OK)
+        return rc;
+    sa_stack_log_group_arn(st->log_group_arn, sizeof(st->log_group_arn), s, in->log_group_name);
+    return sa_logs_set_retention(s, in, st, err);
+}
+
+int sa_logs_set_retention(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
+                          sa_error *err)
+{
+    cJSON *body = cJSON_CreateObject();
+    sa_stack_call c;
+    int rc;
+
+    cJSON_AddStringToObject(body, "logGroupName", in->log_group_name);
+    cJSON_AddNumberToObject(body, "retentionInDays", (double)in->retention);
+    rc = sa_stack_json(s, &c, "logs", "PutRetentionPolicy", body, key_propagation + 2, 1, err);
+    if (rc == SA_OK)
+        st->retention = in->retention;
+    sa_stack_call_dispose(&c);
+    cJSON_Delete(body);
+    return rc;
+}
+
+int sa_logs_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
+{
+    cJSON *body = cJSON_CreateObject();
+    sa_stack_call c;
+    const cJSON *groups, *g;
+    int rc;
+
+    cJSON_AddStringToObject(body, "logGroupNamePrefix", in->log_group_name);
+    rc = sa_stack_json(s, &c, "logs", "DescribeLogGroups", body, NULL, 0, err);
+    if (rc == SA_OK) {
+        st->log_group_arn[0] = '\0';
+        groups = cJSON_GetObjectItemCaseSensitive(c.resp.json, "logGroups");
+        cJSON_ArrayForEach(g, groups)
+        {
+            const char *name = sa_json_string(g, "logGroupName");
+            const cJSON *ret = cJSON_GetObjectItemCaseSensitive(g, "retentionInDays");
+            if (name == NULL || strcmp(name, in->log_group_name) != 0)
+                continue;
+            sa_stack_log_group_arn(st->log_group_arn, sizeof(st->log_group_arn), s, name);
+            st->retention = cJSON_IsNumber(ret) ? (int64_t)ret->valuedouble : 0;
+        }
+    }
+    sa_stack_call_dispose(&c);
+    cJSON_Delete(body);
+    return rc;
+}
+
+int sa_logs_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
+                  sa_stack_state *st, sa_error *err)
+{
+    cJSON *body = cJSON_CreateObject(), *keys = cJSON_CreateArray();
+    char arn[300];
+    sa_stack_call c;
+    int rc;
+
+    (void)st;
+    sa_stack_log_group_arn(arn, sizeof(arn), s, in->log_group_name);
+    cJSON_AddStringToObject(body, "resourceArn", arn);
+    cJSON_AddItemToObject(body, "tags", sa_stack_tags(in, in->log_group_name));
+    rc = sa_stack_json(s, &c, "logs", "TagResource", body, NULL, 0, err);
+    sa_stack_call_dispose(&c);
+    if (rc == SA_OK && old_tags != NULL && old_tags->kind == SA_VALUE_OBJECT) {
+        for (size_t i = 0; i < old_tags->u.object.len; i++)
+            if (sa_value_object_get(in->tags, old_tags->u.object.keys[i]) == NULL)
+                cJSON_AddItemToArray(keys, cJSON_CreateString(old_tags->u.object.keys[i]));
+        if (cJSON_GetArraySize(keys) > 0) {
+            cJSON_Delete(body);
+            body = cJSON_CreateObject();
+            cJSON_AddStringToObject(body, "resourceArn", arn);
+            cJSON_AddItemToObject(body, "tagKeys", keys);
+            keys = NULL;
+            rc = sa_stack_json(s, &c, "logs", "UntagResource", body, NULL, 0, err);
+            sa_stack_call_dispose(&c);
+        }
+    }
+    cJSON_Delete(keys);
+    cJSON_Delete(body);
+    return rc;
+}
+
+int sa_logs_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
+{
+    cJSON *body = cJSON_CreateObject();
+    sa_stack_call c;
+    int rc;
+
+    cJSON_AddStringToObject(body, "logGroupName", in->log_group_name);
+    rc = sa_stack_json(s, &c, "logs", "DeleteLogGroup", body, NULL, 0, err);
+    if (rc != SA_OK && sa_stack_not_found(rc, &c))
+        rc = SA_OK;
+    if (rc == SA_OK)
+        st->log_group_arn[0] = '\0';
+    sa_stack_call_dispose(&c);
+    cJSON_Delete(body);
+    return rc;
+}
