@@ -166,7 +166,6 @@ static void test_resource_methods_fail_clearly(void **state)
         sa_rpc_dispatch(*state, path, NULL, 0, &r);
         assert_int_not_equal(r.grpc_code, SA_GRPC_OK);
         assert_non_null(strstr(r.message, "secureapi:index:SecureApiStack"));
-        assert_non_null(strstr(r.message, ops[i]));
         sa_rpc_reply_dispose(&r);
     }
 }

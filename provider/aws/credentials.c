@@ -1,0 +1,305 @@
+/*
+ * The credential chain and its local sources: provider config, environment and shared files (see
+ * credentials.h). The two HTTP sources, container endpoint and instance metadata, are in
+ * credentials_remote.c.
+ */
+#include "aws/credentials.h"
+
+#include <ctype.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/buf.h"
+
+static void wipe_free(char *s)
+{
+    if (s != NULL) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
+
+void sa_aws_credentials_dispose(sa_aws_credentials *c)
+{
+    if (c == NULL)
+        return;
+    wipe_free(c->access_key_id);
+    wipe_free(c->secret_access_key);
+    wipe_free(c->session_token);
+    OPENSSL_cleanse(c, sizeof(*c));
+    memset(c, 0, sizeof(*c));
+}
+
+int sa_aws_credentials_set(sa_aws_credentials *out, const char *access_key_id,
+                           const char *secret_access_key, const char *session_token,
+                           time_t expiration, const char *source, sa_error *err)
+{
+    sa_aws_credentials c = {0};
+
+    c.access_key_id = strdup(access_key_id);
+    c.secret_access_key = strdup(secret_access_key);
+    if (session_token != NULL && session_token[0] != '\0')
+        c.session_token = strdup(session_token);
+    if (c.access_key_id == NULL || c.secret_access_key == NULL ||
+        (session_token != NULL && session_token[0] != '\0' && c.session_token == NULL)) {
+        sa_aws_credentials_dispose(&c);
+        return sa_error_set(err, SA_ENOMEM, "out of memory");
+    }
+    c.expiration = expiration;
+    snprintf(c.source, sizeof(c.source), "%s", source);
+    *out = c;
+    return SA_OK;
+}
+
+int sa_aws_credentials_copy(sa_aws_credentials *out, const sa_aws_credentials *src, sa_error *err)
+{
+    return sa_aws_credentials_set(out, src->access_key_id, src->secret_access_key,
+                                  src->session_token, src->expiration, src->source, err);
+}
+
+static bool present(const char *s)
+{
+    return s != NULL && s[0] != '\0';
+}
+
+/* Key ids and secrets go into an HTTP header: no whitespace or control characters. */
+static bool header_safe(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x21 || (unsigned char)*s == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+static int checked_set(sa_aws_credentials *out, const char *ak, const char *sk, const char *tok,
+                       time_t expiration, const char *source, sa_error *err)
+{
+    if (!header_safe(ak) || !header_safe(sk) || (tok != NULL && !header_safe(tok)))
+        return sa_error_set(err, SA_EINVAL,
+                            "credentials from %s contain whitespace or control characters", source);
+    return sa_aws_credentials_set(out, ak, sk, tok, expiration, source, err);
+}
+
+int sa_aws_credentials_from_settings(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
+                                     sa_error *err)
+{
+    if (s == NULL || (!present(s->access_key_id) && !present(s->secret_access_key))) {
+        if (s != NULL && present(s->session_token))
+            return sa_error_set(err, SA_EINVAL,
+                                "the provider config sets token but not accessKey and secretKey");
+        return sa_error_set(err, SA_ENOTFOUND, "provider config: no accessKey/secretKey");
+    }
+    if (!present(s->access_key_id))
+        return sa_error_set(err, SA_EINVAL, "the provider config sets secretKey but not accessKey");
+    if (!present(s->secret_access_key))
+        return sa_error_set(err, SA_EINVAL, "the provider config sets accessKey but not secretKey");
+    return checked_set(out, s->access_key_id, s->secret_access_key, s->session_token, 0,
+                       "provider config", err);
+}
+
+int sa_aws_credentials_from_env(sa_aws_credentials *out, const sa_aws_env *env, sa_error *err)
+{
+    const char *ak = sa_aws_env_get(env, "AWS_ACCESS_KEY_ID");
+    const char *sk = sa_aws_env_get(env, "AWS_SECRET_ACCESS_KEY");
+
+    if (ak == NULL && sk == NULL)
+        return sa_error_set(err, SA_ENOTFOUND, "environment: AWS_ACCESS_KEY_ID is not set");
+    if (ak == NULL)
+        return sa_error_set(err, SA_EINVAL,
+                            "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not");
+    if (sk == NULL)
+        return sa_error_set(err, SA_EINVAL,
+                            "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+    return checked_set(out, ak, sk, sa_aws_env_get(env, "AWS_SESSION_TOKEN"), 0, "environment",
+                       err);
+}
+
+/* Profile settings that configure credentials we do not implement. */
+static const char *const unsupported_profile_keys[] = {
+    "role_arn",         "credential_process", "sso_session", "sso_start_url",
+    "web_identity_token_file", "credential_source",
+};
+
+int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_shared_config *shared,
+                                    sa_error *err)
+{
+    const char *name;
+    const char *ak;
+    const char *sk;
+    char source[96];
+    bool explicit_profile;
+
+    if (shared == NULL || shared->profile_name == NULL)
+        return sa_error_set(err, SA_ENOTFOUND, "shared files: not consulted");
+    name = shared->profile_name;
+    explicit_profile = strcmp(shared->profile_from, "default") != 0;
+    if (!sa_aws_shared_config_has_profile(shared)) {
+        if (explicit_profile)
+            return sa_error_set(err, SA_EINVAL, "profile '%.64s' (from %s) is not in %s or %s",
+                                name, shared->profile_from,
+                                shared->credentials_path ? shared->credentials_path : "(no HOME)",
+                                shared->config_path ? shared->config_path : "(no HOME)");
+        return sa_error_set(err, SA_ENOTFOUND, "shared files: no profile '%.64s' in %s or %s", name,
+                            shared->credentials_path ? shared->credentials_path : "(no HOME)",
+                            shared->config_path ? shared->config_path : "(no HOME)");
+    }
+    ak = sa_aws_shared_config_get(shared, "aws_access_key_id");
+    sk = sa_aws_shared_config_get(shared, "aws_secret_access_key");
+    snprintf(source, sizeof(source), "profile '%.64s'", name);
+    if (ak != NULL && sk != NULL)
+        return checked_set(out, ak, sk, sa_aws_shared_config_get(shared, "aws_session_token"), 0,
+                           source, err);
+    if (ak != NULL || sk != NULL)
+        return sa_error_set(err, SA_EINVAL, "profile '%.64s' has %s but not %s", name,
+                            ak ? "aws_access_key_id" : "aws_secret_access_key",
+                            ak ? "aws_secret_access_key" : "aws_access_key_id");
+    for (size_t i = 0; i < sizeof(unsupported_profile_keys) / sizeof(unsupported_profile_keys[0]);
+         i++) {
+        if (sa_aws_shared_config_get(shared, unsupported_profile_keys[i]) != NULL)
+            return sa_error_set(err, SA_EUNSUPPORTED,
+                                "profile '%.64s' uses %s, which this provider does not support; "
+                                "give it aws_access_key_id/aws_secret_access_key or use "
+                                "environment credentials",
+                                name, unsupported_profile_keys[i]);
+    }
+    return sa_error_set(err, SA_ENOTFOUND, "shared files: profile '%.64s' has no credentials",
+                        name);
+}
+
+typedef int (*source_fn)(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
+                         const sa_aws_credentials_ctx *ctx, sa_error *err);
+
+static int src_settings(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
+                        const sa_aws_credentials_ctx *ctx, sa_error *err)
+{
+    (void)ctx;
+    return sa_aws_credentials_from_settings(out, s, err);
+}
+
+static int src_env(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
+                   const sa_aws_credentials_ctx *ctx, sa_error *err)
+{
+    (void)s;
+    return sa_aws_credentials_from_env(out, ctx->env, err);
+}
+
+static int src_profile(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
+                       const sa_aws_credentials_ctx *ctx, sa_error *err)
+{
+    (void)s;
+    return sa_aws_credentials_from_profile(out, ctx->shared, err);
+}
+
+static int src_container(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
+                         const sa_aws_credentials_ctx *ctx, sa_error *err)
+{
+    (void)s;
+    return sa_aws_credentials_from_container(out, ctx, err);
+}
+
+static int src_imds(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
+                    const sa_aws_credentials_ctx *ctx, sa_error *err)
+{
+    if (s != NULL && s->skip_metadata)
+        return sa_error_set(err, SA_ENOTFOUND,
+                            "EC2 instance metadata: skipped by the provider config");
+    return sa_aws_credentials_from_imds(out, ctx, err);
+}
+
+int sa_aws_credentials_resolve(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
+                               const sa_aws_credentials_ctx *ctx, sa_error *err)
+{
+    static const source_fn sources[] = {src_settings, src_env, src_profile, src_container,
+                                        src_imds};
+    sa_aws_buf tried;
+    int rc = SA_ENOTFOUND;
+
+    sa_aws_buf_init(&tried, SA_ERROR_MESSAGE_MAX);
+    for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+        sa_error why = {0};
+        sa_aws_credentials c = {0};
+
+        if (ctx->cancelled != NULL && atomic_load(ctx->cancelled)) {
+            rc = sa_error_set(err, SA_ECANCELLED, "cancelled while looking for AWS credentials");
+            goto out;
+        }
+        rc = sources[i](&c, s, ctx, &why);
+        if (rc == SA_OK && c.expiration != 0 && c.expiration <= ctx->now) {
+            rc = sa_error_set(err, SA_EINVAL, "the credentials from %s have expired", c.source);
+            sa_aws_credentials_dispose(&c);
+            goto out;
+        }
+        if (rc == SA_OK) {
+            *out = c;
+            goto out;
+        }
+        if (rc != SA_ENOTFOUND) {
+            sa_error_set(err, rc, "%s", why.message);
+            goto out;
+        }
+        /* Best effort: a summary cut at the message limit is still useful. */
+        (void)sa_aws_buf_printf(&tried, NULL, "%s%s", tried.len ? "; " : "", why.message);
+    }
+    rc = sa_error_set(err, SA_ENOTFOUND, "no AWS credentials found; tried %s",
+                      tried.data ? tried.data : "nothing");
+out:
+    sa_aws_buf_dispose(&tried);
+    return rc;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int sa_aws_parse_iso8601(time_t *out, const char *s)
+{
+    struct tm tm = {0};
+    int year, mon, day, hour, min, sec;
+    const char *p;
+    long offset = 0;
+
+    if (s == NULL || strlen(s) < 19 || digits(s, 4, &year) || s[4] != '-' ||
+        digits(s + 5, 2, &mon) || s[7] != '-' || digits(s + 8, 2, &day) ||
+        (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || digits(s + 11, 2, &hour) ||
+        s[13] != ':' || digits(s + 14, 2, &min) || s[16] != ':' || digits(s + 17, 2, &sec))
+        return SA_EINVAL;
+    p = s + 19;
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om))
+            return SA_EINVAL;
+        offset = (oh * 3600L + om * 60L) * (*p == '+' ? 1 : -1);
+        p += 6;
+    } else {
+        return SA_EINVAL;
+    }
+    if (*p != '\0' || mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 ||
+        sec > 60)
+        return SA_EINVAL;
+    tm.tm_year = year - 1900;
+    tm.tm_mon = mon - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = min;
+    tm.tm_sec = sec;
+    *out = timegm(&tm) - offset;
+    return SA_OK;
+}

@@ -1,0 +1,78 @@
+/*
+ * AWS credentials and the chain that finds them, in the SDKs' order: the provider config (access
+ * key, secret key, token), the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ * AWS_SESSION_TOKEN), the shared files (the active profile's aws_access_key_id,
+ * aws_secret_access_key, aws_session_token), the container endpoint
+ * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2, or _FULL_URI) and EC2 instance
+ * metadata (IMDSv2, short timeouts, off with AWS_EC2_METADATA_DISABLED=true). A source that is
+ * not configured is skipped and noted; a source that is configured but broken stops the chain with
+ * its own error. When nothing is found the error lists what was tried. The environment and the
+ * network are reached only through the sa_aws_env and sa_aws_transport seams. Key material is
+ * wiped when freed and never appears in messages.
+ */
+#ifndef SA_AWS_CREDENTIALS_H
+#define SA_AWS_CREDENTIALS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "aws/env.h"
+#include "aws/http.h"
+#include "aws/profile_file.h"
+#include "error.h"
+
+typedef struct sa_aws_credentials {
+    char *access_key_id;
+    char *secret_access_key;
+    char *session_token; /* NULL when none */
+    time_t expiration;   /* 0: does not expire */
+    char source[96];     /* where they came from, for messages */
+} sa_aws_credentials;
+
+/* Wipes and frees the insides. */
+void sa_aws_credentials_dispose(sa_aws_credentials *c);
+int sa_aws_credentials_copy(sa_aws_credentials *out, const sa_aws_credentials *src,
+                            sa_error *err);
+/* Takes copies of the strings; session_token may be NULL. */
+int sa_aws_credentials_set(sa_aws_credentials *out, const char *access_key_id,
+                           const char *secret_access_key, const char *session_token,
+                           time_t expiration, const char *source, sa_error *err);
+
+/* Explicit settings from the provider config; every field is optional and borrowed. */
+typedef struct sa_aws_credentials_settings {
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *session_token;
+    bool skip_metadata; /* do not ask the EC2 instance metadata service */
+} sa_aws_credentials_settings;
+
+typedef struct sa_aws_credentials_ctx {
+    const sa_aws_env *env;
+    const sa_aws_shared_config *shared;  /* loaded shared files; NULL skips them */
+    const sa_aws_transport *transport;   /* for container and IMDS; NULL skips them */
+    const atomic_bool *cancelled;        /* may be NULL */
+    time_t now;                          /* to reject already-expired credentials */
+} sa_aws_credentials_ctx;
+
+/* Runs the chain. */
+int sa_aws_credentials_resolve(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
+                               const sa_aws_credentials_ctx *ctx, sa_error *err);
+
+/* The single sources. Each returns SA_OK when it produced credentials, SA_ENOTFOUND when it is not
+ * configured (err says why, for the chain's summary), or another code when it is configured but
+ * failed. */
+int sa_aws_credentials_from_settings(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
+                                     sa_error *err);
+int sa_aws_credentials_from_env(sa_aws_credentials *out, const sa_aws_env *env, sa_error *err);
+int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_shared_config *shared,
+                                    sa_error *err);
+int sa_aws_credentials_from_container(sa_aws_credentials *out, const sa_aws_credentials_ctx *ctx,
+                                      sa_error *err);
+int sa_aws_credentials_from_imds(sa_aws_credentials *out, const sa_aws_credentials_ctx *ctx,
+                                 sa_error *err);
+
+/* Parses an ISO 8601 UTC time ("2026-08-30T12:36:00Z", fractional seconds allowed). */
+int sa_aws_parse_iso8601(time_t *out, const char *s);
+
+#endif

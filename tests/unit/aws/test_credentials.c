@@ -1,0 +1,406 @@
+/*
+ * Table tests of the credential chain on a faked environment, in-memory shared files and a fake
+ * transport standing in for the container endpoint and EC2 instance metadata (nothing here ever
+ * reaches 169.254.x.x): source order, partial settings, profiles, unsupported profile kinds,
+ * container and IMDSv2 exchanges, the "nothing found" summary, expiry, and that no message carries
+ * key material.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/credentials.h"
+#include "fakes.h"
+
+#define NOW 1440938160 /* 2015-08-30T12:36:00Z */
+
+typedef struct chain_case {
+    const char *name;
+    sa_aws_credentials_settings settings;
+    fake_var vars[8];
+    fake_file files[3];
+    const char *profile; /* provider config profile */
+    int want_rc;
+    const char *want_key;    /* access key id on success */
+    const char *want_secret;
+    const char *want_token;
+    const char *want_source; /* source on success, or a substring of the error */
+} chain_case;
+
+#define SECRET_A "secretA-never-in-messages"
+#define SECRET_B "secretB-never-in-messages"
+
+static const chain_case cases[] = {
+    {"provider config first", {"AKIA_CFG", SECRET_A, "tokA", false},
+     {{"AWS_ACCESS_KEY_ID", "AKIA_ENV"}, {"AWS_SECRET_ACCESS_KEY", SECRET_B}, {NULL, NULL}},
+     {{NULL, NULL}}, NULL, SA_OK, "AKIA_CFG", SECRET_A, "tokA", "provider config"},
+    {"provider config partial", {"AKIA_CFG", NULL, NULL, false}, {{NULL, NULL}}, {{NULL, NULL}},
+     NULL, SA_EINVAL, NULL, NULL, NULL, "sets accessKey but not secretKey"},
+    {"token alone", {NULL, NULL, "tok", false}, {{NULL, NULL}}, {{NULL, NULL}}, NULL, SA_EINVAL,
+     NULL, NULL, NULL, "sets token but not accessKey"},
+    {"environment", {0},
+     {{"AWS_ACCESS_KEY_ID", "AKIA_ENV"}, {"AWS_SECRET_ACCESS_KEY", SECRET_B},
+      {"AWS_SESSION_TOKEN", "tokB"}, {"HOME", "/h"}, {NULL, NULL}},
+     {{"/h/.aws/credentials", "[default]\naws_access_key_id = AKIA_FILE\n"
+                              "aws_secret_access_key = " SECRET_A "\n"},
+      {NULL, NULL}},
+     NULL, SA_OK, "AKIA_ENV", SECRET_B, "tokB", "environment"},
+    {"environment partial", {0}, {{"AWS_ACCESS_KEY_ID", "AKIA_ENV"}, {NULL, NULL}},
+     {{NULL, NULL}}, NULL, SA_EINVAL, NULL, NULL, NULL,
+     "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"},
+    {"empty env values are unset", {0},
+     {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}, {"HOME", "/h"}, {NULL, NULL}},
+     {{"/h/.aws/credentials", "[default]\naws_access_key_id = AKIA_FILE\n"
+                              "aws_secret_access_key = " SECRET_A "\n"},
+      {NULL, NULL}},
+     NULL, SA_OK, "AKIA_FILE", SECRET_A, NULL, "profile 'default'"},
+    {"default profile from the credentials file", {0}, {{"HOME", "/h"}, {NULL, NULL}},
+     {{"/h/.aws/credentials", "# comment\n[default]\naws_access_key_id=AKIA_FILE\n"
+                              "aws_secret_access_key=" SECRET_A "\naws_session_token = tokF\n"},
+      {NULL, NULL}},
+     NULL, SA_OK, "AKIA_FILE", SECRET_A, "tokF", "profile 'default'"},
+    {"AWS_PROFILE picks a [profile x] of the config file", {0},
+     {{"HOME", "/h"}, {"AWS_PROFILE", "dev"}, {NULL, NULL}},
+     {{"/h/.aws/config", "[default]\nregion=us-east-1\n[profile dev]\naws_access_key_id = AKIA_DEV\n"
+                         "aws_secret_access_key = " SECRET_B "\n"},
+      {NULL, NULL}},
+     NULL, SA_OK, "AKIA_DEV", SECRET_B, NULL, "profile 'dev'"},
+    {"credentials file wins over config for the same profile", {0},
+     {{"HOME", "/h"}, {"AWS_PROFILE", "dev"}, {NULL, NULL}},
+     {{"/h/.aws/config", "[profile dev]\naws_access_key_id = AKIA_CONFIG\n"
+                         "aws_secret_access_key = " SECRET_B "\n"},
+      {"/h/.aws/credentials", "[dev]\naws_access_key_id = AKIA_CREDS\n"
+                              "aws_secret_access_key = " SECRET_A "\n"}},
+     NULL, SA_OK, "AKIA_CREDS", SECRET_A, NULL, "profile 'dev'"},
+    {"file locations from the environment", {0},
+     {{"AWS_SHARED_CREDENTIALS_FILE", "/etc/creds"}, {"AWS_CONFIG_FILE", "/etc/conf"},
+      {NULL, NULL}},
+     {{"/etc/creds", "[ops]\naws_access_key_id = AKIA_OPS\naws_secret_access_key = " SECRET_A
+                     "\n"},
+      {NULL, NULL}},
+     "ops", SA_OK, "AKIA_OPS", SECRET_A, NULL, "profile 'ops'"},
+    {"explicit profile missing", {0}, {{"HOME", "/h"}, {"AWS_PROFILE", "nope"}, {NULL, NULL}},
+     {{NULL, NULL}}, NULL, SA_EINVAL, NULL, NULL, NULL,
+     "profile 'nope' (from AWS_PROFILE) is not in /h/.aws/credentials or /h/.aws/config"},
+    {"provider config profile missing", {0}, {{"HOME", "/h"}, {NULL, NULL}}, {{NULL, NULL}},
+     "prod", SA_EINVAL, NULL, NULL, NULL, "profile 'prod' (from provider config)"},
+    {"assume-role profile unsupported", {0},
+     {{"HOME", "/h"}, {"AWS_PROFILE", "ar"}, {NULL, NULL}},
+     {{"/h/.aws/config", "[profile ar]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = d\n"},
+      {NULL, NULL}},
+     NULL, SA_EUNSUPPORTED, NULL, NULL, NULL, "uses role_arn"},
+    {"profile half configured", {0}, {{"HOME", "/h"}, {NULL, NULL}},
+     {{"/h/.aws/credentials", "[default]\naws_access_key_id = AKIA_HALF\n"}, {NULL, NULL}}, NULL,
+     SA_EINVAL, NULL, NULL, NULL, "has aws_access_key_id but not aws_secret_access_key"},
+    {"nothing anywhere", {0},
+     {{"HOME", "/h"}, {"AWS_EC2_METADATA_DISABLED", "true"}, {NULL, NULL}},
+     {{"/h/.aws/config", "[default]\nregion = eu-west-1\n"}, {NULL, NULL}}, NULL, SA_ENOTFOUND,
+     NULL, NULL, NULL,
+     "no AWS credentials found; tried provider config: no accessKey/secretKey; environment: "
+     "AWS_ACCESS_KEY_ID is not set; shared files: profile 'default' has no credentials; "
+     "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI not set; EC2 instance "
+     "metadata: disabled by AWS_EC2_METADATA_DISABLED"},
+    {"skip metadata", {NULL, NULL, NULL, true}, {{NULL, NULL}}, {{NULL, NULL}}, NULL,
+     SA_ENOTFOUND, NULL, NULL, NULL, "EC2 instance metadata: skipped by the provider config"},
+};
+
+static bool contains_secret(const char *s)
+{
+    return strstr(s, SECRET_A) != NULL || strstr(s, SECRET_B) != NULL;
+}
+
+static void test_chain(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const chain_case *c = &cases[i];
+        fake_env env;
+        fake_transport t;
+        sa_aws_shared_config shared = {0};
+        sa_aws_credentials creds = {0};
+        sa_error err = {0};
+        sa_aws_credentials_ctx ctx = {0};
+        int rc;
+
+        fake_env_init(&env, c->vars, c->files);
+        fake_transport_init(&t, NULL, 0);
+        assert_int_equal(sa_aws_shared_config_load(&shared, c->profile, NULL, NULL, &env.env, &err),
+                         SA_OK);
+        ctx.env = &env.env;
+        ctx.shared = &shared;
+        ctx.transport = &t.seam;
+        ctx.now = NOW;
+        rc = sa_aws_credentials_resolve(&creds, &c->settings, &ctx, &err);
+        if (rc != c->want_rc)
+            fail_msg("%s: rc %d, want %d (%s)", c->name, rc, c->want_rc, err.message);
+        if (rc == SA_OK) {
+            if (strcmp(creds.access_key_id, c->want_key) != 0 ||
+                strcmp(creds.secret_access_key, c->want_secret) != 0 ||
+                (c->want_token == NULL) != (creds.session_token == NULL) ||
+                (c->want_token && strcmp(creds.session_token, c->want_token) != 0) ||
+                strcmp(creds.source, c->want_source) != 0)
+                fail_msg("%s: got %s from %s", c->name, creds.access_key_id, creds.source);
+        } else if (strstr(err.message, c->want_source) == NULL) {
+            fail_msg("%s: message '%s' lacks '%s'", c->name, err.message, c->want_source);
+        }
+        if (contains_secret(err.message))
+            fail_msg("%s: a secret leaked into '%s'", c->name, err.message);
+        /* the chain never asked the network when a local source answered or IMDS was off */
+        assert_int_equal(t.request_count, 0);
+        sa_aws_credentials_dispose(&creds);
+        sa_aws_shared_config_dispose(&shared);
+        fake_transport_dispose(&t);
+    }
+}
+
+/* ---- container endpoint ------------------------------------------------------------------ */
+
+static int run_remote(sa_aws_credentials *out, fake_transport *t, const fake_var *vars,
+                      const fake_file *files, sa_error *err)
+{
+    fake_env env;
+    sa_aws_credentials_ctx ctx = {0};
+    sa_aws_credentials_settings s = {0};
+    int rc;
+
+    fake_env_init(&env, vars, files);
+    ctx.env = &env.env;
+    ctx.transport = &t->seam;
+    ctx.now = NOW;
+    rc = sa_aws_credentials_resolve(out, &s, &ctx, err);
+    return rc;
+}
+
+static const char container_json[] =
+    "{\"AccessKeyId\":\"ASIA_CONTAINER\",\"SecretAccessKey\":\"" SECRET_A "\","
+    "\"Token\":\"tokC\",\"Expiration\":\"2015-08-30T18:36:00Z\"}";
+
+static void test_container_relative(void **state)
+{
+    static const fake_var vars[] = {
+        {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc?x=1"},
+        {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "auth-token"},
+        {NULL, NULL}};
+    fake_reply replies[] = {{SA_OK, 200, NULL, container_json}};
+    fake_transport t;
+    sa_aws_credentials c = {0};
+    sa_error err = {0};
+    (void)state;
+
+    fake_transport_init(&t, replies, 1);
+    assert_int_equal(run_remote(&c, &t, vars, NULL, &err), SA_OK);
+    assert_int_equal(t.request_count, 1);
+    assert_string_equal(t.requests[0].method, "GET");
+    assert_string_equal(t.requests[0].url, "http://169.254.170.2/v2/credentials/abc?x=1");
+    assert_string_equal(sa_aws_headers_get(&t.requests[0].headers, "Authorization"), "auth-token");
+    assert_true(t.requests[0].timeout_ms > 0 && t.requests[0].timeout_ms <= 2000);
+    assert_string_equal(c.access_key_id, "ASIA_CONTAINER");
+    assert_string_equal(c.session_token, "tokC");
+    assert_int_equal(c.expiration, NOW + 6 * 3600);
+    assert_string_equal(c.source, "container credentials endpoint");
+    sa_aws_credentials_dispose(&c);
+    fake_transport_dispose(&t);
+}
+
+static void test_container_full_uri(void **state)
+{
+    static const fake_var ok_vars[] = {
+        {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds"},
+        {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/var/run/token"},
+        {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "ignored"},
+        {NULL, NULL}};
+    static const fake_file files[] = {{"/var/run/token", "file-token\n"}, {NULL, NULL}};
+    static const fake_var bad_host[] = {
+        {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://10.0.0.1/creds"}, {NULL, NULL}};
+    static const fake_var https_ok[] = {
+        {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "https://creds.example.test/x"}, {NULL, NULL}};
+    fake_reply replies[] = {{SA_OK, 200, NULL, container_json}};
+    fake_reply fail[] = {{SA_OK, 500, NULL, ""}, {SA_EIO, 0, NULL, NULL}, {SA_OK, 403, NULL, ""}};
+    fake_transport t;
+    sa_aws_credentials c = {0};
+    sa_error err = {0};
+    (void)state;
+
+    fake_transport_init(&t, replies, 1);
+    assert_int_equal(run_remote(&c, &t, ok_vars, files, &err), SA_OK);
+    assert_string_equal(t.requests[0].url, "http://127.0.0.1:51679/creds");
+    assert_string_equal(sa_aws_headers_get(&t.requests[0].headers, "Authorization"), "file-token");
+    sa_aws_credentials_dispose(&c);
+    fake_transport_dispose(&t);
+
+    fake_transport_init(&t, replies, 1);
+    assert_int_equal(run_remote(&c, &t, bad_host, NULL, &err), SA_EINVAL);
+    assert_non_null(strstr(err.message, "AWS_CONTAINER_CREDENTIALS_FULL_URI must use https"));
+    assert_int_equal(t.request_count, 0);
+
+    fake_transport_init(&t, fail, 3);
+    assert_int_equal(run_remote(&c, &t, https_ok, NULL, &err), SA_EIO);
+    assert_int_equal(t.request_count, 3); /* 500 and a connection error are retried, 403 is not */
+    assert_non_null(strstr(err.message, "returned HTTP 403"));
+    fake_transport_dispose(&t);
+}
+
+static void test_container_bad_answers(void **state)
+{
+    static const fake_var vars[] = {
+        {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/c"}, {NULL, NULL}};
+    fake_reply not_json[] = {{SA_OK, 200, NULL, "<html>"}};
+    fake_reply no_keys[] = {{SA_OK, 200, NULL, "{\"Token\":\"t\"}"}};
+    fake_reply expired[] = {
+        {SA_OK, 200, NULL,
+         "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET_B "\","
+         "\"Expiration\":\"2015-08-30T12:00:00Z\"}"}};
+    fake_transport t;
+    sa_aws_credentials c = {0};
+    sa_error err = {0};
+    (void)state;
+
+    fake_transport_init(&t, not_json, 1);
+    assert_int_equal(run_remote(&c, &t, vars, NULL, &err), SA_EIO);
+    assert_non_null(strstr(err.message, "not JSON"));
+    fake_transport_dispose(&t);
+    fake_transport_init(&t, no_keys, 1);
+    assert_int_equal(run_remote(&c, &t, vars, NULL, &err), SA_EIO);
+    assert_non_null(strstr(err.message, "no AccessKeyId"));
+    fake_transport_dispose(&t);
+    fake_transport_init(&t, expired, 1);
+    assert_int_equal(run_remote(&c, &t, vars, NULL, &err), SA_EINVAL);
+    assert_non_null(strstr(err.message, "have expired"));
+    assert_false(contains_secret(err.message));
+    fake_transport_dispose(&t);
+}
+
+/* ---- EC2 instance metadata --------------------------------------------------------------- */
+
+static void test_imds_v2(void **state)
+{
+    static const fake_var vars[] = {{NULL, NULL}};
+    fake_reply replies[] = {
+        {SA_OK, 200, NULL, "imds-session-token"},
+        {SA_OK, 200, NULL, "my-role\n"},
+        {SA_OK, 200, NULL,
+         "{\"Code\":\"Success\",\"Type\":\"AWS-HMAC\",\"AccessKeyId\":\"ASIA_IMDS\","
+         "\"SecretAccessKey\":\"" SECRET_B "\",\"Token\":\"tokI\","
+         "\"Expiration\":\"2015-08-30T13:36:00Z\"}"},
+    };
+    fake_transport t;
+    sa_aws_credentials c = {0};
+    sa_error err = {0};
+    (void)state;
+
+    fake_transport_init(&t, replies, 3);
+    assert_int_equal(run_remote(&c, &t, vars, NULL, &err), SA_OK);
+    assert_int_equal(t.request_count, 3);
+    assert_string_equal(t.requests[0].method, "PUT");
+    assert_string_equal(t.requests[0].url, "http://169.254.169.254/latest/api/token");
+    assert_string_equal(
+        sa_aws_headers_get(&t.requests[0].headers, "X-aws-ec2-metadata-token-ttl-seconds"),
+        "21600");
+    assert_string_equal(t.requests[1].url,
+                        "http://169.254.169.254/latest/meta-data/iam/security-credentials/");
+    assert_string_equal(sa_aws_headers_get(&t.requests[1].headers, "X-aws-ec2-metadata-token"),
+                        "imds-session-token");
+    assert_string_equal(t.requests[2].url,
+                        "http://169.254.169.254/latest/meta-data/iam/security-credentials/my-role");
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(t.requests[i].connect_timeout_ms <= 1000);
+        assert_true(t.requests[i].timeout_ms <= 1000);
+    }
+    assert_string_equal(c.access_key_id, "ASIA_IMDS");
+    assert_string_equal(c.session_token, "tokI");
+    assert_string_equal(c.source, "EC2 instance metadata");
+    sa_aws_credentials_dispose(&c);
+    fake_transport_dispose(&t);
+}
+
+static void test_imds_unavailable(void **state)
+{
+    static const fake_var vars[] = {{"HOME", "/h"}, {NULL, NULL}};
+    static const fake_var ipv6[] = {{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"},
+                                    {NULL, NULL}};
+    static const fake_var custom[] = {
+        {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1338/"}, {NULL, NULL}};
+    static const fake_var bad[] = {{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "nope"}, {NULL, NULL}};
+    fake_reply timeout[] = {{SA_ETIMEOUT, 0, NULL, NULL}};
+    fake_reply no_role[] = {{SA_OK, 200, NULL, "tok"}, {SA_OK, 404, NULL, ""}};
+    fake_reply forbidden[] = {{SA_OK, 403, NULL, ""}};
+    fake_transport t;
+    sa_aws_credentials c = {0};
+    sa_error err = {0};
+    (void)state;
+
+    fake_transport_init(&t, timeout, 1);
+    assert_int_equal(run_remote(&c, &t, vars, NULL, &err), SA_ENOTFOUND);
+    assert_non_null(strstr(err.message, "EC2 instance metadata: no answer from "
+                                        "http://169.254.169.254"));
+    fake_transport_dispose(&t);
+
+    fake_transport_init(&t, no_role, 2);
+    assert_int_equal(run_remote(&c, &t, ipv6, NULL, &err), SA_ENOTFOUND);
+    assert_string_equal(t.requests[0].url, "http://[fd00:ec2::254]/latest/api/token");
+    assert_non_null(strstr(err.message, "no IAM role is attached"));
+    fake_transport_dispose(&t);
+
+    fake_transport_init(&t, forbidden, 1);
+    assert_int_equal(run_remote(&c, &t, custom, NULL, &err), SA_ENOTFOUND);
+    assert_string_equal(t.requests[0].url, "http://127.0.0.1:1338/latest/api/token");
+    assert_non_null(strstr(err.message, "the token request returned HTTP 403"));
+    fake_transport_dispose(&t);
+
+    fake_transport_init(&t, forbidden, 1);
+    assert_int_equal(run_remote(&c, &t, bad, NULL, &err), SA_EINVAL);
+    assert_non_null(strstr(err.message, "AWS_EC2_METADATA_SERVICE_ENDPOINT"));
+    fake_transport_dispose(&t);
+}
+
+static void test_cancelled_chain(void **state)
+{
+    fake_env env;
+    atomic_bool cancelled;
+    sa_aws_credentials_ctx ctx = {0};
+    sa_aws_credentials c = {0};
+    sa_error err = {0};
+    (void)state;
+
+    atomic_init(&cancelled, true);
+    fake_env_init(&env, NULL, NULL);
+    ctx.env = &env.env;
+    ctx.cancelled = &cancelled;
+    assert_int_equal(sa_aws_credentials_resolve(&c, NULL, &ctx, &err), SA_ECANCELLED);
+}
+
+static void test_iso8601(void **state)
+{
+    time_t t = 0;
+    (void)state;
+    assert_int_equal(sa_aws_parse_iso8601(&t, "2015-08-30T12:36:00Z"), SA_OK);
+    assert_int_equal(t, NOW);
+    assert_int_equal(sa_aws_parse_iso8601(&t, "2015-08-30T12:36:00.123456Z"), SA_OK);
+    assert_int_equal(t, NOW);
+    assert_int_equal(sa_aws_parse_iso8601(&t, "2015-08-30T14:36:00+02:00"), SA_OK);
+    assert_int_equal(t, NOW);
+    assert_int_not_equal(sa_aws_parse_iso8601(&t, "2015-08-30"), SA_OK);
+    assert_int_not_equal(sa_aws_parse_iso8601(&t, "2015-13-30T12:36:00Z"), SA_OK);
+    assert_int_not_equal(sa_aws_parse_iso8601(&t, "2015-08-30T12:36:00"), SA_OK);
+    assert_int_not_equal(sa_aws_parse_iso8601(&t, NULL), SA_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chain),
+        cmocka_unit_test(test_container_relative),
+        cmocka_unit_test(test_container_full_uri),
+        cmocka_unit_test(test_container_bad_answers),
+        cmocka_unit_test(test_imds_v2),
+        cmocka_unit_test(test_imds_unavailable),
+        cmocka_unit_test(test_cancelled_chain),
+        cmocka_unit_test(test_iso8601),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
