@@ -454,13 +454,6 @@ cleanup:
     sa_value_free(checked);
 }
 
-static void not_yet(rpc_call *c, const char *op)
-{
-    fail(c, SA_GRPC_UNIMPLEMENTED,
-         "%s: %s is not implemented yet in pulumi-resource-secureapi v%s; no AWS resource was "
-         "created or changed",
-         RESOURCE_TYPE, op, c->p->version);
-}
 
 static bool add_detailed_diff(Pulumirpc__DiffResponse *r, const sa_prop_diff *pd)
 {
@@ -774,9 +767,172 @@ cleanup:
     sa_value_free(olds);
 }
 
+/* Import: the checked inputs of the stack whose id is <region>/<function name>, as far as the
+ * function tells (suffix); Read fills in the rest from AWS. */
+static int import_inputs(rpc_call *c, const char *id, sa_value **out, char *region, size_t cap,
+                         sa_error *err)
+{
+    const char *slash = strchr(id, '/');
+    sa_value *names = NULL, *skeleton = NULL, *checked = NULL;
+    sa_stack_inputs probe;
+    sa_stack_state st;
+    sa_stack_ctx s;
+    cJSON *fn = NULL;
+    const cJSON *vars, *tags;
+    const char *suffix = NULL;
+    sa_check_failures failures;
+    sa_check_context ctx = {0};
+    int rc;
+
+    *out = NULL;
+    if (slash == NULL || (size_t)(slash - id) >= cap)
+        return sa_error_set(err, SA_EINVAL, "import id '%s' is not <region>/<function name>, "
+                            "e.g. ap-southeast-1/secure-api-stack-dev-1a2b3c4", id);
+    snprintf(region, cap, "%.*s", (int)(slash - id), id);
+    if (!sa_config_region_valid(region))
+        return sa_error_set(err, SA_EINVAL, "import id '%s': '%s' is not a region", id, region);
+    rc = sa_stack_names_from_function(&names, region, slash + 1, err);
+    if (rc != SA_OK)
+        return rc;
+    memset(&st, 0, sizeof(st));
+    memset(&probe, 0, sizeof(probe));
+    probe.function_name = slash + 1;
+    if (!op_begin(c, &s, &st, region, NULL, 0)) {
+        sa_value_free(names);
+        return sa_error_set(err, SA_EUNSUPPORTED, "%s", c->reply->message);
+    }
+    rc = sa_lambda_read(&s, &probe, &st, &fn, err);
+    if (rc == SA_OK && fn == NULL)
+        rc = sa_error_set(err, SA_ENOTFOUND, "there is no Lambda function %s in %s", slash + 1,
+                          region);
+    if (rc != SA_OK)
+        goto cleanup;
+    vars = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(fn, "Configuration"),
+                                             "Environment"),
+            "Variables"),
+        "ENVIRONMENT_SUFFIX");
+    tags = cJSON_GetObjectItemCaseSensitive(fn, "Tags");
+    suffix = cJSON_IsString(vars) ? vars->valuestring : sa_json_string(tags, "Environment");
+    if (suffix == NULL) {
+        rc = sa_error_set(err, SA_EINVAL, "the function %s has no ENVIRONMENT_SUFFIX: it was not "
+                          "made by a SecureApiStack", slash + 1);
+        goto cleanup;
+    }
+    skeleton = sa_value_object();
+    if (skeleton == NULL ||
+        sa_value_object_set(skeleton, "environmentSuffix", sa_value_string(suffix)) != SA_OK ||
+        sa_value_object_set(skeleton, "region", sa_value_string(region)) != SA_OK ||
+        sa_value_object_set(skeleton, SA_STACK_NAMES_KEY, names) != SA_OK) {
+        names = NULL;
+        rc = sa_error_set(err, SA_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    names = NULL;
+    /* Check fills in the defaults and keeps the names (olds == news) */
+    ctx.resource_name = "import";
+    rc = sa_stack_check(&checked, skeleton, skeleton, &ctx, &failures, err);
+    if (rc == SA_EINVAL)
+        rc = sa_error_set(err, SA_EINVAL, "import: %s %s", failures.items[0].property,
+                          failures.items[0].reason);
+    if (rc == SA_OK) {
+        *out = checked;
+        checked = NULL;
+    }
+cleanup:
+    cJSON_Delete(fn);
+    sa_value_free(names);
+    sa_value_free(skeleton);
+    sa_value_free(checked);
+    return rc;
+}
+
 static void on_read(rpc_call *c)
 {
-    not_yet(c, "Read");
+    const Pulumirpc__ReadRequest *req = (const void *)c->req;
+    sa_value *olds = decode_struct(c, req->properties, SA_STACK_TYPE " state");
+    sa_value *old_inputs = olds ? decode_struct(c, req->inputs, SA_STACK_TYPE " inputs") : NULL;
+    sa_value *live = NULL, *outputs = NULL;
+    Pulumirpc__ReadResponse *r;
+    sa_stack_inputs in;
+    sa_stack_state st;
+    sa_stack_ctx s;
+    sa_error err = {0};
+    char region[64] = "";
+    bool importing;
+    int rc;
+
+    if (old_inputs == NULL)
+        goto cleanup;
+    importing = olds->u.object.len == 0;
+    if (importing) {
+        sa_value_free(old_inputs);
+        old_inputs = NULL;
+        rc = import_inputs(c, req->id ? req->id : "", &old_inputs, region, sizeof(region), &err);
+        if (rc != SA_OK) {
+            if (c->reply->grpc_code == SA_GRPC_OK)
+                fail(c, grpc_code_for(rc), "importing %s '%s': %s", SA_STACK_TYPE, req->id,
+                     err.message);
+            goto cleanup;
+        }
+    } else if (old_inputs->u.object.len == 0) {
+        sa_value_free(old_inputs);
+        old_inputs = sa_value_copy(olds);
+    }
+    sa_stack_state_from_outputs(&st, olds);
+    rc = sa_stack_inputs_parse(&in, old_inputs, &err);
+    if (rc != SA_OK) {
+        fail(c, SA_GRPC_INVALID_ARGUMENT, "%s", err.message);
+        goto cleanup;
+    }
+    if (st.region[0] != '\0')
+        in.region = st.region;
+    if (!op_begin(c, &s, &st, in.region, req->urn, req->timeout))
+        goto cleanup;
+    if (in.region != st.region)
+        snprintf(st.region, sizeof(st.region), "%s", in.region);
+    rc = sa_stack_read(&s, &in, old_inputs, &st, &live, &err);
+    sa_log_debug(c->p, "Read: %d AWS calls", atomic_load(&s.calls));
+    if (rc != SA_OK) {
+        fail(c, grpc_code_for(rc), "reading %s: %s", SA_STACK_TYPE, err.message);
+        goto cleanup;
+    }
+    if (importing && st.function_arn[0] != '\0') {
+        uint8_t *zip = NULL;
+        size_t zip_len = 0;
+        char sha[64] = "";
+        if (sa_lambda_package(&zip, &zip_len, sha, in.handler_code, &err) == SA_OK &&
+            strcmp(sha, st.code_sha256) != 0)
+            sa_engine_log(c->p, SA_SEV_WARNING, req->urn, false,
+                          "the imported function's code is not the default handler; set "
+                          "lambdaHandlerCode in your program to its source before the next "
+                          "`pulumi up`, or the default handler replaces it");
+        free(zip);
+    }
+    r = NEW(c, Pulumirpc__ReadResponse, pulumirpc__read_response__init);
+    if (r == NULL)
+        goto cleanup;
+    if (!sa_stack_state_any(&st)) {
+        /* every piece is gone: so is the resource */
+        r->id = strdup("");
+    } else {
+        rc = sa_stack_state_to_outputs(&outputs, live, &st, &err);
+        if (rc != SA_OK) {
+            protobuf_c_message_free_unpacked(&r->base, NULL);
+            fail(c, SA_GRPC_INTERNAL, "%s", err.message);
+            goto cleanup;
+        }
+        r->id = strdup(req->id ? req->id : "");
+        r->properties = encode_struct(c, outputs);
+        r->inputs = encode_struct(c, live);
+    }
+    c->resp = &r->base;
+cleanup:
+    sa_value_free(olds);
+    sa_value_free(old_inputs);
+    sa_value_free(live);
+    sa_value_free(outputs);
 }
 
 #define RP "/pulumirpc.ResourceProvider/"

@@ -92,6 +92,11 @@ int sa_stack_diff(sa_stack_diff_result *out, const sa_value *old_outputs, const 
  * from a secret input are secret. */
 int sa_stack_preview_outputs(sa_value **out, const sa_value *inputs, sa_error *err);
 
+/* The __names object of a stack whose function is function_name in region, derived back the
+ * way Check derives names forward (for import). Fails when the name is not one of ours. */
+int sa_stack_names_from_function(sa_value **out, const char *region, const char *function_name,
+                                 sa_error *err);
+
 /* The JavaScript source of the default handler (provider/handler/index.js, embedded). */
 extern const char sa_default_handler_js[];
 

@@ -430,3 +430,45 @@ int sa_stack_check(sa_value **out, const sa_value *olds, const sa_value *news,
     *out = res;
     return f->len == 0 ? SA_OK : SA_EINVAL;
 }
+
+int sa_stack_names_from_function(sa_value **out, const char *region, const char *fn, sa_error *err)
+{
+    const char *dash = strrchr(fn, '-');
+    char base[SA_STACK_BASE_MAX + 1], hex[8], buf[320], lg[340], alias[340];
+    sa_value *names;
+    int rc = SA_OK;
+
+    *out = NULL;
+    if (dash == NULL || strlen(dash + 1) != 7 || dash == fn ||
+        (size_t)(dash - fn) > SA_STACK_BASE_MAX)
+        return sa_error_set(err, SA_EINVAL, "'%s' is not the function of a SecureApiStack "
+                            "(expected <name>-<suffix>-<7 hex digits>)", fn);
+    for (const char *p = dash + 1; *p; p++)
+        if (!isxdigit((unsigned char)*p))
+            return sa_error_set(err, SA_EINVAL, "'%s' is not the function of a SecureApiStack "
+                                "(expected <name>-<suffix>-<7 hex digits>)", fn);
+    snprintf(base, sizeof(base), "%.*s", (int)(dash - fn), fn);
+    snprintf(hex, sizeof(hex), "%s", dash + 1);
+    names = sa_value_object();
+    if (names == NULL)
+        return sa_error_set(err, SA_ENOMEM, "out of memory");
+    rc |= sa_value_object_set(names, "region", sa_value_string(region));
+    rc |= sa_value_object_set(names, "functionName", sa_value_string(fn));
+    snprintf(lg, sizeof(lg), "/aws/lambda/%s", fn);
+    rc |= sa_value_object_set(names, "logGroupName", sa_value_string(lg));
+    make_name(buf, sizeof(buf), base, "role", hex);
+    rc |= sa_value_object_set(names, "roleName", sa_value_string(buf));
+    make_name(buf, sizeof(buf), base, "logs", hex);
+    rc |= sa_value_object_set(names, "policyName", sa_value_string(buf));
+    make_name(buf, sizeof(buf), base, "logs-key", hex);
+    snprintf(alias, sizeof(alias), "alias/%s", buf);
+    rc |= sa_value_object_set(names, "aliasName", sa_value_string(alias));
+    make_name(buf, sizeof(buf), base, "api", hex);
+    rc |= sa_value_object_set(names, "apiName", sa_value_string(buf));
+    if (rc != SA_OK) {
+        sa_value_free(names);
+        return sa_error_set(err, SA_ENOMEM, "out of memory");
+    }
+    *out = names;
+    return SA_OK;
+}

@@ -8,7 +8,10 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "zip.h"
 
 /* Inputs compared one to one; the two maps get per-key entries. */
 static const char *const scalar_inputs[] = {
@@ -135,6 +138,65 @@ static void diff_map(sa_stack_diff_result *d, const char *key, const sa_value *a
     }
 }
 
+/* Pieces a refresh found missing (or a failed create never made): the state lacks their id.
+ * [state key, property shown to the user] */
+static const char *const pieces[][2] = {
+    {"kmsKeyId", "kmsKeyId"},       {"logGroupArn", "logGroupArn"},
+    {"roleArn", "roleArn"},         {"functionArn", "functionArn"},
+    {"restApiId", "restApiId"},     {"deploymentId", "deploymentId"},
+    {"_stage", "stageName"},        {"_alias", "kmsAliasName"},
+    {"_methods", "restApiId"},      {"_permission", "functionArn"},
+};
+
+static bool present(const sa_value *outputs, const char *key)
+{
+    const sa_value *v = get(outputs, key);
+    bool b = false;
+    const char *s = NULL;
+    if (v == NULL)
+        return false;
+    if (sa_value_get_bool(v, &b))
+        return b;
+    return !sa_value_get_string(v, &s) || s[0] != '\0';
+}
+
+/* Drift the next update repairs: missing pieces, and code that is not the code in the inputs. */
+static void diff_repairs(sa_stack_diff_result *d, const sa_value *old_outputs,
+                         const sa_value *news)
+{
+    const char *deployed = NULL, *code = NULL;
+    uint8_t *zip = NULL;
+    size_t zip_len = 0;
+    char sha[64];
+    sa_error err = {0};
+
+    if (get(old_outputs, "_partition") == NULL)
+        return; /* not a state Create made (preview, or an old format) */
+    for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+        if (!present(old_outputs, pieces[i][0])) {
+            bool seen = false;
+            for (size_t k = 0; k < d->n_detailed; k++)
+                seen = seen || strcmp(d->detailed[k].path, pieces[i][1]) == 0;
+            add_top(d, pieces[i][1], false);
+            if (!seen)
+                add_detail(d, pieces[i][1], SA_DIFF_UPDATE);
+        }
+    }
+    if (sa_value_get_string(get(old_outputs, "_codeSha256"), &deployed) &&
+        sa_value_get_string(get(news, "lambdaHandlerCode"), &code) &&
+        sa_zip_single(&zip, &zip_len, "index.js", (const uint8_t *)code, strlen(code), &err) ==
+            SA_OK &&
+        sa_zip_code_sha256(sha, zip, zip_len) == SA_OK && strcmp(sha, deployed) != 0) {
+        bool seen = false;
+        for (size_t k = 0; k < d->n_detailed; k++)
+            seen = seen || strcmp(d->detailed[k].path, "lambdaHandlerCode") == 0;
+        add_top(d, "lambdaHandlerCode", false);
+        if (!seen)
+            add_detail(d, "lambdaHandlerCode", SA_DIFF_UPDATE);
+    }
+    free(zip);
+}
+
 int sa_stack_diff(sa_stack_diff_result *d, const sa_value *old_outputs, const sa_value *old_inputs,
                   const sa_value *news, sa_error *err)
 {
@@ -173,6 +235,9 @@ int sa_stack_diff(sa_stack_diff_result *d, const sa_value *old_outputs, const sa
         add_top(d, "region", true);
         add_detail(d, "region", SA_DIFF_UPDATE_REPLACE);
     }
+
+    if (!d->replace)
+        diff_repairs(d, old_outputs, news);
 
     if (!d->replace) {
         for (size_t i = 0; i < sizeof(stable_outputs) / sizeof(stable_outputs[0]); i++)

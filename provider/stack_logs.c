@@ -91,6 +91,12 @@ int sa_logs_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                 continue;
             sa_stack_log_group_arn(st->log_group_arn, sizeof(st->log_group_arn), s, name);
             st->retention = cJSON_IsNumber(ret) ? (int64_t)ret->valuedouble : 0;
+            if (st->kms_key_id[0] == '\0' && sa_json_string(g, "kmsKeyId") != NULL) {
+                /* import: the group names its key */
+                const char *arn = sa_json_string(g, "kmsKeyId"), *slash = strrchr(arn, '/');
+                snprintf(st->kms_key_arn, sizeof(st->kms_key_arn), "%s", arn);
+                snprintf(st->kms_key_id, sizeof(st->kms_key_id), "%s", slash ? slash + 1 : arn);
+            }
         }
     }
     sa_stack_call_dispose(&c);

@@ -202,12 +202,115 @@ int sa_stack_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *
     return sa_kms_delete(s, in, st, err);
 }
 
+/* Sets key in live to the live value unless it equals the old one (keeping old secret wrappers);
+ * takes ownership of live_value. */
+static int keep_or_set(sa_value *live, const char *key, sa_value *live_value)
+{
+    const sa_value *old = sa_value_object_get(live, key);
+    bool secret = false;
+    const sa_value *inner = sa_value_unwrap(old, &secret);
+
+    if (live_value == NULL)
+        return SA_ENOMEM;
+    if (inner != NULL && sa_value_equal(inner, live_value)) {
+        sa_value_free(live_value);
+        return SA_OK;
+    }
+    if (inner != NULL && inner->kind == SA_VALUE_OBJECT && live_value->kind == SA_VALUE_OBJECT) {
+        /* maps: equal when every entry is equal ignoring secret wrappers */
+        bool same = inner->u.object.len == live_value->u.object.len;
+        for (size_t i = 0; same && i < inner->u.object.len; i++)
+            same = sa_value_equal(sa_value_unwrap(inner->u.object.values[i], NULL),
+                                  sa_value_object_get(live_value, inner->u.object.keys[i]));
+        if (same) {
+            sa_value_free(live_value);
+            return SA_OK;
+        }
+    }
+    return sa_value_object_set(live, key, secret ? sa_value_secret(live_value) : live_value);
+}
+
+static bool reserved_tag(const char *k)
+{
+    return strcmp(k, "Name") == 0 || strcmp(k, "Environment") == 0 ||
+           strcmp(k, SA_STACK_OWNER_TAG) == 0;
+}
+
+/* Puts what the function's configuration says into the live inputs. */
+static int live_function_inputs(sa_value *live, const cJSON *fn, const sa_value *old_env)
+{
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(fn, "Configuration");
+    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cfg, "Environment"), "Variables");
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(fn, "Tags"), *v;
+    const cJSON *mem = cJSON_GetObjectItemCaseSensitive(cfg, "MemorySize");
+    const cJSON *tmo = cJSON_GetObjectItemCaseSensitive(cfg, "Timeout");
+    sa_value *env = sa_value_object(), *tagv = sa_value_object();
+    int rc = SA_OK;
+
+    if (sa_json_string(cfg, "Runtime"))
+        rc |= keep_or_set(live, "lambdaRuntime", sa_value_string(sa_json_string(cfg, "Runtime")));
+    if (cJSON_IsNumber(mem))
+        rc |= keep_or_set(live, "lambdaMemorySize", sa_value_number(mem->valuedouble));
+    if (cJSON_IsNumber(tmo))
+        rc |= keep_or_set(live, "lambdaTimeout", sa_value_number(tmo->valuedouble));
+    cJSON_ArrayForEach(v, vars)
+    {
+        if (!cJSON_IsString(v) || strcmp(v->string, "ENVIRONMENT_SUFFIX") == 0)
+            continue;
+        /* LOG_LEVEL=INFO is the stack's own default, not the user's */
+        if (strcmp(v->string, "LOG_LEVEL") == 0 && strcmp(v->valuestring, "INFO") == 0 &&
+            sa_value_object_get(old_env, "LOG_LEVEL") == NULL)
+            continue;
+        rc |= sa_value_object_set(env, v->string, sa_value_string(v->valuestring));
+    }
+    cJSON_ArrayForEach(v, tags)
+    {
+        if (cJSON_IsString(v) && !reserved_tag(v->string))
+            rc |= sa_value_object_set(tagv, v->string, sa_value_string(v->valuestring));
+    }
+    rc |= keep_or_set(live, "lambdaEnvironment", env);
+    rc |= keep_or_set(live, "tags", tagv);
+    return rc == SA_OK ? SA_OK : SA_ENOMEM;
+}
+
 int sa_stack_read(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_inputs,
                   sa_stack_state *st, sa_value **ret_live_inputs, sa_error *err)
 {
-    (void)s;
-    (void)in;
-    (void)st;
-    *ret_live_inputs = sa_value_copy(old_inputs);
-    return sa_error_set(err, SA_EUNSUPPORTED, "%s: Read is not implemented yet", SA_STACK_TYPE);
+    sa_value *live = sa_value_copy(old_inputs);
+    cJSON *fn = NULL;
+    int rc;
+
+    *ret_live_inputs = NULL;
+    if (live == NULL)
+        return sa_error_set(err, SA_ENOMEM, "out of memory");
+    if ((rc = sa_lambda_read(s, in, st, &fn, err)) != SA_OK ||
+        (rc = sa_logs_read(s, in, st, err)) != SA_OK ||
+        (rc = sa_kms_read(s, in, st, err)) != SA_OK ||
+        (rc = sa_iam_read(s, in, st, err)) != SA_OK ||
+        (rc = sa_apigw_read(s, in, st, err)) != SA_OK)
+        goto fail;
+    if (fn != NULL && live_function_inputs(live, fn, in->environment) != SA_OK)
+        goto nomem;
+    if (st->log_group_arn[0] != '\0' &&
+        keep_or_set(live, "logRetentionInDays", sa_value_number((double)st->retention)) != SA_OK)
+        goto nomem;
+    if (st->kms_key_id[0] != '\0' &&
+        keep_or_set(live, "kmsKeyRotation", sa_value_bool(st->kms_rotation)) != SA_OK)
+        goto nomem;
+    if ((strcmp(st->role_policy, "scoped") == 0 || strcmp(st->role_policy, "managed") == 0) &&
+        keep_or_set(live, "executionPolicy", sa_value_string(st->role_policy)) != SA_OK)
+        goto nomem;
+    if (st->stage_name[0] != '\0' &&
+        keep_or_set(live, "stageName", sa_value_string(st->stage_name)) != SA_OK)
+        goto nomem;
+    cJSON_Delete(fn);
+    *ret_live_inputs = live;
+    return SA_OK;
+nomem:
+    rc = sa_error_set(err, SA_ENOMEM, "out of memory");
+fail:
+    cJSON_Delete(fn);
+    sa_value_free(live);
+    return rc;
 }

@@ -115,7 +115,7 @@ static int read_auth_token(char **out, const sa_aws_env *env, sa_error *err)
 
     *out = NULL;
     if (file != NULL) {
-        rc = sa_aws_env_read_file(env, &data, &len, file, TOKEN_FILE_MAX, err);
+        rc = sa_aws_env_read_file(&data, &len, env, file, TOKEN_FILE_MAX, err);
         if (rc != SA_OK)
             return sa_error_set(err, rc == SA_ENOTFOUND ? SA_EINVAL : rc,
                                 "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE %s", file);

@@ -95,7 +95,7 @@ bool sa_aws_env_is_true(const sa_aws_env *env, const char *name)
     return v != NULL && strcasecmp(v, "true") == 0;
 }
 
-int sa_aws_env_read_file(const sa_aws_env *env, char **out, size_t *out_len, const char *path,
+int sa_aws_env_read_file(char **out, size_t *out_len, const sa_aws_env *env, const char *path,
                          size_t max, sa_error *err)
 {
     if (env == NULL || env->read_file == NULL)

@@ -31,7 +31,7 @@ const char *sa_aws_env_get(const sa_aws_env *env, const char *name);
 /* Whether the variable is set to "true" (any case). */
 bool sa_aws_env_is_true(const sa_aws_env *env, const char *name);
 
-int sa_aws_env_read_file(const sa_aws_env *env, char **out, size_t *out_len, const char *path,
+int sa_aws_env_read_file(char **out, size_t *out_len, const sa_aws_env *env, const char *path,
                          size_t max, sa_error *err);
 
 #endif

@@ -330,7 +330,7 @@ static int load_one(sa_aws_profile_file *out, bool *found, const char *path,
     *found = false;
     if (path == NULL)
         return SA_OK;
-    rc = sa_aws_env_read_file(env, &text, &len, path, SHARED_FILE_MAX, err);
+    rc = sa_aws_env_read_file(&text, &len, env, path, SHARED_FILE_MAX, err);
     if (rc == SA_ENOTFOUND) {
         sa_error_clear(err);
         return SA_OK;
