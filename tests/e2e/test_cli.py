@@ -38,7 +38,9 @@ def test_get_schema_through_the_cli(pulumi, plugin_bin, tmp_path, version):
     assert "error" not in r.stderr.lower()
 
 
-def test_yaml_program_reaches_the_plugin(pulumi, plugin_bin, aws, tmp_path):
+def test_yaml_program_lifecycle(pulumi, plugin_bin, aws, tmp_path):
+    """A YAML program with the plugin from plugins.providers: preview predicts without AWS, up
+    creates the stack in moto, refresh and preview then see no change, destroy leaves nothing."""
     proj = tmp_path / "proj"
     proj.mkdir()
     (proj / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
@@ -54,18 +56,27 @@ def test_yaml_program_reaches_the_plugin(pulumi, plugin_bin, aws, tmp_path):
             properties:
               environmentSuffix: dev
               region: ap-southeast-1
+        outputs:
+          apiUrl: ${{api.apiUrl}}
+          functionName: ${{api.functionName}}
         """))
     pulumi.run("stack", "init", "dev", cwd=proj)
-    # preview: the engine launches and configures the plugin, which checks the inputs and
-    # predicts the outputs without touching AWS
     r = pulumi.run("preview", "--json", cwd=proj)
     steps = json.loads(r.stdout)["steps"]
     create = [s for s in steps if s["urn"].endswith("SecureApiStack::api")]
     assert create and create[0]["op"] == "create"
-    new = create[0]["newState"]
-    assert new["inputs"]["lambdaRuntime"] == "nodejs22.x"
-    assert new["inputs"]["__names"]["logGroupName"].startswith("/aws/lambda/api-dev-")
-    # up: until the AWS lifecycle exists, Create answers a clear error and nothing is created
-    r = pulumi.run("up", "--yes", "--skip-preview", "--color", "never", cwd=proj, check=False)
-    assert r.returncode != 0
-    assert "secureapi:index:SecureApiStack: Create is not implemented yet" in r.stdout + r.stderr
+    assert create[0]["newState"]["inputs"]["lambdaRuntime"] == "nodejs22.x"
+    assert aws.boto3_client("lambda").list_functions()["Functions"] == []  # preview made nothing
+
+    pulumi.run("up", "--yes", "--skip-preview", cwd=proj)
+    out = json.loads(pulumi.run("stack", "output", "--json", cwd=proj).stdout)
+    assert out["apiUrl"].startswith("https://") and out["apiUrl"].endswith(
+        ".execute-api.ap-southeast-1.amazonaws.com/prod")
+    fns = [f["FunctionName"] for f in aws.boto3_client("lambda").list_functions()["Functions"]]
+    assert fns == [out["functionName"]]
+
+    pulumi.run("refresh", "--yes", "--expect-no-changes", cwd=proj)
+    pulumi.run("preview", "--expect-no-changes", cwd=proj)
+    pulumi.run("destroy", "--yes", "--skip-preview", cwd=proj)
+    assert aws.boto3_client("lambda").list_functions()["Functions"] == []
+    assert aws.boto3_client("apigateway").get_rest_apis()["items"] == []
