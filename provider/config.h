@@ -35,10 +35,10 @@ typedef struct sa_config {
     char *token;                     /* secret */
     char *endpoints[SA_SVC_COUNT];   /* NULL where not overridden */
     bool skip_credentials_validation;
-    int max_retries;                 /* retries after the first attempt */
+    int max_retries;                 /* retries after the first attempt; -1: unset */
 } sa_config;
 
-#define SA_CONFIG_DEFAULT_MAX_RETRIES 2
+#define SA_CONFIG_DEFAULT_MAX_RETRIES (-1) /* unset: AWS_MAX_ATTEMPTS, else 3 attempts */
 #define SA_CONFIG_MAX_RETRIES_LIMIT 25
 
 /* One problem with one key. */

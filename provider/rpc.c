@@ -283,7 +283,7 @@ static int make_client(sa_provider *p, const sa_config *cfg, sa_aws_client **out
     ac.region = cfg->region;
     ac.endpoints = overrides;
     ac.endpoint_count = n;
-    ac.max_attempts = cfg->max_retries + 1;
+    ac.max_attempts = cfg->max_retries >= 0 ? cfg->max_retries + 1 : 0;
     ac.debug = aws_debug;
     ac.debug_ctx = p;
     rc = sa_aws_client_new(out, &ac, err);

@@ -1,0 +1,97 @@
+"""FaultServer: a scripted loopback HTTP/1.1 server (keep-alive) for the aws suite. It answers
+from a script of Replies (status, body, headers, optional delay), then with a default Reply; it
+counts the TCP connections it accepts and records every request. It binds 127.0.0.1 only and can
+speak TLS with a given certificate.
+"""
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes | str = b"{}"
+    headers: dict = field(default_factory=lambda: {"Content-Type": "application/x-amz-json-1.1"})
+    delay: float = 0.0
+
+
+class FaultServer:
+    """A loopback HTTP/1.1 server (keep-alive) that answers from a script of Replies, then with
+    `default`. Counts accepted connections and records requests."""
+
+    def __init__(self, tls_cert: str | None = None, tls_key: str | None = None):
+        self.script: list[Reply] = []
+        self.default = Reply()
+        self.requests: list[dict] = []
+        self.connections = 0
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                # no Nagle delay between the header and body writes below
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                with server.lock:
+                    server.connections += 1
+
+            def log_message(self, *args):
+                pass
+
+            def serve(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                with server.lock:
+                    server.requests.append({"method": self.command, "path": self.path,
+                                            "headers": {k.lower(): v for k, v in
+                                                        self.headers.items()},
+                                            "body": body})
+                    reply = server.script.pop(0) if server.script else server.default
+                if reply.delay:
+                    time.sleep(reply.delay)
+                data = reply.body.encode() if isinstance(reply.body, str) else reply.body
+                try:
+                    self.send_response(reply.status)
+                    for k, v in reply.headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = serve
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                pass  # a client that timed out and left is expected in these tests
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.scheme = "http"
+        if tls_cert:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(tls_cert, tls_key)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

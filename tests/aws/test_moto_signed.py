@@ -1,0 +1,166 @@
+"""The C AWS client against moto with SigV4 checking switched on: moto recomputes every signature
+with botocore and looks the key up among its IAM users, so these tests prove our signing,
+canonicalisation and wire protocols end to end. An IAM user with an allow-all policy is made
+through boto3 first, then checking is switched on (and always switched off again afterwards).
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zipfile
+
+import pytest
+
+ALLOW_ALL = json.dumps({"Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+
+
+@pytest.fixture
+def signed_moto(aws):
+    """Yields (moto, access key id, secret) with signature checking on."""
+    iam = aws.boto3_client("iam")
+    iam.create_user(UserName="probe-admin")
+    key = iam.create_access_key(UserName="probe-admin")["AccessKey"]
+    iam.put_user_policy(UserName="probe-admin", PolicyName="all", PolicyDocument=ALLOW_ALL)
+    aws.set_auth("0")
+    try:
+        yield aws, key["AccessKeyId"], key["SecretAccessKey"]
+    finally:
+        aws.set_auth("inf")
+
+
+def env_for(moto, key_id, secret):
+    return {"AWS_ENDPOINT_URL": moto.url, "AWS_ACCESS_KEY_ID": key_id,
+            "AWS_SECRET_ACCESS_KEY": secret, "AWS_REGION": "ap-southeast-1"}
+
+
+# One call per service: Query (STS, IAM), JSON 1.1 (KMS, Logs), REST-JSON GETs with empty bodies
+# (Lambda, API Gateway), which moto only accepts when x-amz-content-sha256 is signed.
+SERVICE_CALLS = {
+    "sts": ["--service", "sts", "--op", "GetCallerIdentity"],
+    "kms": ["--service", "kms", "--op", "ListKeys"],
+    "iam": ["--service", "iam", "--op", "ListRoles"],
+    "lambda": ["--service", "lambda", "--op", "ListFunctions", "--method", "GET",
+               "--path", "/2015-03-31/functions/"],
+    "logs": ["--service", "logs", "--op", "DescribeLogGroups"],
+    "apigateway": ["--service", "apigateway", "--op", "GetRestApis", "--method", "GET",
+                   "--path", "/restapis"],
+}
+
+
+@pytest.mark.parametrize("service", list(SERVICE_CALLS))
+def test_each_service_accepts_our_signature(signed_moto, probe, service):
+    moto, key_id, secret = signed_moto
+    r = probe(*SERVICE_CALLS[service], env=env_for(moto, key_id, secret))
+    assert r.rc == 0 and r.out["ok"], r.out
+    assert r.out["status"] == 200
+    assert r.out["attempts"] == 1
+    assert r.out["request_id"]
+    if service == "sts":
+        assert ":user/probe-admin</Arn>" in r.out["body"]
+    if service == "kms":
+        assert r.out["json"]["Keys"] == []
+    if service == "lambda":
+        assert r.out["json"]["Functions"] == []
+
+
+def test_writes_with_bodies_and_arn_paths(signed_moto, probe):
+    """POST bodies (JSON 1.1 and REST) and a REST path holding an ARN (raw ':'), signed."""
+    moto, key_id, secret = signed_moto
+    env = env_for(moto, key_id, secret)
+    r = probe("--service", "logs", "--op", "CreateLogGroup",
+              "--body", '{"logGroupName": "/probe/group one", "tags": {"k": "v"}}', env=env)
+    assert r.out["ok"], r.out
+    r = probe("--service", "logs", "--op", "DescribeLogGroups",
+              "--body", '{"logGroupNamePrefix": "/probe/"}', env=env)
+    assert [g["logGroupName"] for g in r.out["json"]["logGroups"]] == ["/probe/group one"]
+    r = probe("--service", "iam", "--op", "CreateRole", "--param", "RoleName=probe-role",
+              "--param", "AssumeRolePolicyDocument=" + json.dumps(
+                  {"Version": "2012-10-17", "Statement": [
+                      {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                       "Action": "sts:AssumeRole"}]}), env=env)
+    assert r.out["ok"], r.out
+    role_arn = r.out["body"].split("<Arn>")[1].split("</Arn>")[0]
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("index.py", "def handler(e, c):\n    return e\n")
+    create = {"FunctionName": "probe-fn", "Runtime": "python3.12", "Role": role_arn,
+              "Handler": "index.handler",
+              "Code": {"ZipFile": base64.b64encode(buf.getvalue()).decode()},
+              "Tags": {"team": "probe"}}
+    r = probe("--service", "lambda", "--op", "CreateFunction", "--method", "POST",
+              "--path", "/2015-03-31/functions", "--body", json.dumps(create), env=env)
+    assert r.out["ok"], r.out
+    fn_arn = r.out["json"]["FunctionArn"]
+    r = probe("--service", "lambda", "--op", "ListTags", "--method", "GET",
+              "--path", "/2017-03-31/tags/{}", "--label", fn_arn, env=env)
+    assert r.out["ok"], r.out
+    assert r.out["json"]["Tags"] == {"team": "probe"}
+    r = probe("--service", "lambda", "--op", "GetFunction", "--method", "GET",
+              "--path", "/2015-03-31/functions/{}", "--label", "probe-fn",
+              "--query", "Qualifier=$LATEST", env=env)
+    assert r.out["ok"], r.out
+    r = probe("--service", "kms", "--op", "CreateKey",
+              "--body", '{"Description": "probe key"}', env=env)
+    assert r.out["ok"], r.out
+    assert r.out["json"]["KeyMetadata"]["Arn"].startswith("arn:aws:kms:ap-southeast-1:")
+    r = probe("--service", "apigateway", "--op", "CreateRestApi", "--method", "POST",
+              "--path", "/restapis", "--body", '{"name": "probe-api"}', env=env)
+    assert r.out["ok"] and r.out["status"] in (200, 201), r.out  # AWS: 201, moto: 200
+
+
+def test_wrong_secret_is_signature_does_not_match(signed_moto, probe):
+    moto, key_id, secret = signed_moto
+    r = probe("--service", "kms", "--op", "ListKeys",
+              env=env_for(moto, key_id, secret[:-4] + "XXXX"))
+    assert r.rc == 1 and not r.out["ok"]
+    assert r.out["sa_status"] == "EAWS"
+    assert r.out["code"] == "SignatureDoesNotMatch"
+    assert r.out["http_status"] == 403
+    assert r.out["attempts"] == 1
+    assert r.out["request_id"]
+    assert r.out["error"].startswith("KMS ListKeys: SignatureDoesNotMatch: ")
+    assert secret not in r.stderr + json.dumps(r.out)
+
+
+def test_unknown_key_is_invalid_client_token_id(signed_moto, probe):
+    moto, _, secret = signed_moto
+    r = probe("--service", "lambda", "--op", "ListFunctions", "--method", "GET",
+              "--path", "/2015-03-31/functions/",
+              env=env_for(moto, "AKIAUNKNOWNKEY000000", secret))
+    assert not r.out["ok"]
+    assert r.out["code"] == "InvalidClientTokenId"
+    assert r.out["http_status"] == 403
+    assert "Lambda ListFunctions: InvalidClientTokenId" in r.out["error"]
+
+
+def test_profile_credentials_and_region(signed_moto, probe, tmp_path):
+    """Credentials and region from a shared credentials/config file pair selected by
+    AWS_PROFILE, with signature checking on."""
+    moto, key_id, secret = signed_moto
+    creds = tmp_path / "credentials"
+    creds.write_text(f"[ops]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n")
+    config = tmp_path / "config"
+    config.write_text("[profile ops]\nregion = eu-west-1\n")
+    r = probe("--service", "kms", "--op", "CreateKey", "--body", "{}",
+              env={"AWS_ENDPOINT_URL": moto.url, "AWS_SHARED_CREDENTIALS_FILE": str(creds),
+                   "AWS_CONFIG_FILE": str(config), "AWS_PROFILE": "ops",
+                   "AWS_REGION": ""})
+    assert r.out["ok"], r.out
+    assert r.out["region"] == "eu-west-1"
+    assert r.out["json"]["KeyMetadata"]["Arn"].startswith("arn:aws:kms:eu-west-1:")
+
+
+def test_debug_log_is_redacted(signed_moto, probe):
+    moto, key_id, secret = signed_moto
+    env = env_for(moto, key_id, secret)
+    env["AWS_SESSION_TOKEN"] = "not-a-real-session-token-but-secret"
+    r = probe("--service", "sts", "--op", "GetCallerIdentity", "--debug", env=env)
+    # moto rejects a session token on an IAM user key; what matters here is the log
+    assert "Authorization: <redacted>" in r.stderr
+    assert "X-Amz-Security-Token: <redacted>" in r.stderr
+    assert secret not in r.stderr
+    assert "not-a-real-session-token-but-secret" not in r.stderr
+    assert "Signature=" not in r.stderr
