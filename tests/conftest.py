@@ -142,6 +142,10 @@ class Pulumi:
         })
         if moto_server is not None:
             env.update(moto_server.client_env())
+        else:
+            env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"  # nothing leaves loopback
+        env.setdefault("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+        env.setdefault("AWS_CONFIG_FILE", "/nonexistent/aws-config")
         self.env = env
 
     def run(self, *args: str, cwd: Path, check: bool = True, timeout: float = 600,

@@ -44,10 +44,28 @@ class RecordingEngine(engine_pb2_grpc.EngineServicer):
         self.server.stop(grace=None)
 
 
+def loopback_only_env(env: dict | None) -> dict:
+    """The plugin's environment in tests: everything AWS-related the caller did not set is
+    removed, EC2 metadata and container credentials are off, the shared config files point
+    nowhere, and AWS calls go to 127.0.0.1 unless the caller named an endpoint, so no test can
+    reach an address outside 127.0.0.0/8."""
+    base = dict(os.environ if env is None else env)
+    if env is None:
+        base = {k: v for k, v in base.items() if not k.startswith("AWS_")}
+    base.setdefault("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    base["AWS_EC2_METADATA_DISABLED"] = "true"
+    base.pop("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", None)
+    base.pop("AWS_CONTAINER_CREDENTIALS_FULL_URI", None)
+    base.setdefault("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+    base.setdefault("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    return base
+
+
 class Plugin:
     def __init__(self, binary: Path, args: list[str] | None = None, env: dict | None = None,
                  engine: RecordingEngine | None = None, stderr_path: Path | None = None):
         self.engine = engine
+        env = loopback_only_env(env)
         argv = [str(binary), *(args or [])]
         if engine is not None:
             argv.append(engine.address)

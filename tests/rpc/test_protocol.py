@@ -71,8 +71,22 @@ def test_get_schema_unknown_subpackage(plugin):
 
 def test_configure_flags(plugin):
     r = plugin.stub.Configure(provider_pb2.ConfigureRequest(
-        args=s(region="ap-southeast-1"), acceptSecrets=True, acceptResources=True))
+        args=s(region="ap-southeast-1", skipCredentialsValidation="true"), acceptSecrets=True,
+        acceptResources=True))
     assert r.acceptSecrets and r.supportsPreview and r.acceptResources
+
+
+def test_configure_without_credentials_says_what_was_tried(plugin):
+    with pytest.raises(grpc.RpcError) as e:
+        plugin.stub.Configure(provider_pb2.ConfigureRequest(args=s(region="ap-southeast-1"),
+                                                            acceptSecrets=True))
+    assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    msg = e.value.details()
+    assert "no AWS credentials found" in msg
+    for tried in ("provider config", "AWS_ACCESS_KEY_ID", "shared files", "container",
+                  "metadata"):
+        assert tried in msg, msg
+    assert "skipCredentialsValidation" in msg
 
 
 def test_check_config_returns_inputs(plugin):
