@@ -12,6 +12,7 @@ START=$(date +%s)
 source "$REPO/tests/tools/common.sh"
 setup_toolchain || exit 1
 build_plugin || exit 1
+build_sdks || exit 1
 BUILD=$SECUREAPI_BUILD_DIR
 
 RESULTS=$BUILD/test-results

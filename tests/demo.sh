@@ -10,6 +10,7 @@ START=$(date +%s)
 source "$(dirname "$0")/tools/common.sh"
 setup_toolchain || exit 1
 build_plugin || exit 1
+build_sdks || exit 1
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/secureapi-demo.XXXXXX")
 MOTO_PID=

@@ -1,14 +1,14 @@
 // The program our users start from: one SecureApiStack in ap-southeast-1, named by the stack's
 // environmentSuffix, exporting what a client of the API needs.
-import * as pulumi from "@pulumi/pulumi";
-import { SecureApiStack } from "./lib/secureApiStack";
+import { SecureApiStack } from "pulumi-secureapi";
+import { loadSettings } from "./lib/settings";
 
-const config = new pulumi.Config();
-const environmentSuffix = config.require("environmentSuffix");
+const settings = loadSettings();
 
 const stack = new SecureApiStack("secure-api-stack", {
-    environmentSuffix,
+    environmentSuffix: settings.environmentSuffix,
     region: "ap-southeast-1",
+    tags: settings.tags,
 });
 
 export const apiUrl = stack.apiUrl;

@@ -8,7 +8,8 @@ setup_toolchain() {
     step "debian packages"
     bash "$REPO/tests/tools/install-deps.sh" || return 1
     step "node.js"
-    bash "$REPO/tests/tools/install-node.sh" || return 1
+    NODE_BIN=$(bash "$REPO/tests/tools/install-node.sh" | tail -1) || return 1
+    export PATH="$NODE_BIN:$PATH"
     step "python venv"
     VENV=$(bash "$REPO/tests/tools/setup-venv.sh" | tail -1) || return 1
     step "pulumi cli and language hosts"
@@ -24,4 +25,9 @@ build_plugin() {
         meson setup "$SECUREAPI_BUILD_DIR" "$REPO" >/dev/null || return 1
     fi
     meson compile -C "$SECUREAPI_BUILD_DIR" >/dev/null || { meson compile -C "$SECUREAPI_BUILD_DIR"; return 1; }
+}
+
+build_sdks() {
+    step "sdk-shim (Node.js SDK build)"
+    bash "$REPO/tests/tools/build-sdk.sh" || return 1
 }

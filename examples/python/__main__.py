@@ -1,0 +1,19 @@
+"""One SecureApiStack in ap-southeast-1, named by the stack's environmentSuffix, exporting what a
+client of the API needs (the Python twin of examples/typescript)."""
+import pulumi
+import pulumi_secureapi as secureapi
+
+config = pulumi.Config()
+environment_suffix = config.require("environmentSuffix")
+
+stack = secureapi.SecureApiStack(
+    "secure-api-stack",
+    environment_suffix=environment_suffix,
+    region="ap-southeast-1",
+    tags={"Project": pulumi.get_project(), "Stack": pulumi.get_stack(), "ManagedBy": "pulumi"},
+)
+
+pulumi.export("apiUrl", stack.api_url)
+pulumi.export("functionName", stack.function_name)
+pulumi.export("kmsKeyId", stack.kms_key_id)
+pulumi.export("logGroupName", stack.log_group_name)

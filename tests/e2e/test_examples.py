@@ -1,0 +1,133 @@
+"""The user's path with the real CLI, in each language: the examples/ programs (TypeScript with the
+generated SDK, Python with the generated SDK, and YAML) deploy to moto with `pulumi up`; a second
+up and preview change nothing; refresh finds nothing; the step2 edit is an in-place update (no
+replacement, read from the engine's JSON); a suffix change is a replacement; an out-of-band deleted
+log group is found by refresh and repaired by up; destroy leaves nothing in the six services."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+
+
+def everything(aws):
+    kms = aws.boto3_client("kms")
+    keys = []
+    for k in kms.list_keys()["Keys"]:
+        meta = kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
+        if meta["KeyManager"] == "CUSTOMER" and meta["KeyState"] != "PendingDeletion":
+            keys.append(k["KeyId"])
+    return {
+        "kms keys": keys,
+        "kms aliases": [a["AliasName"] for a in kms.list_aliases()["Aliases"]
+                        if not a["AliasName"].startswith("alias/aws/")],
+        "iam roles": [r["RoleName"] for r in aws.boto3_client("iam").list_roles()["Roles"]],
+        "lambda functions": [f["FunctionName"] for f in
+                             aws.boto3_client("lambda").list_functions()["Functions"]],
+        "log groups": [g["logGroupName"] for g in
+                       aws.boto3_client("logs").describe_log_groups()["logGroups"]],
+        "rest apis": [a["id"] for a in aws.boto3_client("apigateway").get_rest_apis()["items"]],
+    }
+
+
+@pytest.fixture(scope="session")
+def sdk_built():
+    env = dict(os.environ, VENV=str(Path(sys.executable).parent.parent))
+    subprocess.run(["bash", str(REPO / "tests" / "tools" / "build-sdk.sh")], check=True,
+                   timeout=600, env=env)
+    return REPO / "sdk-shim" / "nodejs" / "bin"
+
+
+def prepare(lang: str, dest: Path, sdk_bin: Path) -> Path:
+    proj = dest / lang
+    shutil.copytree(EXAMPLES / lang, proj, ignore=shutil.ignore_patterns("node_modules", "bin"))
+    if lang == "typescript":
+        pkg = json.loads((proj / "package.json").read_text())
+        pkg["dependencies"]["pulumi-secureapi"] = f"file:{sdk_bin}"
+        (proj / "package.json").write_text(json.dumps(pkg, indent=2))
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-package-lock",
+                        "--loglevel=error", "--prefer-offline"], cwd=proj, check=True,
+                       timeout=600)
+    return proj
+
+
+def apply_step2(lang: str, proj: Path) -> None:
+    for f in (proj / "step2").iterdir():
+        shutil.copy(f, proj / f.name)
+
+
+def ops(preview_json: str) -> dict:
+    steps = json.loads(preview_json).get("steps", [])
+    return {s["urn"].split("::")[-1]: s["op"] for s in steps}
+
+
+@pytest.mark.parametrize("lang", ["typescript", "python", "yaml"])
+def test_example_lifecycle(lang, pulumi, aws, plugin_bin, sdk_built, tmp_path):
+    proj = prepare(lang, tmp_path, sdk_built)
+    env = {"PATH": f"{plugin_bin.parent}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
+                   f"{pulumi.env['PATH']}"}
+    run = lambda *a, **kw: pulumi.run(*a, cwd=proj, env=env, **kw)  # noqa: E731
+
+    run("stack", "init", "e2e")
+    run("config", "set", "environmentSuffix", "e2e")
+    run("up", "--yes", "--skip-preview")
+    out = json.loads(run("stack", "output", "--json").stdout)
+    assert set(out) == {"apiUrl", "functionName", "kmsKeyId", "logGroupName"}
+    assert re.fullmatch(r"https://[a-z0-9]+\.execute-api\.ap-southeast-1\.amazonaws\.com/prod",
+                        out["apiUrl"])
+    assert re.fullmatch(r"secure-api-stack-e2e-[0-9a-f]{7}", out["functionName"])
+    assert re.fullmatch(r"[0-9a-f-]{36}", out["kmsKeyId"])
+    assert out["logGroupName"] == "/aws/lambda/" + out["functionName"]
+    # what the program says is what moto has
+    fn = aws.boto3_client("lambda").get_function(FunctionName=out["functionName"])
+    assert fn["Configuration"]["MemorySize"] == 256
+    assert fn["Tags"]["ManagedBy"] == "pulumi" and fn["Tags"]["Environment"] == "e2e"
+    (group,) = aws.boto3_client("logs").describe_log_groups(
+        logGroupNamePrefix=out["logGroupName"])["logGroups"]
+    key_arn = aws.boto3_client("kms").describe_key(KeyId=out["kmsKeyId"])["KeyMetadata"]["Arn"]
+    assert group["kmsKeyId"] == key_arn and group["retentionInDays"] == 7
+    api_id = out["apiUrl"].split("//")[1].split(".")[0]
+    assert aws.boto3_client("apigateway").get_stage(restApiId=api_id, stageName="prod")
+
+    # nothing to do the second time, and nothing drifted
+    run("up", "--yes", "--skip-preview", "--expect-no-changes")
+    run("preview", "--expect-no-changes")
+    run("refresh", "--yes", "--expect-no-changes")
+
+    # step2: an in-place update, no replacement
+    apply_step2(lang, proj)
+    plan = ops(run("preview", "--json").stdout)
+    assert plan["secure-api-stack"] == "update", plan
+    run("up", "--yes", "--skip-preview")
+    fn = aws.boto3_client("lambda").get_function(FunctionName=out["functionName"])
+    assert fn["Configuration"]["MemorySize"] == 512
+    (group,) = aws.boto3_client("logs").describe_log_groups(
+        logGroupNamePrefix=out["logGroupName"])["logGroups"]
+    assert group["retentionInDays"] == 30
+    assert json.loads(run("stack", "output", "--json").stdout) == out  # same stack, same names
+
+    # out-of-band deletion of the log group: refresh sees it, up repairs it
+    aws.boto3_client("logs").delete_log_group(logGroupName=out["logGroupName"])
+    r = run("refresh", "--yes", "--expect-no-changes", check=False)
+    assert r.returncode != 0, "refresh should have found the deleted log group"
+    run("refresh", "--yes")
+    assert ops(run("preview", "--json").stdout)["secure-api-stack"] == "update"
+    run("up", "--yes", "--skip-preview")
+    (group,) = aws.boto3_client("logs").describe_log_groups(
+        logGroupNamePrefix=out["logGroupName"])["logGroups"]
+    assert group["kmsKeyId"] == key_arn and group["retentionInDays"] == 30
+
+    # a new suffix is a replacement
+    run("config", "set", "environmentSuffix", "e2e2")
+    assert ops(run("preview", "--json").stdout)["secure-api-stack"] == "replace"
+
+    run("destroy", "--yes", "--skip-preview")
+    left = everything(aws)
+    assert left == {k: [] for k in left}, left

@@ -1,0 +1,55 @@
+"""The committed SDKs (sdk-shim/) are exactly what `pulumi package gen-sdk` makes from the plugin's
+schema now, carry the version and the plugin server URL in their plugin metadata, and build: the
+Node.js SDK compiles with tsc and the Python SDK imports and exposes the resource."""
+import filecmp
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def tracked(prefix: str) -> list[str]:
+    out = subprocess.run(["git", "ls-files", prefix], cwd=REPO, capture_output=True, text=True,
+                         check=True).stdout
+    return sorted(l for l in out.splitlines() if l)
+
+
+def test_regenerating_changes_nothing(tmp_path, pulumi_bin, plugin_bin):
+    env = dict(os.environ, SECUREAPI_PULUMI_BIN=str(pulumi_bin),
+               SECUREAPI_BUILD_DIR=str(plugin_bin.parent.parent))
+    subprocess.run(["bash", str(REPO / "tests/tools/gen-sdk.sh"), str(tmp_path / "sdk-shim")],
+                   check=True, env=env, timeout=300, capture_output=True)
+    files = tracked("sdk-shim")
+    assert files, "sdk-shim is not committed"
+    generated = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "sdk-shim").rglob("*")
+                       if p.is_file())
+    assert generated == files, "gen-sdk makes a different set of files than is committed"
+    changed = [f for f in files if not filecmp.cmp(REPO / f, tmp_path / f, shallow=False)]
+    assert changed == [], f"regenerate with tests/tools/gen-sdk.sh: {changed} differ"
+
+
+def test_plugin_metadata(version):
+    pkg = json.loads((REPO / "sdk-shim/nodejs/package.json").read_text())
+    assert pkg["name"] == "pulumi-secureapi" and pkg["version"] == version
+    schema = json.loads((REPO / "provider/schema.json").read_text())
+    assert pkg["pulumi"] == {"resource": True, "name": "secureapi", "version": version,
+                             "server": schema["pluginDownloadURL"]}
+    meta = json.loads((REPO / "sdk-shim/python/pulumi_secureapi/pulumi-plugin.json").read_text())
+    assert meta == {"resource": True, "name": "secureapi", "version": version,
+                    "server": schema["pluginDownloadURL"]}
+
+
+def test_sdks_build(tmp_path):
+    env = dict(os.environ, VENV=str(Path(sys.executable).parent.parent))
+    subprocess.run(["bash", str(REPO / "tests/tools/build-sdk.sh")], check=True, env=env,
+                   timeout=600, capture_output=True)
+    assert (REPO / "sdk-shim/nodejs/bin/secureApiStack.js").exists()
+    assert (REPO / "sdk-shim/nodejs/bin/secureApiStack.d.ts").exists()
+    r = subprocess.run([sys.executable, "-c",
+                        "import pulumi_secureapi as s; print(s.SecureApiStack.__name__)"],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "SecureApiStack"
