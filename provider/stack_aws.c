@@ -169,3 +169,18 @@ void sa_stack_log_group_arn(char *out, size_t cap, const sa_stack_ctx *s, const 
     snprintf(out, cap, "arn:%s:logs:%s:%s:log-group:%s", s->partition, s->region, s->account,
              log_group);
 }
+
+bool sa_stack_owned(const cJSON *tags, const sa_stack_inputs *in)
+{
+    const char *owner = sa_json_string(tags, SA_STACK_OWNER_TAG);
+    return owner != NULL && strcmp(owner, in->function_name) == 0;
+}
+
+int sa_stack_not_ours(sa_error *err, const char *what, const char *name,
+                      const sa_stack_inputs *in)
+{
+    return sa_error_set(err, SA_EAWS,
+                        "%s %s already exists and is not part of this stack (it lacks the tag "
+                        "%s=%s); delete or rename it, or choose another environmentSuffix",
+                        what, name, SA_STACK_OWNER_TAG, in->function_name);
+}

@@ -78,4 +78,11 @@ cJSON *sa_stack_tags(const sa_stack_inputs *in, const char *name);
 
 /* ARN helpers. */
 void sa_stack_log_group_arn(char *out, size_t cap, const sa_stack_ctx *s, const char *log_group);
+
+/* Whether tags ({key: value}, as AWS returns them) carry this stack's ownership tag. */
+bool sa_stack_owned(const cJSON *tags, const sa_stack_inputs *in);
+
+/* The error for an object that exists under our name but is not ours. */
+int sa_stack_not_ours(sa_error *err, const char *what, const char *name,
+                      const sa_stack_inputs *in);
 #endif

@@ -119,8 +119,35 @@ int sa_iam_create_role(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_stat
     if (rc == SA_OK)
         rc = sa_aws_xml_text(&arn, &c.resp, "CreateRoleResult/Role/Arn", err);
     else if (sa_stack_already_exists(rc, &c)) {
+        sa_aws_param q[] = {{"RoleName", in->role_name}};
+        xmlNode *tags;
+        cJSON *owner = cJSON_CreateObject();
         sa_stack_call_dispose(&c);
         p_dispose(&p);
+        /* adopt only a role this stack made (an interrupted run) */
+        rc = sa_stack_query(s, &c, "iam", "ListRoleTags", q, 1, NULL, 0, err);
+        tags = rc == SA_OK ? sa_aws_xml_find(&c.resp, "ListRoleTagsResult/Tags") : NULL;
+        for (xmlNode *m = tags ? tags->children : NULL; m; m = m->next) {
+            xmlChar *k = NULL, *v = NULL;
+            for (xmlNode *f = m->children; f; f = f->next) {
+                if (f->type != XML_ELEMENT_NODE)
+                    continue;
+                if (strcmp((const char *)f->name, "Key") == 0)
+                    k = xmlNodeGetContent(f);
+                else if (strcmp((const char *)f->name, "Value") == 0)
+                    v = xmlNodeGetContent(f);
+            }
+            if (k != NULL && v != NULL)
+                cJSON_AddStringToObject(owner, (const char *)k, (const char *)v);
+            xmlFree(k);
+            xmlFree(v);
+        }
+        sa_stack_call_dispose(&c);
+        if (rc == SA_OK && !sa_stack_owned(owner, in))
+            rc = sa_stack_not_ours(err, "the IAM role", in->role_name, in);
+        cJSON_Delete(owner);
+        if (rc != SA_OK)
+            return rc;
         rc = sa_iam_read(s, in, st, err);
         if (rc == SA_OK && st->role_arn[0] == '\0')
             rc = sa_error_set(err, SA_EAWS, "IAM CreateRole: role %s exists but cannot be read",

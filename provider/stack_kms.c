@@ -136,9 +136,44 @@ int sa_kms_create_alias(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
     cJSON_AddStringToObject(body, "TargetKeyId", st->kms_key_id);
     rc = sa_stack_json(s, &c, "kms", "CreateAlias", body, NULL, 0, err);
     if (rc != SA_OK && sa_stack_already_exists(rc, &c)) {
-        /* ours from an interrupted run: point it at this key */
+        /* an interrupted run of this stack made it for an earlier key: re-point it, but only if
+         * the key it names is ours */
+        const cJSON *aliases, *a;
+        const char *target = NULL;
+        cJSON *q = cJSON_CreateObject();
         sa_stack_call_dispose(&c);
-        rc = sa_stack_json(s, &c, "kms", "UpdateAlias", body, NULL, 0, err);
+        rc = sa_stack_json(s, &c, "kms", "ListAliases", NULL, NULL, 0, err);
+        aliases = rc == SA_OK ? cJSON_GetObjectItemCaseSensitive(c.resp.json, "Aliases") : NULL;
+        cJSON_ArrayForEach(a, aliases)
+        {
+            const char *name = sa_json_string(a, "AliasName");
+            if (name != NULL && strcmp(name, in->alias_name) == 0)
+                target = sa_json_string(a, "TargetKeyId");
+        }
+        if (rc == SA_OK && target != NULL) {
+            cJSON_AddStringToObject(q, "KeyId", target);
+            {
+                sa_stack_call t;
+                bool ours = false;
+                const cJSON *tags, *tag;
+                rc = sa_stack_json(s, &t, "kms", "ListResourceTags", q, NULL, 0, err);
+                tags = rc == SA_OK ? cJSON_GetObjectItemCaseSensitive(t.resp.json, "Tags") : NULL;
+                cJSON_ArrayForEach(tag, tags)
+                {
+                    const char *k = sa_json_string(tag, "TagKey"), *v = sa_json_string(tag, "TagValue");
+                    if (k && v && strcmp(k, SA_STACK_OWNER_TAG) == 0 &&
+                        strcmp(v, in->function_name) == 0)
+                        ours = true;
+                }
+                sa_stack_call_dispose(&t);
+                if (rc == SA_OK && !ours)
+                    rc = sa_stack_not_ours(err, "the KMS alias", in->alias_name, in);
+            }
+        }
+        cJSON_Delete(q);
+        sa_stack_call_dispose(&c);
+        if (rc == SA_OK)
+            rc = sa_stack_json(s, &c, "kms", "UpdateAlias", body, NULL, 0, err);
     }
     if (rc == SA_OK)
         st->alias = true;

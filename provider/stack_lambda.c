@@ -158,9 +158,16 @@ int sa_lambda_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state 
     if (rc == SA_OK) {
         record(st, c.resp.json);
     } else if (rc == SA_EAWS && sa_aws_error_is(&c.aws_error, "ResourceConflictException")) {
-        /* there already: left by an interrupted run (Read checks ownership) */
+        /* there already: adopt it only if this stack made it (an interrupted run) */
+        cJSON *fn = NULL;
         sa_stack_call_dispose(&c);
-        rc = sa_lambda_read(s, in, st, NULL, err);
+        rc = sa_lambda_read(s, in, st, &fn, err);
+        if (rc == SA_OK && !sa_stack_owned(cJSON_GetObjectItemCaseSensitive(fn, "Tags"), in)) {
+            st->function_arn[0] = st->code_sha256[0] = '\0';
+            st->permission = false;
+            rc = sa_stack_not_ours(err, "the Lambda function", in->function_name, in);
+        }
+        cJSON_Delete(fn);
         if (rc == SA_OK && st->function_arn[0] == '\0')
             rc = sa_error_set(err, SA_EAWS, "Lambda CreateFunction: %s exists but cannot be read",
                               in->function_name);

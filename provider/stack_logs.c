@@ -37,8 +37,20 @@ int sa_logs_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *s
     rc = sa_stack_json(s, &c, "logs", "CreateLogGroup", body, key_propagation,
                        N(key_propagation), err);
     if (rc != SA_OK && sa_stack_already_exists(rc, &c)) {
-        /* left by an interrupted run, or someone else's: Read decides */
+        /* left by an interrupted run of this stack (then adopt it), or someone else's (refuse) */
+        cJSON *q = cJSON_CreateObject();
+        cJSON_AddStringToObject(q, "logGroupName", in->log_group_name);
         sa_stack_call_dispose(&c);
+        rc = sa_stack_json(s, &c, "logs", "ListTagsLogGroup", q, NULL, 0, err);
+        cJSON_Delete(q);
+        if (rc == SA_OK && !sa_stack_owned(cJSON_GetObjectItemCaseSensitive(c.resp.json, "tags"),
+                                           in))
+            rc = sa_stack_not_ours(err, "the log group", in->log_group_name, in);
+        sa_stack_call_dispose(&c);
+        if (rc != SA_OK) {
+            cJSON_Delete(body);
+            return rc;
+        }
         rc = sa_logs_read(s, in, st, err);
         if (rc == SA_OK && st->log_group_arn[0] == '\0')
             rc = sa_error_set(err, SA_EAWS, "CloudWatch Logs CreateLogGroup: %s exists but "

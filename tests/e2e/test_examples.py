@@ -13,28 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.stack_checks import everything
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-
-
-def everything(aws):
-    kms = aws.boto3_client("kms")
-    keys = []
-    for k in kms.list_keys()["Keys"]:
-        meta = kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
-        if meta["KeyManager"] == "CUSTOMER" and meta["KeyState"] != "PendingDeletion":
-            keys.append(k["KeyId"])
-    return {
-        "kms keys": keys,
-        "kms aliases": [a["AliasName"] for a in kms.list_aliases()["Aliases"]
-                        if not a["AliasName"].startswith("alias/aws/")],
-        "iam roles": [r["RoleName"] for r in aws.boto3_client("iam").list_roles()["Roles"]],
-        "lambda functions": [f["FunctionName"] for f in
-                             aws.boto3_client("lambda").list_functions()["Functions"]],
-        "log groups": [g["logGroupName"] for g in
-                       aws.boto3_client("logs").describe_log_groups()["logGroups"]],
-        "rest apis": [a["id"] for a in aws.boto3_client("apigateway").get_rest_apis()["items"]],
-    }
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,130 @@
+"""Create failing part-way never orphans anything: a fault at several points of Create (and a
+pre-existing object under the stack's name that is not the stack's) answers
+ErrorResourceInitFailed with the id and every piece created so far; once the cause is gone the
+engine's next Update finishes the stack, and Delete then leaves nothing."""
+import os
+
+import grpc
+import pytest
+from google.protobuf import json_format, struct_pb2
+from google.rpc import status_pb2
+from pulumi.runtime.proto import provider_pb2
+
+from harness.fault_proxy import Fault, FaultProxy
+from harness.plugin import Plugin
+from harness.stack_checks import REGION, check_stack_in_moto, everything
+
+TYPE = "secureapi:index:SecureApiStack"
+URN = f"urn:pulumi:dev::proj::{TYPE}::api"
+D = json_format.MessageToDict
+
+
+def struct(d):
+    s = struct_pb2.Struct()
+    json_format.ParseDict(d, s)
+    return s
+
+
+@pytest.fixture
+def proxy(aws):
+    p = FaultProxy(aws.url)
+    yield p
+    p.stop()
+
+
+@pytest.fixture
+def plugin(plugin_bin, engine, tmp_path, aws, proxy):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(aws.client_env(REGION))
+    env["AWS_ENDPOINT_URL"] = proxy.url
+    env["AWS_MAX_ATTEMPTS"] = "2"
+    p = Plugin(plugin_bin, engine=engine, env=env, stderr_path=tmp_path / "plugin.stderr")
+    p.stub.Configure(provider_pb2.ConfigureRequest(args=struct({}), acceptSecrets=True))
+    yield p
+    p.close()
+
+
+def init_failed(err: grpc.RpcError) -> provider_pb2.ErrorResourceInitFailed:
+    md = dict(err.trailing_metadata() or ())
+    raw = md.get("grpc-status-details-bin")
+    assert raw, f"no status details: {err.code()} {err.details()}"
+    st = status_pb2.Status.FromString(raw)
+    (detail,) = st.details
+    assert detail.type_url == "type.googleapis.com/pulumirpc.ErrorResourceInitFailed"
+    out = provider_pb2.ErrorResourceInitFailed()
+    detail.Unpack(out)
+    return out
+
+
+FAULTS = {
+    # after the key, log group, role and API exist: the function cannot be made
+    "function": (Fault("POST /2015-03-31/functions", 400, "InvalidParameterValueException",
+                       "injected: bad function"),
+                 {"kmsKeyId", "logGroupArn", "roleArn", "restApiId"}, {"functionArn"}),
+    # everything but the stage exists: API Gateway keeps failing
+    "stage": (Fault(r"POST /restapis/[^/]+/stages", 503, "ServiceUnavailableException",
+                    "injected: unavailable"),
+              {"kmsKeyId", "logGroupArn", "roleArn", "restApiId", "functionArn", "deploymentId"},
+              {"apiUrl"}),
+    # the log group cannot be encrypted (KMS), while the other chains finish
+    "log group": (Fault("CreateLogGroup", 400, "InvalidParameterException",
+                        "injected: cannot use the key"),
+                  {"kmsKeyId", "roleArn", "restApiId"}, {"logGroupArn", "functionArn"}),
+}
+
+
+@pytest.mark.parametrize("point", list(FAULTS))
+def test_fault_during_create_then_converge(plugin, aws, proxy, point):
+    fault, present, absent = FAULTS[point]
+    proxy.inject(fault)
+    inputs = plugin.stub.Check(provider_pb2.CheckRequest(
+        urn=URN, olds=struct({}), news=struct({"environmentSuffix": "pf"}), randomSeed=b"s",
+        name="api", type=TYPE)).inputs
+    with pytest.raises(grpc.RpcError) as e:
+        plugin.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=inputs, name="api",
+                                                      type=TYPE))
+    assert fault.message in e.value.details()
+    detail = init_failed(e.value)
+    partial = D(detail.properties)
+    assert detail.id.startswith(f"{REGION}/api-pf-")
+    assert present <= set(partial), (present - set(partial))
+    assert not (absent & set(partial)), absent & set(partial)
+    assert fault.message in detail.reasons[0]
+
+    # the cause goes away; the engine's next `pulumi up` sends Update to finish the job
+    proxy.clear()
+    r = plugin.stub.Update(provider_pb2.UpdateRequest(
+        id=detail.id, urn=URN, olds=detail.properties, news=inputs, old_inputs=inputs,
+        name="api", type=TYPE))
+    out = D(r.properties)
+    check_stack_in_moto(aws, out)
+    for key in present & {"kmsKeyId", "roleArn", "restApiId"}:
+        assert out[key] == partial[key], f"{key} was made again instead of kept"
+    plugin.stub.Delete(provider_pb2.DeleteRequest(id=detail.id, urn=URN, properties=r.properties,
+                                                  name="api", type=TYPE))
+    left = everything(aws)
+    assert left == {k: [] for k in left}, left
+
+
+def test_foreign_object_under_our_name_is_refused(plugin, aws):
+    inputs = plugin.stub.Check(provider_pb2.CheckRequest(
+        urn=URN, olds=struct({}), news=struct({"environmentSuffix": "own"}), randomSeed=b"s",
+        name="api", type=TYPE)).inputs
+    role = D(inputs)["__names"]["roleName"]
+    iam = aws.boto3_client("iam")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument="{}")  # someone else's
+    with pytest.raises(grpc.RpcError) as e:
+        plugin.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=inputs, name="api",
+                                                      type=TYPE))
+    assert f"the IAM role {role} already exists and is not part of this stack" in e.value.details()
+    detail = init_failed(e.value)
+    assert "roleArn" not in D(detail.properties)  # not adopted
+    iam.delete_role(RoleName=role)
+    r = plugin.stub.Update(provider_pb2.UpdateRequest(
+        id=detail.id, urn=URN, olds=detail.properties, news=inputs, old_inputs=inputs,
+        name="api", type=TYPE))
+    check_stack_in_moto(aws, D(r.properties))
+    plugin.stub.Delete(provider_pb2.DeleteRequest(id=detail.id, urn=URN, properties=r.properties,
+                                                  name="api", type=TYPE))
+    left = everything(aws)
+    assert left == {k: [] for k in left}, left
