@@ -261,7 +261,7 @@ cleanup:
 
 static void aws_debug(void *ctx, const char *line)
 {
-    sa_log_debug(ctx, "aws: %s", line);
+    sa_log_debug(ctx, "%s", line);
 }
 
 /* Makes the AWS client for a configuration and, unless skipped, asks STS who we are. */

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import http.client
 import re
+import socket
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,11 +36,18 @@ class FaultProxy:
         self.upstream = urllib.parse.urlparse(upstream)
         self.faults: list[Fault] = []
         self.calls: list[str] = []
+        self.timings: list[tuple[str, float]] = []  # (operation, seconds at the upstream)
         self.lock = threading.Lock()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                # headers and body go out in separate writes: without this, every response
+                # waits for the client's delayed ACK (about 40 ms) and timings mean nothing
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def _any(self):
                 n = int(self.headers.get("Content-Length") or 0)
@@ -57,6 +66,7 @@ class FaultProxy:
                 if fault:
                     self._error(fault, xml=bool(action))
                     return
+                t0 = time.monotonic()
                 conn = http.client.HTTPConnection(outer.upstream.hostname, outer.upstream.port,
                                                   timeout=60)
                 headers = {k: v for k, v in self.headers.items()
@@ -73,6 +83,8 @@ class FaultProxy:
                 self.end_headers()
                 self.wfile.write(data)
                 conn.close()
+                with outer.lock:
+                    outer.timings.append((op, time.monotonic() - t0))
 
             def _error(self, f: Fault, xml: bool):
                 if xml:
