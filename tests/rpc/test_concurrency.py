@@ -113,3 +113,16 @@ def test_cancel_ends_a_blocked_create(plugin, slow):
     print(f"Create ended {took:.3f}s after Cancel (the slow call takes {DELAY}s)")
     assert result["code"] == grpc.StatusCode.CANCELLED, result
     assert took < DELAY / 3
+
+
+def test_custom_timeout_bounds_a_blocked_create(plugin, slow):
+    # customTimeouts: {create: "1s"} reaches the provider as timeout=1 (seconds)
+    urn, inputs = checked(plugin, "timeout")
+    t0 = time.monotonic()
+    with pytest.raises(grpc.RpcError) as e:
+        plugin.stub.Create(provider_pb2.CreateRequest(urn=urn, properties=inputs, name="timeout",
+                                                      type=TYPE, timeout=1.0))
+    took = time.monotonic() - t0
+    print(f"Create with a 1 s timeout ended after {took:.2f}s (each AWS call takes {DELAY}s)")
+    assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED, e.value.details()
+    assert took < DELAY
