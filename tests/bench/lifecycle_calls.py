@@ -32,7 +32,7 @@ def struct(d):
 
 
 def main() -> int:
-    build = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "build"
+    build = (Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "build").resolve()
     moto = MotoServer()
     moto.start()
     proxy = FaultProxy(moto.url)
