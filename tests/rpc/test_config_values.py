@@ -189,3 +189,16 @@ def test_no_secret_in_debug_output(plugin_bin, engine, tmp_path):
     for s in ("super-secret-value-123", "session-token-value-456"):
         assert s not in text
         assert all(s not in l.message for l in engine.logs)
+
+
+@pytest.mark.parametrize("args,needle", [
+    ({"profile": "nonexistent-profile"}, "nonexistent-profile"),
+    ({"endpoints": {"sts": "http://"}}, "endpoints.sts"),
+    ({"region": "eu-west-1", "accessKey": "AKIAONLY"}, "secretKey"),
+])
+def test_configure_names_the_bad_setting(plugin, args, needle):
+    with pytest.raises(grpc.RpcError) as e:
+        plugin.stub.Configure(provider_pb2.ConfigureRequest(args=struct(args), acceptSecrets=True))
+    assert e.value.code() in (grpc.StatusCode.INVALID_ARGUMENT,
+                              grpc.StatusCode.FAILED_PRECONDITION)
+    assert needle in e.value.details(), e.value.details()
