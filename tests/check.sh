@@ -3,7 +3,8 @@
 # Go-built Pulumi CLI and language hosts), builds the plugin, then runs every suite: unit (C,
 # cmocka via meson test, also under valgrind), proto (conformance with Pulumi's descriptors),
 # harness, aws (the AWS client against moto and fault servers), rpc (the binary over real gRPC,
-# also under valgrind) and e2e (the real CLI against moto). Ends with one "N passed, N failed" line and
+# also under valgrind) and e2e (the real CLI against moto); then the unit and rpc suites again
+# on an ASan+UBSan build. Ends with one "N passed, N failed" line and
 # exits non-zero on any failure. Usage: tests/check.sh [pytest args...]
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,13 +43,27 @@ step "rpc suite with the plugin under valgrind memcheck"
 SECUREAPI_VALGRIND=1 "${PY[@]}" --junitxml="$RESULTS/pytest-valgrind.xml" tests/rpc "$@"
 PYVG_RC=$?
 
+step "ASan+UBSan build: unit and rpc suites"
+ASAN_BUILD=${SECUREAPI_ASAN_BUILD_DIR:-$REPO/build-asan}
+SAN_RC=0
+if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
+    meson setup "$ASAN_BUILD" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || SAN_RC=1
+fi
+meson compile -C "$ASAN_BUILD" >/dev/null || { meson compile -C "$ASAN_BUILD"; SAN_RC=1; }
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+meson test -C "$ASAN_BUILD" --suite unit --print-errorlogs || SAN_RC=1
+cp "$ASAN_BUILD/meson-logs/testlog.json" "$RESULTS/unit-asan.json" 2>/dev/null
+SECUREAPI_SANITIZED=1 SECUREAPI_BUILD_DIR=$ASAN_BUILD "${PY[@]}" \
+    --junitxml="$RESULTS/pytest-asan.xml" tests/rpc "$@" || SAN_RC=1
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
 step "summary"
 "$VENV/bin/python" - "$RESULTS" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
 from pathlib import Path
 res = Path(sys.argv[1])
 passed = failed = skipped = 0
-for name in ("unit.json", "unit-valgrind.json"):
+for name in ("unit.json", "unit-valgrind.json", "unit-asan.json"):
     if not (res / name).exists():
         failed += 1
         continue
@@ -57,7 +72,7 @@ for name in ("unit.json", "unit-valgrind.json"):
         if r["result"] == "OK": passed += 1
         elif r["result"] == "SKIP": skipped += 1
         else: failed += 1
-for name in ("pytest.xml", "pytest-valgrind.xml"):
+for name in ("pytest.xml", "pytest-valgrind.xml", "pytest-asan.xml"):
     if not (res / name).exists():
         failed += 1
         continue
@@ -67,4 +82,4 @@ for name in ("pytest.xml", "pytest-valgrind.xml"):
 print(f"total: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 echo "elapsed: $(( $(date +%s) - START ))s"
-[ $UNIT_RC -eq 0 ] && [ $MEMCHECK_RC -eq 0 ] && [ $PY_RC -eq 0 ] && [ $PYVG_RC -eq 0 ]
+[ $UNIT_RC -eq 0 ] && [ $MEMCHECK_RC -eq 0 ] && [ $PY_RC -eq 0 ] && [ $PYVG_RC -eq 0 ] && [ $SAN_RC -eq 0 ]

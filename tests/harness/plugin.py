@@ -76,6 +76,10 @@ class Plugin:
             argv = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
                     "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
                     "--track-origins=yes", f"--log-file={self.valgrind_log}", *argv]
+        self.stderr_path = stderr_path
+        # a sanitizer build (SECUREAPI_SANITIZED=1) stops cleanly at close() and its stderr is
+        # scanned for AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer reports
+        self.sanitized = bool(os.environ.get("SECUREAPI_SANITIZED")) and stderr_path is not None
         self.stderr_file = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL
         self.started = time.monotonic()
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr_file,
@@ -121,7 +125,7 @@ class Plugin:
             self.channel.close()
         except Exception:
             pass
-        if self.valgrind_log is not None and self.proc.poll() is None:
+        if (self.valgrind_log is not None or self.sanitized) and self.proc.poll() is None:
             # a clean stop, so memcheck can report leaks
             self.signal(signal.SIGTERM)
             try:
@@ -129,6 +133,11 @@ class Plugin:
             except subprocess.TimeoutExpired:
                 pass
         self.kill()
+        if self.sanitized:
+            self.stderr_file.flush()
+            report = Path(self.stderr_path).read_text(errors="replace")
+            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                assert marker not in report, f"sanitizer report:\n{report[-6000:]}"
         if self.valgrind_log is not None and self.valgrind_log.exists():
             report = self.valgrind_log.read_text()
             assert self.proc.returncode != 99 and "ERROR SUMMARY" not in report.replace(
