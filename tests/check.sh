@@ -4,7 +4,7 @@
 # cmocka via meson test, also under valgrind), proto (conformance with Pulumi's descriptors),
 # harness, aws (the AWS client against moto and fault servers), rpc (the binary over real gRPC,
 # also under valgrind) and e2e (the real CLI against moto); then the unit and rpc suites again
-# on an ASan+UBSan build. Ends with one "N passed, N failed" line and
+# on an ASan+UBSan build, and a bounded libFuzzer run (tests/fuzz/run.sh). Ends with one "N passed, N failed" line and
 # exits non-zero on any failure. Usage: tests/check.sh [pytest args...]
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,13 +57,17 @@ SECUREAPI_SANITIZED=1 SECUREAPI_BUILD_DIR=$ASAN_BUILD "${PY[@]}" \
     --junitxml="$RESULTS/pytest-asan.xml" tests/rpc "$@" || SAN_RC=1
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
+step "fuzzing (bounded: ${SECUREAPI_FUZZ_SECONDS:-30} s per target)"
+SECUREAPI_FUZZ_RESULTS="$RESULTS/unit-fuzz.json" bash tests/fuzz/run.sh "${SECUREAPI_FUZZ_SECONDS:-30}"
+FUZZ_RC=$?
+
 step "summary"
 "$VENV/bin/python" - "$RESULTS" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
 from pathlib import Path
 res = Path(sys.argv[1])
 passed = failed = skipped = 0
-for name in ("unit.json", "unit-valgrind.json", "unit-asan.json"):
+for name in ("unit.json", "unit-valgrind.json", "unit-asan.json", "unit-fuzz.json"):
     if not (res / name).exists():
         failed += 1
         continue
@@ -82,4 +86,4 @@ for name in ("pytest.xml", "pytest-valgrind.xml", "pytest-asan.xml"):
 print(f"total: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 echo "elapsed: $(( $(date +%s) - START ))s"
-[ $UNIT_RC -eq 0 ] && [ $MEMCHECK_RC -eq 0 ] && [ $PY_RC -eq 0 ] && [ $PYVG_RC -eq 0 ] && [ $SAN_RC -eq 0 ]
+[ $UNIT_RC -eq 0 ] && [ $MEMCHECK_RC -eq 0 ] && [ $PY_RC -eq 0 ] && [ $PYVG_RC -eq 0 ] && [ $SAN_RC -eq 0 ] && [ $FUZZ_RC -eq 0 ]
