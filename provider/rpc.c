@@ -429,6 +429,7 @@ static void on_check(rpc_call *c)
     if (c->p->config.region != NULL)
         provider_region = strdup(c->p->config.region);
     pthread_mutex_unlock(&c->p->lock);
+    ctx.urn = req->urn;
     ctx.resource_name = req->name;
     ctx.random_seed = req->randomseed.data;
     ctx.random_seed_len = req->randomseed.len;

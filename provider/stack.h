@@ -41,8 +41,9 @@ typedef struct sa_check_failures {
 
 /* What Check needs besides the news. */
 typedef struct sa_check_context {
+    const char *urn;                 /* the resource's URN: names derive from it */
     const char *resource_name;       /* the Pulumi resource name (from the URN) */
-    const uint8_t *random_seed;      /* the engine's seed for this resource; may be empty */
+    const uint8_t *random_seed;      /* the engine's seed; used only when there is no URN */
     size_t random_seed_len;
     const char *provider_region;     /* the configured provider region, or NULL */
     const char *(*getenv)(const char *name); /* environment seam; NULL means no environment */

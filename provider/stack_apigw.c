@@ -20,6 +20,9 @@ static const sa_aws_retry_rule rate_limited[] = {
      .base_delay_ms = 1000},
 };
 
+static int find_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
+                    sa_error *err);
+
 int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                         sa_error *err)
 {
@@ -31,6 +34,12 @@ int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
     if (st->rest_api_id[0] != '\0') {
         cJSON_Delete(body);
         return SA_OK;
+    }
+    /* an API this stack made in an interrupted run is adopted, not made twice */
+    rc = find_api(s, in, st, err);
+    if (rc != SA_OK || st->rest_api_id[0] != '\0') {
+        cJSON_Delete(body);
+        return rc;
     }
     snprintf(desc, sizeof(desc), "secureapi stack %s: serves %s", in->suffix, in->function_name);
     cJSON_AddStringToObject(body, "name", in->api_name);
@@ -234,8 +243,13 @@ static int find_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *
         cJSON_ArrayForEach(it, items)
         {
             const char *name = sa_json_string(it, "name"), *id = sa_json_string(it, "id");
-            if (name != NULL && id != NULL && strcmp(name, in->api_name) == 0)
+            if (name != NULL && id != NULL && strcmp(name, in->api_name) == 0 &&
+                sa_stack_owned(cJSON_GetObjectItemCaseSensitive(it, "tags"), in)) {
+                const char *root = sa_json_string(it, "rootResourceId");
                 snprintf(st->rest_api_id, sizeof(st->rest_api_id), "%s", id);
+                if (root != NULL)
+                    snprintf(st->root_resource_id, sizeof(st->root_resource_id), "%s", root);
+            }
         }
     }
     sa_stack_call_dispose(&c);
@@ -254,7 +268,6 @@ static int find_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *
         }
         sa_stack_call_dispose(&c);
     }
-    st->methods = true; /* checked below through the resources */
     return rc;
 }
 
@@ -268,6 +281,7 @@ int sa_apigw_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st
         rc = find_api(s, in, st, err);
         if (rc != SA_OK || st->rest_api_id[0] == '\0')
             return rc;
+        st->methods = true; /* found whole (import): the resources are checked below */
     }
     rc = sa_stack_rest(s, &c, "apigateway", "GetRestApi", "GET", "/restapis/{}", labels, 1, NULL,
                        0, NULL, rate_limited, N(rate_limited), err);

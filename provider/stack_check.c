@@ -1,9 +1,12 @@
 /*
  * Check for SecureApiStack: validates every input against what AWS accepts, fills in defaults,
- * and derives the names of the AWS objects (Pulumi autonaming style: <resource>-<suffix>-<7 hex>,
- * the hex from the engine's random seed, the suffix and the effective region). Names are kept in
- * the checked inputs under __names so retries and updates see the same names; a replacement
- * (the engine re-checks without olds) gets fresh ones. Pure: no AWS call, no I/O.
+ * and derives the names of the AWS objects (Pulumi autonaming style: <resource>-<suffix>-<7 hex>).
+ * The hex is a hash of the resource's URN (stack, project, name), the suffix and the effective
+ * region, not of the engine's random seed: the seed changes on every `pulumi up` of a resource
+ * the state does not hold yet, and a Create that was interrupted (the plugin killed) must find
+ * the pieces it already made under the same names when it runs again. A suffix or region change
+ * (the replacements) gives new names. Names are kept in the checked inputs under __names so
+ * updates see them unchanged. Pure: no AWS call, no I/O.
  */
 #include "stack.h"
 
@@ -196,9 +199,11 @@ static int derive_names(sa_value **out, const char *resource_name, const char *s
         EVP_MD_CTX_free(md);
         return SA_ENOMEM;
     }
-    /* seed, resource name, suffix and region, each followed by a NUL separator */
+    /* URN (or seed), resource name, suffix and region, each followed by a NUL separator */
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    if (ctx->random_seed != NULL)
+    if (ctx->urn != NULL && ctx->urn[0] != '\0')
+        EVP_DigestUpdate(md, ctx->urn, strlen(ctx->urn));
+    else if (ctx->random_seed != NULL)
         EVP_DigestUpdate(md, ctx->random_seed, ctx->random_seed_len);
     EVP_DigestUpdate(md, "", 1);
     EVP_DigestUpdate(md, resource_name, strlen(resource_name) + 1);

@@ -70,6 +70,60 @@ static cJSON *kms_tag_list(const sa_stack_inputs *in)
     return list;
 }
 
+/* A key this stack made in an earlier, interrupted run (found by its ownership tag through the
+ * Resource Groups Tagging API) is adopted instead of making a second one. Without permission for
+ * tag:GetResources there is nothing to find, and a new key is made. */
+static int find_own_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
+                        sa_error *err)
+{
+    cJSON *body = cJSON_CreateObject(), *filters, *f, *values;
+    const cJSON *list, *item;
+    sa_stack_call c;
+    int rc;
+
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(body, "ResourceTypeFilters"),
+                         cJSON_CreateString("kms:key"));
+    filters = cJSON_AddArrayToObject(body, "TagFilters");
+    f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "Key", SA_STACK_OWNER_TAG);
+    values = cJSON_AddArrayToObject(f, "Values");
+    cJSON_AddItemToArray(values, cJSON_CreateString(in->function_name));
+    cJSON_AddItemToArray(filters, f);
+    rc = sa_stack_json(s, &c, "tagging", "GetResources", body, NULL, 0, err);
+    if (rc != SA_OK) {
+        /* not allowed or not available: nothing to adopt */
+        sa_stack_call_dispose(&c);
+        cJSON_Delete(body);
+        return rc == SA_EAWS ? SA_OK : rc;
+    }
+    list = cJSON_GetObjectItemCaseSensitive(c.resp.json, "ResourceTagMappingList");
+    cJSON_ArrayForEach(item, list)
+    {
+        const char *arn = sa_json_string(item, "ResourceARN");
+        cJSON *q;
+        sa_stack_call d;
+        const char *state;
+        if (arn == NULL || st->kms_key_id[0] != '\0')
+            continue;
+        q = cJSON_CreateObject();
+        cJSON_AddStringToObject(q, "KeyId", arn);
+        if (sa_stack_json(s, &d, "kms", "DescribeKey", q, NULL, 0, err) == SA_OK) {
+            const cJSON *meta = cJSON_GetObjectItemCaseSensitive(d.resp.json, "KeyMetadata");
+            state = sa_json_string(meta, "KeyState");
+            if (state != NULL && strcmp(state, "Enabled") == 0 && sa_json_string(meta, "KeyId")) {
+                snprintf(st->kms_key_id, sizeof(st->kms_key_id), "%s",
+                         sa_json_string(meta, "KeyId"));
+                snprintf(st->kms_key_arn, sizeof(st->kms_key_arn), "%s", arn);
+            }
+        }
+        sa_stack_call_dispose(&d);
+        cJSON_Delete(q);
+    }
+    sa_stack_call_dispose(&c);
+    cJSON_Delete(body);
+    return SA_OK;
+}
+
 int sa_kms_create_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                       sa_error *err)
 {
@@ -83,6 +137,12 @@ int sa_kms_create_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
         cJSON_Delete(body);
         free(policy);
         return SA_OK;
+    }
+    rc = find_own_key(s, in, st, err);
+    if (rc != SA_OK || st->kms_key_id[0] != '\0') {
+        cJSON_Delete(body);
+        free(policy);
+        return rc;
     }
     snprintf(desc, sizeof(desc), "Encrypts the CloudWatch Logs of %s (secureapi)",
              in->log_group_name);

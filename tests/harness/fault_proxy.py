@@ -21,6 +21,7 @@ class Fault:
     code: str = "InternalFailure"
     message: str = "injected fault"
     times: int | None = None       # None: every time
+    hook: object = None            # called (no arguments) when the fault fires, before answering
     hits: int = 0
     seen: list = field(default_factory=list)
 
@@ -64,6 +65,8 @@ class FaultProxy:
                     if fault:
                         fault.hits += 1
                 if fault:
+                    if fault.hook is not None:
+                        fault.hook()
                     self._error(fault, xml=bool(action))
                     return
                 t0 = time.monotonic()

@@ -130,6 +130,29 @@ static void test_names_deterministic_and_distinct(void **state)
     sa_value_free(b);
 }
 
+static void test_names_follow_the_urn_not_the_seed(void **state)
+{
+    sa_value *a = inputs("dev"), *o1, *o2, *o3;
+    sa_check_failures f;
+    sa_error err = {0};
+    sa_check_context c1 = ctx_with("seed-1", no_env), c2 = ctx_with("seed-2", no_env);
+    (void)state;
+
+    /* a new resource gets a fresh seed on every `pulumi up`; an interrupted Create must find
+     * its pieces under the same names next time */
+    c1.urn = c2.urn = "urn:pulumi:dev::proj::secureapi:index:SecureApiStack::api";
+    sa_stack_check(&o1, NULL, a, &c1, &f, &err);
+    sa_stack_check(&o2, NULL, a, &c2, &f, &err);
+    assert_string_equal(name_of(o1, "roleName"), name_of(o2, "roleName"));
+    c2.urn = "urn:pulumi:prod::proj::secureapi:index:SecureApiStack::api";
+    sa_stack_check(&o3, NULL, a, &c2, &f, &err);
+    assert_string_not_equal(name_of(o1, "roleName"), name_of(o3, "roleName"));
+    sa_value_free(o1);
+    sa_value_free(o2);
+    sa_value_free(o3);
+    sa_value_free(a);
+}
+
 static void test_names_fit_aws_limits(void **state)
 {
     sa_value *news = inputs("abcdefghijklmnopqrstuvwxyz012345"), *out = NULL;
@@ -244,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_names_deterministic_and_distinct),
+        cmocka_unit_test(test_names_follow_the_urn_not_the_seed),
         cmocka_unit_test(test_names_fit_aws_limits),
         cmocka_unit_test(test_names_kept_from_olds),
         cmocka_unit_test(test_every_invalid_input),

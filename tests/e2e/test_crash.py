@@ -1,0 +1,78 @@
+"""Crash safety: the plugin is killed with SIGKILL in the middle of `pulumi up` (after the KMS key,
+after the role, after the function, just before the stage). The documented recovery (run
+`pulumi up` again) converges to one complete stack: every piece made before the crash is found
+again under the stack's names and ownership tag (the key through the tagging API) rather than
+made twice, so there is exactly one of each and no orphan; `pulumi destroy` then leaves nothing."""
+import json
+import os
+import shutil
+import signal
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness.fault_proxy import Fault, FaultProxy
+from harness.stack_checks import everything
+
+POINTS = {
+    "after the key": "EnableKeyRotation",
+    "after the role": "PutRolePolicy",
+    "after the function": r"POST /2015-03-31/functions/[^/]+/policy",
+    "before the stage": r"POST /restapis/[^/]+/stages",
+}
+
+
+def kill_all(exe: Path):
+    def kill():
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if os.readlink(f"/proc/{pid}/exe") == str(exe):
+                    os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+    return kill
+
+
+@pytest.mark.parametrize("point", list(POINTS))
+def test_sigkill_during_create_then_up_converges(point, pulumi, aws, plugin_bin, tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "pulumi-resource-secureapi"
+    shutil.copy(plugin_bin, exe)
+    proxy = FaultProxy(aws.url)
+    proxy.inject(Fault(POINTS[point], 503, "ServiceUnavailable", "plugin killed", times=1,
+                       hook=kill_all(exe)))
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
+        name: crash
+        runtime: yaml
+        plugins:
+          providers:
+            - name: secureapi
+              path: {bindir}
+        resources:
+          api:
+            type: secureapi:index:SecureApiStack
+            properties:
+              environmentSuffix: crash
+        """))
+    env = {"AWS_ENDPOINT_URL": proxy.url}
+    try:
+        pulumi.run("stack", "init", "dev", cwd=proj, env=env)
+        r = pulumi.run("up", "--yes", "--skip-preview", cwd=proj, env=env, check=False)
+        assert r.returncode != 0, "the plugin was killed: the update must fail"
+        assert proxy.faults[0].hits == 1
+        # recovery: run `pulumi up` again
+        pulumi.run("up", "--yes", "--skip-preview", cwd=proj, env=env)
+        pulumi.run("refresh", "--yes", "--expect-no-changes", cwd=proj, env=env)
+        have = everything(aws)
+        assert {k: len(v) for k, v in have.items()} == {k: 1 for k in have}, have
+        pulumi.run("destroy", "--yes", "--skip-preview", cwd=proj, env=env)
+        left = everything(aws)
+        assert left == {k: [] for k in left}, left
+    finally:
+        proxy.stop()
