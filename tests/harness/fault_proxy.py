@@ -38,6 +38,7 @@ class FaultProxy:
         self.faults: list[Fault] = []
         self.calls: list[str] = []
         self.timings: list[tuple[str, float]] = []  # (operation, seconds at the upstream)
+        self.latency = 0.0  # seconds added to every forwarded request (a far-away region)
         self.lock = threading.Lock()
         outer = self
 
@@ -69,6 +70,8 @@ class FaultProxy:
                         fault.hook()
                     self._error(fault, xml=bool(action))
                     return
+                if outer.latency:
+                    time.sleep(outer.latency)
                 t0 = time.monotonic()
                 conn = http.client.HTTPConnection(outer.upstream.hostname, outer.upstream.port,
                                                   timeout=60)
