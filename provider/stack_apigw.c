@@ -385,6 +385,16 @@ int sa_apigw_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *
                        NULL, 0, NULL, rate_limited, N(rate_limited), err);
     if (rc != SA_OK && sa_stack_not_found(rc, &c))
         rc = SA_OK;
+    if (rc == SA_EAWS && c.aws_error.html) {
+        /* an emulator that answers a missing API with an HTML 500 (AWS answers 404): ask */
+        sa_stack_call g;
+        sa_error gerr = {0};
+        int grc = sa_stack_rest(s, &g, "apigateway", "GetRestApi", "GET", "/restapis/{}", labels,
+                                1, NULL, 0, NULL, rate_limited, N(rate_limited), &gerr);
+        if (grc != SA_OK && sa_stack_not_found(grc, &g))
+            rc = SA_OK;
+        sa_stack_call_dispose(&g);
+    }
     if (rc == SA_OK) {
         st->rest_api_id[0] = st->root_resource_id[0] = st->proxy_resource_id[0] = '\0';
         st->deployment_id[0] = st->stage_name[0] = '\0';

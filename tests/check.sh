@@ -33,9 +33,8 @@ cp "$BUILD/meson-logs/testlog-valgrind.json" "$RESULTS/unit-valgrind.json" 2>/de
     cp "$BUILD/meson-logs/testlog.json" "$RESULTS/unit-valgrind.json" 2>/dev/null
 
 PY=("$VENV/bin/python" -m pytest -c tests/pytest.ini --rootdir tests)
-step "python suites: proto, harness, aws, rpc, e2e"
-SUITES=(tests/proto tests/harness tests/rpc tests/e2e)
-[ -d tests/aws ] && SUITES=(tests/proto tests/harness tests/aws tests/rpc tests/e2e)
+step "python suites: proto, harness, aws, rpc, faults, e2e"
+SUITES=(tests/proto tests/harness tests/aws tests/rpc tests/faults tests/e2e)
 "${PY[@]}" --junitxml="$RESULTS/pytest.xml" "${SUITES[@]}" "$@"
 PY_RC=$?
 

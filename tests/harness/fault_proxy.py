@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import re
 import socket
+import struct
 import threading
 import time
 import urllib.parse
@@ -68,6 +69,15 @@ class FaultProxy:
                 if fault:
                     if fault.hook is not None:
                         fault.hook()
+                    if fault.status == 0:
+                        # a connection reset mid-response: half a status line, then RST
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Le")
+                        self.wfile.flush()
+                        self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                                struct.pack("ii", 1, 0))
+                        self.close_connection = True
+                        self.request.close()
+                        return
                     self._error(fault, xml=bool(action))
                     return
                 if outer.latency:
