@@ -76,3 +76,55 @@ def test_sigkill_during_create_then_up_converges(point, pulumi, aws, plugin_bin,
         assert left == {k: [] for k in left}, left
     finally:
         proxy.stop()
+
+
+def test_cli_killed_during_create_then_documented_recovery(pulumi, aws, plugin_bin, tmp_path):
+    """The CLI itself (with the plugin) is killed: the state keeps a lock and a pending create.
+    The README's recovery, `pulumi cancel`, `pulumi up`, `pulumi refresh --clear-pending-creates`,
+    ends with one complete stack and no pending operation."""
+    import subprocess
+    import time
+
+    proxy = FaultProxy(aws.url)
+    proxy.latency = 0.5
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
+        name: clikill
+        runtime: yaml
+        plugins:
+          providers:
+            - name: secureapi
+              path: {plugin_bin.parent}
+        resources:
+          api:
+            type: secureapi:index:SecureApiStack
+            properties:
+              environmentSuffix: clikill
+        """))
+    env = {"AWS_ENDPOINT_URL": proxy.url}
+    try:
+        pulumi.run("stack", "init", "dev", cwd=proj, env=env)
+        up = subprocess.Popen([str(pulumi.bindir / "pulumi"), "up", "--yes", "--skip-preview",
+                               "--non-interactive"], cwd=proj, env=dict(pulumi.env, **env),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+        deadline = time.monotonic() + 60
+        while len(proxy.calls) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(up.pid, signal.SIGKILL)
+        up.wait(timeout=30)
+        proxy.latency = 0
+        pulumi.run("cancel", "--yes", cwd=proj, env=env)
+        pulumi.run("up", "--yes", "--skip-preview", cwd=proj, env=env)
+        pulumi.run("refresh", "--yes", "--clear-pending-creates", cwd=proj, env=env)
+        exported = json.loads(pulumi.run("stack", "export", cwd=proj, env=env).stdout)
+        assert not exported["deployment"].get("pending_operations")
+        pulumi.run("preview", "--expect-no-changes", cwd=proj, env=env)
+        have = everything(aws)
+        assert {k: len(v) for k, v in have.items()} == {k: 1 for k in have}, have
+        pulumi.run("destroy", "--yes", "--skip-preview", cwd=proj, env=env)
+        left = everything(aws)
+        assert left == {k: [] for k in left}, left
+    finally:
+        proxy.stop()

@@ -97,7 +97,10 @@ class FaultProxy:
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except OSError:
+                    pass  # the client went away (a killed plugin): nothing to answer
                 conn.close()
                 with outer.lock:
                     outer.timings.append((op, time.monotonic() - t0))
