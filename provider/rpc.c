@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/empty.pb-c.h"
@@ -961,6 +962,7 @@ void sa_rpc_dispatch(sa_provider *p, const char *method, const uint8_t *req, siz
     const rpc_method *m = NULL;
     rpc_call c = {.p = p, .reply = out};
     ProtobufCMessage *request = NULL;
+    struct timespec t0, t1;
 
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
@@ -982,7 +984,12 @@ void sa_rpc_dispatch(sa_provider *p, const char *method, const uint8_t *req, siz
     }
     c.req = request;
     sa_log_debug(p, "rpc %s", method);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     m->handler(&c);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    sa_log_debug(p, "rpc %s done in %.3f ms (status %d)", method,
+                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                 out->grpc_code);
     if (c.resp != NULL && out->grpc_code == SA_GRPC_OK) {
         out->body_len = protobuf_c_message_get_packed_size(c.resp);
         out->body = malloc(out->body_len ? out->body_len : 1);
