@@ -5,6 +5,8 @@
  * (CreateRestApi 1 per 3 s, CreateDeployment 1 per 5 s per account): 429s are retried with
  * backoff for a bounded time, but a quota ("Maximum number of ...") is not.
  */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +132,44 @@ static int put_method(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
     return rc;
 }
 
+typedef struct method_job {
+    sa_stack_ctx *s;
+    const sa_stack_inputs *in;
+    sa_stack_state *st;
+    const char *resource;
+    const char *method;
+    int rc;
+    sa_error err;
+} method_job;
+
+static void *method_main(void *arg)
+{
+    method_job *j = arg;
+    j->rc = put_method(j->s, j->in, j->st, j->resource, j->method, &j->err);
+    return NULL;
+}
+
+/* {proxy+} ANY and / GET, side by side (each method's integration follows its method). */
+static int put_methods(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
+                       sa_error *err)
+{
+    method_job root = {s, in, st, st->root_resource_id, "GET", SA_OK, {0}};
+    method_job proxy = {s, in, st, st->proxy_resource_id, "ANY", SA_OK, {0}};
+    pthread_t t;
+    bool threaded = pthread_create(&t, NULL, method_main, &root) == 0;
+
+    method_main(&proxy);
+    if (threaded)
+        pthread_join(t, NULL);
+    else
+        method_main(&root);
+    if (proxy.rc != SA_OK)
+        return sa_error_set(err, proxy.rc, "%s", proxy.err.message);
+    if (root.rc != SA_OK)
+        return sa_error_set(err, root.rc, "%s", root.err.message);
+    return SA_OK;
+}
+
 int sa_apigw_create_routes(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                            sa_error *err)
 {
@@ -162,9 +202,7 @@ int sa_apigw_create_routes(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_
             return rc;
     }
     sa_stack_progress(s, "creating routes and Lambda proxy integrations");
-    rc = put_method(s, in, st, st->proxy_resource_id, "ANY", err);
-    if (rc == SA_OK)
-        rc = put_method(s, in, st, st->root_resource_id, "GET", err);
+    rc = put_methods(s, in, st, err);
     if (rc == SA_OK)
         st->methods = true;
     return rc;

@@ -49,12 +49,16 @@ static int chain_iam(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state 
     return rc;
 }
 
+/* The API's chain does not wait for the function: its integrations name the function's ARN,
+ * which is known in advance, so the deployment and the stage follow the routes directly. */
 static int chain_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                      sa_error *err)
 {
     int rc = sa_apigw_create_api(s, in, st, err);
     if (rc == SA_OK)
         rc = sa_apigw_create_routes(s, in, st, err);
+    if (rc == SA_OK)
+        rc = sa_apigw_deploy(s, in, st, err);
     return rc;
 }
 
@@ -85,12 +89,20 @@ int sa_stack_converge(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
         snprintf(st->partition, sizeof(st->partition), "%s", s->partition);
     for (int i = 0; i < 3; i++)
         started[i] = pthread_create(&threads[i], NULL, chain_main, &chains[i]) == 0;
-    for (int i = 0; i < 3; i++) {
+    /* the function needs its role and its encrypted log group, not the API: it is made while
+     * the API's chain (routes, deployment, stage) still runs */
+    for (int i = 0; i < 2; i++) {
         if (started[i])
             pthread_join(threads[i], NULL);
         else
             chain_main(&chains[i]); /* no thread: run it here */
     }
+    if (chains[0].rc == SA_OK && chains[1].rc == SA_OK)
+        rc = sa_lambda_create(s, in, st, err);
+    if (started[2])
+        pthread_join(threads[2], NULL);
+    else
+        chain_main(&chains[2]);
     for (int i = 0; i < 3; i++) {
         if (chains[i].rc != SA_OK) {
             /* the first failure is the one to report; the others' pieces are in the state */
@@ -98,11 +110,8 @@ int sa_stack_converge(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
             return chains[i].rc;
         }
     }
-    rc = sa_lambda_create(s, in, st, err);
     if (rc == SA_OK)
         rc = sa_lambda_add_permission(s, in, st, err);
-    if (rc == SA_OK)
-        rc = sa_apigw_deploy(s, in, st, err);
     return rc;
 }
 

@@ -87,6 +87,10 @@ def test_cli_killed_during_create_then_documented_recovery(pulumi, aws, plugin_b
 
     proxy = FaultProxy(aws.url)
     proxy.latency = 0.5
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "pulumi-resource-secureapi"
+    shutil.copy(plugin_bin, exe)
     proj = tmp_path / "proj"
     proj.mkdir()
     (proj / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
@@ -95,7 +99,7 @@ def test_cli_killed_during_create_then_documented_recovery(pulumi, aws, plugin_b
         plugins:
           providers:
             - name: secureapi
-              path: {plugin_bin.parent}
+              path: {bindir}
         resources:
           api:
             type: secureapi:index:SecureApiStack
@@ -114,6 +118,13 @@ def test_cli_killed_during_create_then_documented_recovery(pulumi, aws, plugin_b
             time.sleep(0.05)
         os.killpg(up.pid, signal.SIGKILL)
         up.wait(timeout=30)
+        # the engine starts the plugin in its own process group, so it outlives the CLI until it
+        # sees its parent gone (within 0.2 s) and stops; recovery starts once it has
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(
+                os.path.exists(f"/proc/{p}/exe") and os.readlink(f"/proc/{p}/exe") == str(exe)
+                for p in os.listdir("/proc") if p.isdigit()):
+            time.sleep(0.05)
         proxy.latency = 0
         pulumi.run("cancel", "--yes", cwd=proj, env=env)
         pulumi.run("up", "--yes", "--skip-preview", cwd=proj, env=env)
