@@ -23,6 +23,17 @@ POINTS = {
 }
 
 
+def running(exe: Path) -> bool:
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if os.readlink(f"/proc/{pid}/exe") == str(exe):
+                    return True
+            except OSError:
+                pass
+    return False
+
+
 def kill_all(exe: Path):
     def kill():
         for pid in os.listdir("/proc"):
@@ -121,9 +132,7 @@ def test_cli_killed_during_create_then_documented_recovery(pulumi, aws, plugin_b
         # the engine starts the plugin in its own process group, so it outlives the CLI until it
         # sees its parent gone (within 0.2 s) and stops; recovery starts once it has
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(
-                os.path.exists(f"/proc/{p}/exe") and os.readlink(f"/proc/{p}/exe") == str(exe)
-                for p in os.listdir("/proc") if p.isdigit()):
+        while time.monotonic() < deadline and running(exe):
             time.sleep(0.05)
         proxy.latency = 0
         pulumi.run("cancel", "--yes", cwd=proj, env=env)
