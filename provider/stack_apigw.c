@@ -24,6 +24,7 @@ static const sa_aws_retry_rule rate_limited[] = {
 
 static int find_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                     sa_error *err);
+static int find_resources(sa_stack_ctx *s, sa_stack_state *st, sa_error *err);
 
 int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                         sa_error *err)
@@ -37,11 +38,12 @@ int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
         cJSON_Delete(body);
         return SA_OK;
     }
-    /* an API this stack made in an interrupted run is adopted, not made twice */
+    /* an API this stack made in an interrupted run is adopted, not made twice, with whatever
+     * resources it already has */
     rc = find_api(s, in, st, err);
     if (rc != SA_OK || st->rest_api_id[0] != '\0') {
         cJSON_Delete(body);
-        return rc;
+        return rc == SA_OK ? find_resources(s, st, err) : rc;
     }
     snprintf(desc, sizeof(desc), "secureapi stack %s: serves %s", in->suffix, in->function_name);
     cJSON_AddStringToObject(body, "name", in->api_name);
@@ -180,7 +182,8 @@ int sa_apigw_create_routes(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_
 
     if (st->methods)
         return SA_OK;
-    if (st->root_resource_id[0] == '\0' || st->proxy_resource_id[0] == '\0') {
+    /* a new API's answer named its root; an adopted one's resources are looked up */
+    if (st->root_resource_id[0] == '\0') {
         rc = find_resources(s, st, err);
         if (rc != SA_OK)
             return rc;
@@ -195,6 +198,8 @@ int sa_apigw_create_routes(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_
         if (rc == SA_OK) {
             const char *id = sa_json_string(c.resp.json, "id");
             snprintf(st->proxy_resource_id, sizeof(st->proxy_resource_id), "%s", id ? id : "");
+        } else if (sa_stack_already_exists(rc, &c)) {
+            rc = find_resources(s, st, err); /* made by an interrupted run */
         }
         sa_stack_call_dispose(&c);
         cJSON_Delete(body);

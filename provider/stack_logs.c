@@ -63,7 +63,8 @@ int sa_logs_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *s
     if (rc != SA_OK)
         return rc;
     sa_stack_log_group_arn(st->log_group_arn, sizeof(st->log_group_arn), s, in->log_group_name);
-    return sa_logs_set_retention(s, in, st, err);
+    st->retention = 0; /* a new group keeps logs forever until the chain sets the retention */
+    return SA_OK;
 }
 
 int sa_logs_set_retention(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,

@@ -13,72 +13,103 @@
 #include "stack.h"
 #include "stack_steps.h"
 
-typedef int (*chain_fn)(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                        sa_error *err);
+/* Create's chains run side by side; the function waits on a gate only for what it needs (its
+ * role, and the encrypted log group, so the key before that), not for the rest of the chains
+ * (the role policy, retention, rotation, the alias, the API's routes, deployment and stage). */
+typedef struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int open;   /* chains that reached the point the function needs */
+    int failed; /* chains that failed before reaching it */
+} gate;
 
-typedef struct chain {
+typedef struct chain chain;
+typedef int (*chain_fn)(chain *c);
+
+struct chain {
     chain_fn fn;
     sa_stack_ctx *s;
     const sa_stack_inputs *in;
     sa_stack_state *st;
+    gate *g;
+    bool signalled;
     int rc;
     sa_error err;
-} chain;
+};
 
-static int chain_kms_logs(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                          sa_error *err)
+static void gate_signal(chain *c, bool ok)
 {
-    int rc = sa_kms_create_key(s, in, st, err);
-    if (rc == SA_OK && st->kms_rotation != in->rotation)
-        rc = sa_kms_set_rotation(s, in, st, err);
-    if (rc == SA_OK && !st->alias)
-        rc = sa_kms_create_alias(s, in, st, err);
+    if (c->g == NULL || c->signalled)
+        return;
+    c->signalled = true;
+    pthread_mutex_lock(&c->g->lock);
+    if (ok)
+        c->g->open++;
+    else
+        c->g->failed++;
+    pthread_cond_broadcast(&c->g->changed);
+    pthread_mutex_unlock(&c->g->lock);
+}
+
+static int chain_kms_logs(chain *c)
+{
+    sa_stack_ctx *s = c->s;
+    const sa_stack_inputs *in = c->in;
+    sa_stack_state *st = c->st;
+    int rc = sa_kms_create_key(s, in, st, &c->err);
     if (rc == SA_OK)
-        rc = sa_logs_create(s, in, st, err);
+        rc = sa_logs_create(s, in, st, &c->err);
+    gate_signal(c, rc == SA_OK);
     if (rc == SA_OK && st->retention != in->retention)
-        rc = sa_logs_set_retention(s, in, st, err);
+        rc = sa_logs_set_retention(s, in, st, &c->err);
+    if (rc == SA_OK && st->kms_rotation != in->rotation)
+        rc = sa_kms_set_rotation(s, in, st, &c->err);
+    if (rc == SA_OK && !st->alias)
+        rc = sa_kms_create_alias(s, in, st, &c->err);
     return rc;
 }
 
-static int chain_iam(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                     sa_error *err)
+static int chain_iam(chain *c)
 {
-    int rc = sa_iam_create_role(s, in, st, err);
-    if (rc == SA_OK && strcmp(st->role_policy, in->execution_policy) != 0)
-        rc = sa_iam_set_policy(s, in, st, err);
+    int rc = sa_iam_create_role(c->s, c->in, c->st, &c->err);
+    gate_signal(c, rc == SA_OK);
+    if (rc == SA_OK && strcmp(c->st->role_policy, c->in->execution_policy) != 0)
+        rc = sa_iam_set_policy(c->s, c->in, c->st, &c->err);
     return rc;
 }
 
 /* The API's chain does not wait for the function: its integrations name the function's ARN,
  * which is known in advance, so the deployment and the stage follow the routes directly. */
-static int chain_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                     sa_error *err)
+static int chain_api(chain *c)
 {
-    int rc = sa_apigw_create_api(s, in, st, err);
+    int rc = sa_apigw_create_api(c->s, c->in, c->st, &c->err);
     if (rc == SA_OK)
-        rc = sa_apigw_create_routes(s, in, st, err);
+        rc = sa_apigw_create_routes(c->s, c->in, c->st, &c->err);
     if (rc == SA_OK)
-        rc = sa_apigw_deploy(s, in, st, err);
+        rc = sa_apigw_deploy(c->s, c->in, c->st, &c->err);
     return rc;
 }
 
 static void *chain_main(void *arg)
 {
     chain *c = arg;
-    c->rc = c->fn(c->s, c->in, c->st, &c->err);
+    c->rc = c->fn(c);
+    gate_signal(c, c->rc == SA_OK); /* a chain that ended early still opens or fails the gate */
     return NULL;
 }
 
 int sa_stack_converge(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                       sa_error *err)
 {
+    gate g = {.open = 0, .failed = 0};
     chain chains[3] = {
-        {.fn = chain_kms_logs, .s = s, .in = in, .st = st},
-        {.fn = chain_iam, .s = s, .in = in, .st = st},
+        {.fn = chain_kms_logs, .s = s, .in = in, .st = st, .g = &g},
+        {.fn = chain_iam, .s = s, .in = in, .st = st, .g = &g},
         {.fn = chain_api, .s = s, .in = in, .st = st},
     };
     pthread_t threads[3];
     bool started[3] = {false, false, false};
+    bool can_make_function;
     int rc = SA_OK;
 
     if (st->region != s->region)
@@ -87,22 +118,25 @@ int sa_stack_converge(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
         snprintf(st->account, sizeof(st->account), "%s", s->account);
     if (st->partition != s->partition)
         snprintf(st->partition, sizeof(st->partition), "%s", s->partition);
-    for (int i = 0; i < 3; i++)
+    pthread_mutex_init(&g.lock, NULL);
+    pthread_cond_init(&g.changed, NULL);
+    for (int i = 0; i < 3; i++) {
         started[i] = pthread_create(&threads[i], NULL, chain_main, &chains[i]) == 0;
-    /* the function needs its role and its encrypted log group, not the API: it is made while
-     * the API's chain (routes, deployment, stage) still runs */
-    for (int i = 0; i < 2; i++) {
-        if (started[i])
-            pthread_join(threads[i], NULL);
-        else
+        if (!started[i])
             chain_main(&chains[i]); /* no thread: run it here */
     }
-    if (chains[0].rc == SA_OK && chains[1].rc == SA_OK)
+    pthread_mutex_lock(&g.lock);
+    while (g.open + g.failed < 2)
+        pthread_cond_wait(&g.changed, &g.lock);
+    can_make_function = g.failed == 0;
+    pthread_mutex_unlock(&g.lock);
+    if (can_make_function)
         rc = sa_lambda_create(s, in, st, err);
-    if (started[2])
-        pthread_join(threads[2], NULL);
-    else
-        chain_main(&chains[2]);
+    for (int i = 0; i < 3; i++)
+        if (started[i])
+            pthread_join(threads[i], NULL);
+    pthread_cond_destroy(&g.changed);
+    pthread_mutex_destroy(&g.lock);
     for (int i = 0; i < 3; i++) {
         if (chains[i].rc != SA_OK) {
             /* the first failure is the one to report; the others' pieces are in the state */
