@@ -184,3 +184,16 @@ int sa_stack_not_ours(sa_error *err, const char *what, const char *name,
                         "%s=%s); delete or rename it, or choose another environmentSuffix",
                         what, name, SA_STACK_OWNER_TAG, in->function_name);
 }
+
+size_t sa_stack_removed_tags(const char **out, size_t cap, const sa_value *old_tags,
+                             const sa_stack_inputs *in)
+{
+    size_t n = 0;
+
+    if (old_tags == NULL || old_tags->kind != SA_VALUE_OBJECT)
+        return 0;
+    for (size_t i = 0; i < old_tags->u.object.len && n < cap; i++)
+        if (sa_value_object_get(in->tags, old_tags->u.object.keys[i]) == NULL)
+            out[n++] = old_tags->u.object.keys[i];
+    return n;
+}

@@ -76,6 +76,11 @@ void sa_stack_progress(sa_stack_ctx *s, const char *fmt, ...) __attribute__((for
  * object {key: value}. */
 cJSON *sa_stack_tags(const sa_stack_inputs *in, const char *name);
 
+/* The user's tag keys in old_tags that in->tags no longer has, borrowed from old_tags, at most
+ * cap of them: what a retag must remove. */
+size_t sa_stack_removed_tags(const char **out, size_t cap, const sa_value *old_tags,
+                             const sa_stack_inputs *in);
+
 /* ARN helpers. */
 void sa_stack_log_group_arn(char *out, size_t cap, const sa_stack_ctx *s, const char *log_group);
 

@@ -294,12 +294,15 @@ int sa_iam_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old
     rc = sa_stack_query(s, &c, "iam", "TagRole", p.items, p.n, NULL, 0, err);
     sa_stack_call_dispose(&c);
     p_dispose(&p);
-    if (rc != SA_OK || old_tags == NULL || old_tags->kind != SA_VALUE_OBJECT)
+    if (rc != SA_OK)
         return rc;
     p_add(&p, "RoleName", in->role_name);
-    for (size_t i = 0; i < old_tags->u.object.len; i++)
-        if (sa_value_object_get(in->tags, old_tags->u.object.keys[i]) == NULL)
-            p_add_owned(&p, fmt("TagKeys.member.%zu", k++), strdup(old_tags->u.object.keys[i]));
+    {
+        const char *gone[64];
+        size_t n = sa_stack_removed_tags(gone, 64, old_tags, in);
+        for (size_t i = 0; i < n; i++)
+            p_add_owned(&p, fmt("TagKeys.member.%zu", k++), strdup(gone[i]));
+    }
     if (k > 1) {
         rc = sa_stack_query(s, &c, "iam", "UntagRole", p.items, p.n, NULL, 0, err);
         sa_stack_call_dispose(&c);

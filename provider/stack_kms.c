@@ -312,12 +312,11 @@ int sa_kms_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old
     cJSON_AddItemToObject(body, "Tags", kms_tag_list(in));
     rc = sa_stack_json(s, &c, "kms", "TagResource", body, NULL, 0, err);
     sa_stack_call_dispose(&c);
-    if (rc == SA_OK && old_tags != NULL && old_tags->kind == SA_VALUE_OBJECT) {
-        keys = cJSON_CreateArray();
-        for (size_t i = 0; i < old_tags->u.object.len; i++)
-            if (sa_value_object_get(in->tags, old_tags->u.object.keys[i]) == NULL)
-                cJSON_AddItemToArray(keys, cJSON_CreateString(old_tags->u.object.keys[i]));
-        if (cJSON_GetArraySize(keys) > 0) {
+    if (rc == SA_OK) {
+        const char *gone[64];
+        size_t n = sa_stack_removed_tags(gone, 64, old_tags, in);
+        keys = cJSON_CreateStringArray(gone, (int)n);
+        if (n > 0) {
             cJSON_Delete(body);
             body = cJSON_CreateObject();
             cJSON_AddStringToObject(body, "KeyId", st->kms_key_id);

@@ -332,11 +332,14 @@ int sa_lambda_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *
                        NULL, 0, body, NULL, 0, err);
     sa_stack_call_dispose(&c);
     cJSON_Delete(body);
-    if (rc != SA_OK || old_tags == NULL || old_tags->kind != SA_VALUE_OBJECT)
+    if (rc != SA_OK)
         return rc;
-    for (size_t i = 0; i < old_tags->u.object.len && nk < N(keys); i++)
-        if (sa_value_object_get(in->tags, old_tags->u.object.keys[i]) == NULL)
-            keys[nk++] = (sa_aws_param){"tagKeys", old_tags->u.object.keys[i]};
+    {
+        const char *gone[N(keys)];
+        size_t n = sa_stack_removed_tags(gone, N(keys), old_tags, in);
+        for (size_t i = 0; i < n; i++)
+            keys[nk++] = (sa_aws_param){"tagKeys", gone[i]};
+    }
     if (nk > 0) {
         rc = sa_stack_rest(s, &c, "lambda", "UntagResource", "DELETE", "/2017-03-31/tags/{}",
                            labels, 1, keys, nk, NULL, NULL, 0, err);

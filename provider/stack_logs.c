@@ -131,11 +131,12 @@ int sa_logs_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *ol
     cJSON_AddItemToObject(body, "tags", sa_stack_tags(in, in->log_group_name));
     rc = sa_stack_json(s, &c, "logs", "TagResource", body, NULL, 0, err);
     sa_stack_call_dispose(&c);
-    if (rc == SA_OK && old_tags != NULL && old_tags->kind == SA_VALUE_OBJECT) {
-        for (size_t i = 0; i < old_tags->u.object.len; i++)
-            if (sa_value_object_get(in->tags, old_tags->u.object.keys[i]) == NULL)
-                cJSON_AddItemToArray(keys, cJSON_CreateString(old_tags->u.object.keys[i]));
-        if (cJSON_GetArraySize(keys) > 0) {
+    if (rc == SA_OK) {
+        const char *gone[64];
+        size_t n = sa_stack_removed_tags(gone, 64, old_tags, in);
+        for (size_t i = 0; i < n; i++)
+            cJSON_AddItemToArray(keys, cJSON_CreateString(gone[i]));
+        if (n > 0) {
             cJSON_Delete(body);
             body = cJSON_CreateObject();
             cJSON_AddStringToObject(body, "resourceArn", arn);

@@ -84,6 +84,16 @@ def check_stack_in_moto(aws, out, memory=256, retention=7, policy="scoped", stag
     expected_tags = {"Name": fn, "Environment": out["environmentSuffix"], "secureapi:stack": fn}
     expected_tags.update(tags or {})
     assert f["Tags"] == expected_tags
+    # the same user tags (added and removed) on the key, the log group and the role
+    def user_tags(pairs):
+        return {k: v for k, v in pairs.items() if k not in ("Name", "Environment", "secureapi:stack")}
+    kms_tags = {t["TagKey"]: t["TagValue"] for t in
+                aws.boto3_client("kms").list_resource_tags(KeyId=out["kmsKeyId"])["Tags"]}
+    lg_tags = aws.boto3_client("logs").list_tags_log_group(logGroupName=lg)["tags"]
+    role_tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role)["Tags"]}
+    for where, got in (("kms key", kms_tags), ("log group", lg_tags), ("role", role_tags)):
+        assert user_tags(got) == (tags or {}), (where, got)
+        assert got["secureapi:stack"] == fn, (where, got)
     perm = json.loads(lam.get_policy(FunctionName=fn)["Policy"])
     (ps,) = perm["Statement"]
     assert ps["Principal"] == {"Service": "apigateway.amazonaws.com"}
