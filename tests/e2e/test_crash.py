@@ -47,19 +47,17 @@ def kill_all(exe: Path):
     return kill
 
 
-@pytest.mark.parametrize("point", list(POINTS))
-def test_sigkill_during_create_then_up_converges(point, pulumi, aws, plugin_bin, tmp_path):
+def crash_project(tmp_path: Path, plugin_bin: Path, name: str) -> tuple[Path, Path]:
+    """A YAML project using a private copy of the plugin (so only this test's plugin is killed
+    or waited for); returns (project dir, plugin executable)."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     exe = bindir / "pulumi-resource-secureapi"
     shutil.copy(plugin_bin, exe)
-    proxy = FaultProxy(aws.url)
-    proxy.inject(Fault(POINTS[point], 503, "ServiceUnavailable", "plugin killed", times=1,
-                       hook=kill_all(exe)))
     proj = tmp_path / "proj"
     proj.mkdir()
     (proj / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
-        name: crash
+        name: {name}
         runtime: yaml
         plugins:
           providers:
@@ -69,8 +67,17 @@ def test_sigkill_during_create_then_up_converges(point, pulumi, aws, plugin_bin,
           api:
             type: secureapi:index:SecureApiStack
             properties:
-              environmentSuffix: crash
+              environmentSuffix: {name}
         """))
+    return proj, exe
+
+
+@pytest.mark.parametrize("point", list(POINTS))
+def test_sigkill_during_create_then_up_converges(point, pulumi, aws, plugin_bin, tmp_path):
+    proj, exe = crash_project(tmp_path, plugin_bin, "crash")
+    proxy = FaultProxy(aws.url)
+    proxy.inject(Fault(POINTS[point], 503, "ServiceUnavailable", "plugin killed", times=1,
+                       hook=kill_all(exe)))
     env = {"AWS_ENDPOINT_URL": proxy.url}
     try:
         pulumi.run("stack", "init", "dev", cwd=proj, env=env)
@@ -98,25 +105,7 @@ def test_cli_killed_during_create_then_documented_recovery(pulumi, aws, plugin_b
 
     proxy = FaultProxy(aws.url)
     proxy.latency = 0.5
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    exe = bindir / "pulumi-resource-secureapi"
-    shutil.copy(plugin_bin, exe)
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    (proj / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
-        name: clikill
-        runtime: yaml
-        plugins:
-          providers:
-            - name: secureapi
-              path: {bindir}
-        resources:
-          api:
-            type: secureapi:index:SecureApiStack
-            properties:
-              environmentSuffix: clikill
-        """))
+    proj, exe = crash_project(tmp_path, plugin_bin, "clikill")
     env = {"AWS_ENDPOINT_URL": proxy.url}
     try:
         pulumi.run("stack", "init", "dev", cwd=proj, env=env)
