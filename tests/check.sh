@@ -3,9 +3,11 @@
 # Go-built Pulumi CLI and language hosts), builds the plugin, then runs every suite: unit (C,
 # cmocka via meson test, also under valgrind), proto (conformance with Pulumi's descriptors),
 # harness, aws (the AWS client against moto and fault servers), rpc (the binary over real gRPC,
-# also under valgrind) and e2e (the real CLI against moto); then the unit and rpc suites again
-# on an ASan+UBSan build, and a bounded libFuzzer run (tests/fuzz/run.sh). Ends with one "N passed, N failed" line and
-# exits non-zero on any failure. Usage: tests/check.sh [pytest args...]
+# also under valgrind), faults (the fault matrix), e2e (the real CLI against moto) and release
+# (the static linux-amd64/arm64 tarballs tests/tools/release.sh makes, run in minimal Debian
+# roots, the arm64 one under qemu-user); then the unit and rpc suites again on an ASan+UBSan
+# build, and a bounded libFuzzer run (tests/fuzz/run.sh). Ends with one "N passed, N failed"
+# line and exits non-zero on any failure. Usage: tests/check.sh [pytest args...]
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -14,6 +16,8 @@ source "$REPO/tests/tools/common.sh"
 setup_toolchain || exit 1
 build_plugin || exit 1
 build_sdks || exit 1
+step "release toolchain (arm64 cross compiler and libraries, qemu-user, debootstrap)"
+bash "$REPO/tests/tools/install-release-deps.sh" || exit 1
 BUILD=$SECUREAPI_BUILD_DIR
 
 RESULTS=$BUILD/test-results
@@ -33,8 +37,8 @@ cp "$BUILD/meson-logs/testlog-valgrind.json" "$RESULTS/unit-valgrind.json" 2>/de
     cp "$BUILD/meson-logs/testlog.json" "$RESULTS/unit-valgrind.json" 2>/dev/null
 
 PY=("$VENV/bin/python" -m pytest -c tests/pytest.ini --rootdir tests)
-step "python suites: proto, harness, aws, rpc, faults, e2e"
-SUITES=(tests/proto tests/harness tests/aws tests/rpc tests/faults tests/e2e)
+step "python suites: proto, harness, aws, rpc, faults, e2e, release"
+SUITES=(tests/proto tests/harness tests/aws tests/rpc tests/faults tests/e2e tests/release)
 "${PY[@]}" --junitxml="$RESULTS/pytest.xml" "${SUITES[@]}" "$@"
 PY_RC=$?
 

@@ -3,18 +3,16 @@ server, installed with `pulumi plugin install ... --server`, and installed by th
 own from the SDK's pluginDownloadURL into an empty PULUMI_HOME (the SDK's github:// URL redirected
 to the loopback server with PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES, so nothing leaves loopback).
 Each time the installed plugin then deploys the example and `pulumi plugin ls` shows it."""
-import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from harness.plugin_server import PluginServer
 from harness.stack_checks import everything
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,32 +25,6 @@ def tarball(plugin_bin) -> Path:
                    capture_output=True, timeout=300)
     (tgz,) = (build / "provider").glob("pulumi-resource-secureapi-v*-linux-*.tar.gz")
     return tgz
-
-
-class PluginServer:
-    def __init__(self, directory: Path):
-        self.requests: list[str] = []
-        outer = self
-
-        class Handler(SimpleHTTPRequestHandler):
-            def do_GET(self):
-                outer.requests.append(self.path)
-                return super().do_GET()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                          functools.partial(Handler, directory=str(directory)))
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

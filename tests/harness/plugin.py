@@ -63,10 +63,12 @@ def loopback_only_env(env: dict | None) -> dict:
 
 class Plugin:
     def __init__(self, binary: Path, args: list[str] | None = None, env: dict | None = None,
-                 engine: RecordingEngine | None = None, stderr_path: Path | None = None):
+                 engine: RecordingEngine | None = None, stderr_path: Path | None = None,
+                 wrapper: list[str] | None = None):
+        # wrapper: what runs the binary (chroot, qemu-user), its path then as the wrapper sees it
         self.engine = engine
         env = loopback_only_env(env)
-        argv = [str(binary), *(args or [])]
+        argv = [*(wrapper or []), str(binary), *(args or [])]
         if engine is not None:
             argv.append(engine.address)
         self.valgrind_log: Path | None = None
