@@ -4,8 +4,8 @@
 # signatures and the files' hashes, Debian's patches applied): libcurl (Debian's libcurl.a needs
 # nghttp2, libssh2, rtmp, LDAP and Kerberos, none of which ship static archives; ours is HTTP and
 # HTTPS over OpenSSL with zlib, proxies and the threaded resolver, nothing else), libxml2
-# (Debian's is built with ICU, whose static data alone is 30 MB; ours has no ICU, no lzma, no
-# network code) and cJSON (Debian ships no static archive). Usage: build-static-deps.sh amd64|arm64.
+# (Debian's is built with ICU, whose static data alone is 30 MB; ours is the XML and HTML parsers and
+# the tree API, with threads: --with-minimum) and cJSON (Debian ships no static archive). Usage: build-static-deps.sh amd64|arm64.
 # As Debian's own build does, autoreconf runs first (Debian's patches touch the build files).
 # Prints the install prefix (lib/*.a, lib/pkgconfig, include) on its last line; the prefix is
 # cached under ~/.cache/pulumi-secureapi, keyed by this script and the source versions.
@@ -68,13 +68,12 @@ mkdir "$WORK/cjson"
         -DCMAKE_INSTALL_LIBDIR=lib >/dev/null &&
     make -j"$JOBS" >/dev/null && make install >/dev/null)
 
-echo "build-static-deps: libxml2 without ICU, lzma or network code ($ARCH)" >&2
+echo "build-static-deps: libxml2, XML and HTML parsers and tree only ($ARCH)" >&2
 cp -a "$(srcdir libxml2)" "$WORK/libxml2"
 (cd "$WORK/libxml2" && autoreconf -fi >/dev/null 2>&1 &&
     ./configure "${HOST_ARGS[@]}" --prefix="$PREFIX" --disable-shared --enable-static \
-        --without-python --without-icu --without-lzma --without-zlib --without-http \
-        --without-ftp --without-debug --without-iconv --without-readline --without-history \
-        --without-modules --without-catalog --without-docbook --without-legacy >/dev/null &&
+        --with-minimum --with-threads --with-tree --with-html --without-python --without-icu \
+        --without-lzma --without-zlib --without-iconv >/dev/null &&
     make -j"$JOBS" libxml2.la >/dev/null &&
     make install-libLTLIBRARIES install-pkgconfigDATA >/dev/null &&
     make -C include install >/dev/null)
@@ -100,4 +99,8 @@ cp -a "$(srcdir curl)" "$WORK/curl"
     make install-pkgconfigDATA >/dev/null)
 
 touch "$PREFIX/.done"
+# older builds (another script version or Debian point release) are not needed any more
+find "$CACHE" -maxdepth 1 -name "static-deps-$ARCH-*" ! -name "static-deps-$ARCH-$key" \
+    -exec rm -rf {} +
+find "$SRC_PARENT" -mindepth 1 -maxdepth 1 ! -name "$key" -exec rm -rf {} +
 echo "$PREFIX"
