@@ -19,7 +19,7 @@ const char *const sa_service_keys[SA_SVC_COUNT] = {
 
 static const char *const known_keys[] = {
     "region", "profile", "accessKey", "secretKey", "token", "endpoints",
-    "skipCredentialsValidation", "maxRetries", "version",
+    "skipCredentialsValidation", "maxRetries", "httpTimeoutSeconds", "version",
 };
 
 static void add_failure(sa_config_failures *f, const char *property, const char *fmt, ...)
@@ -273,6 +273,9 @@ int sa_config_parse(sa_config *out, const sa_value *args, sa_config_failures *f)
         read_bool(v, "skipCredentialsValidation", &out->skip_credentials_validation, f);
     if (PRESENT("maxRetries") && read_int(v, "maxRetries", 0, SA_CONFIG_MAX_RETRIES_LIMIT, &n, f))
         out->max_retries = (int)n;
+    if (PRESENT("httpTimeoutSeconds") &&
+        read_int(v, "httpTimeoutSeconds", 1, SA_CONFIG_HTTP_TIMEOUT_SECONDS_LIMIT, &n, f))
+        out->http_timeout_seconds = (int)n;
 #undef PRESENT
 
     for (size_t i = 0; i < args->u.object.len; i++) {

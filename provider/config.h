@@ -36,10 +36,13 @@ typedef struct sa_config {
     char *endpoints[SA_SVC_COUNT];   /* NULL where not overridden */
     bool skip_credentials_validation;
     int max_retries;                 /* retries after the first attempt; -1: unset */
+    int http_timeout_seconds;        /* per HTTP exchange with AWS; 0: unset (the default) */
 } sa_config;
 
 #define SA_CONFIG_DEFAULT_MAX_RETRIES (-1) /* unset: AWS_MAX_ATTEMPTS, else 3 attempts */
 #define SA_CONFIG_MAX_RETRIES_LIMIT 25
+#define SA_CONFIG_DEFAULT_HTTP_TIMEOUT_SECONDS 120
+#define SA_CONFIG_HTTP_TIMEOUT_SECONDS_LIMIT 3600
 
 /* One problem with one key. */
 typedef struct sa_config_failure {

@@ -191,7 +191,7 @@ static void on_check_config(rpc_call *c)
         sa_engine_log(c->p, SA_SEV_WARNING, req->urn, false,
                       "unknown secureapi configuration key(s): %s (known: region, profile, "
                       "accessKey, secretKey, token, endpoints, skipCredentialsValidation, "
-                      "maxRetries)",
+                      "maxRetries, httpTimeoutSeconds)",
                       failures.unknown_keys);
     c->resp = &r->base;
 cleanup:
@@ -285,6 +285,9 @@ static int make_client(sa_provider *p, const sa_config *cfg, sa_aws_client **out
     ac.endpoints = overrides;
     ac.endpoint_count = n;
     ac.max_attempts = cfg->max_retries >= 0 ? cfg->max_retries + 1 : 0;
+    ac.attempt_timeout_ms = 1000L * (cfg->http_timeout_seconds > 0
+                                         ? cfg->http_timeout_seconds
+                                         : SA_CONFIG_DEFAULT_HTTP_TIMEOUT_SECONDS);
     ac.debug = aws_debug;
     ac.debug_ctx = p;
     rc = sa_aws_client_new(out, &ac, err);

@@ -318,6 +318,33 @@ static int build_header_list(struct curl_slist **out, const sa_aws_http_request 
     return SA_OK;
 }
 
+/* A duration for a message: whole seconds when it is one ("120 s"), else tenths ("2.3 s"). */
+static void seconds(char *out, size_t size, long ms)
+{
+    if (ms % 1000 == 0)
+        snprintf(out, size, "%ld s", ms / 1000);
+    else
+        snprintf(out, size, "%.1f s", (double)ms / 1000.0);
+}
+
+/* A timed-out exchange, worded with the limit that ended it (libcurl's own words give
+ * milliseconds and bytes): the connect timeout when it is the shorter one and the exchange
+ * stopped well before the whole-exchange timeout, else the whole-exchange (per-attempt) one. */
+static int timeout_error(CURL *h, long connect_ms, long timeout_ms, sa_error *err)
+{
+    curl_off_t total_us = 0;
+    char limit[32];
+
+    if (curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us) != CURLE_OK)
+        total_us = 0;
+    if (connect_ms < timeout_ms && total_us / 1000 < connect_ms + (timeout_ms - connect_ms) / 2) {
+        seconds(limit, sizeof(limit), connect_ms);
+        return sa_error_set(err, SA_ETIMEOUT, "timed out: no connection within %s", limit);
+    }
+    seconds(limit, sizeof(limit), timeout_ms);
+    return sa_error_set(err, SA_ETIMEOUT, "timed out after %s without a complete answer", limit);
+}
+
 static int map_curl_error(CURLcode c, const exchange *x, const char *errbuf, size_t max_response,
                           sa_error *err)
 {
@@ -331,8 +358,6 @@ static int map_curl_error(CURLcode c, const exchange *x, const char *errbuf, siz
             return sa_error_set(err, SA_EINVAL, "the response is larger than %zu bytes",
                                 max_response);
         return sa_error_set(err, SA_EIO, "%s", detail);
-    case CURLE_OPERATION_TIMEDOUT:
-        return sa_error_set(err, SA_ETIMEOUT, "%s", detail);
     case CURLE_OUT_OF_MEMORY:
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     case CURLE_URL_MALFORMAT:
@@ -434,6 +459,10 @@ static int curl_send(void *ctx, sa_aws_http_response *out, const sa_aws_http_req
     c = curl_easy_perform(h);
     if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
         atomic_fetch_add(&t->connections, connects);
+    if (c == CURLE_OPERATION_TIMEDOUT) {
+        rc = timeout_error(h, connect_ms, timeout_ms, err);
+        goto out;
+    }
     if (c != CURLE_OK) {
         rc = map_curl_error(c, &x, errbuf, t->max_response, err);
         goto out;

@@ -39,6 +39,7 @@ export class Provider extends pulumi.ProviderResource {
         {
             resourceInputs["accessKey"] = args?.accessKey ? pulumi.secret(args.accessKey) : undefined;
             resourceInputs["endpoints"] = pulumi.output(args?.endpoints).apply(JSON.stringify);
+            resourceInputs["httpTimeoutSeconds"] = pulumi.output((args?.httpTimeoutSeconds) ?? 120).apply(JSON.stringify);
             resourceInputs["maxRetries"] = pulumi.output((args?.maxRetries) ?? 2).apply(JSON.stringify);
             resourceInputs["profile"] = args?.profile;
             resourceInputs["region"] = args?.region;
@@ -63,6 +64,10 @@ export interface ProviderArgs {
      * Per-service endpoint URL overrides.
      */
     endpoints?: pulumi.Input<inputs.EndpointsArgs | undefined>;
+    /**
+     * How long one HTTP exchange with AWS may take, in seconds, 1-3600; a longer one is abandoned and retried.
+     */
+    httpTimeoutSeconds?: pulumi.Input<number | undefined>;
     /**
      * How many times a retryable AWS call is retried after its first attempt, 0-25.
      */

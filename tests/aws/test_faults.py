@@ -167,6 +167,9 @@ def test_timeout_is_retried_then_reported(fault_server, probe):
     assert r.out["sa_status"] == "ETIMEOUT", r.out
     assert r.out["attempts"] == 2
     assert r.out["elapsed_ms"] < 1500
+    # the operation and the limit, in the words a user reads
+    assert "KMS ListKeys: timed out after 0.3 s without a complete answer (after 2 attempts" \
+        in r.out["error"], r.out
 
 
 def test_response_size_cap(fault_server, probe):

@@ -48,6 +48,10 @@ def check_config(plugin, news: dict):
     ("maxRetries", 26, "out of range"),
     ("maxRetries", "many", "whole number"),
     ("maxRetries", 2.5, "whole number"),
+    ("httpTimeoutSeconds", 0, "0 is out of range: expected 1 to 3600"),
+    ("httpTimeoutSeconds", 3601, "3601 is out of range: expected 1 to 3600"),
+    ("httpTimeoutSeconds", "2m", "whole number from 1 to 3600"),
+    ("httpTimeoutSeconds", 1.5, "whole number from 1 to 3600"),
     ("skipCredentialsValidation", "yes", "true or false"),
     ("endpoints", "not json", "object of service name"),
     ("endpoints", {"kms": "localhost:4566"}, "http:// or https://"),
@@ -65,13 +69,15 @@ def test_check_config_failure_names_the_setting(plugin, key, value, needle):
 
 
 def test_check_config_accepts_strings_typed_and_secrets(plugin):
-    good = {"region": "eu-west-1", "maxRetries": "4", "skipCredentialsValidation": "true",
+    good = {"region": "eu-west-1", "maxRetries": "4", "httpTimeoutSeconds": "30",
+            "skipCredentialsValidation": "true",
             "accessKey": secret("AKIAEXAMPLE"), "secretKey": secret("not-a-real-secret"),
             "endpoints": '{"kms": "http://127.0.0.1:4566"}', "version": "0.1.0"}
     r = check_config(plugin, good)
     assert list(r.failures) == []
     assert json_format.MessageToDict(r.inputs) == good
-    r = check_config(plugin, {"maxRetries": 0, "skipCredentialsValidation": False,
+    r = check_config(plugin, {"maxRetries": 0, "httpTimeoutSeconds": 3600,
+                              "skipCredentialsValidation": False,
                               "endpoints": {"lambda": "https://lambda.example.test"}})
     assert list(r.failures) == []
 

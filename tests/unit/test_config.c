@@ -31,6 +31,7 @@ static void test_string_and_typed_forms(void **state)
     sa_value_object_set(args, "region", sa_value_string("eu-west-1"));
     sa_value_object_set(args, "skipCredentialsValidation", sa_value_string("true"));
     sa_value_object_set(args, "maxRetries", sa_value_number(5));
+    sa_value_object_set(args, "httpTimeoutSeconds", sa_value_number(30));
     sa_value_object_set(args, "accessKey", sa_value_secret(sa_value_string("AKIAEXAMPLE")));
     sa_value_object_set(args, "secretKey", sa_value_secret(sa_value_string("s3cr3t")));
     sa_value_object_set(ep, "kms", sa_value_string("http://127.0.0.1:5000"));
@@ -40,6 +41,7 @@ static void test_string_and_typed_forms(void **state)
     assert_string_equal(c.region, "eu-west-1");
     assert_true(c.skip_credentials_validation);
     assert_int_equal(c.max_retries, 5);
+    assert_int_equal(c.http_timeout_seconds, 30);
     assert_string_equal(c.access_key, "AKIAEXAMPLE");
     assert_string_equal(c.endpoints[SA_SVC_KMS], "http://127.0.0.1:5000");
     assert_null(c.endpoints[SA_SVC_IAM]);
@@ -49,10 +51,12 @@ static void test_string_and_typed_forms(void **state)
     /* explicit providers in generated SDKs send JSON strings */
     sa_value_object_set(args, "endpoints", sa_value_string("{\"iam\":\"https://iam.example.test\"}"));
     sa_value_object_set(args, "maxRetries", sa_value_string("0"));
+    sa_value_object_set(args, "httpTimeoutSeconds", sa_value_secret(sa_value_string("1")));
     sa_value_object_set(args, "skipCredentialsValidation", sa_value_bool(false));
     assert_int_equal(sa_config_parse(&c, args, &f), SA_OK);
     assert_string_equal(c.endpoints[SA_SVC_IAM], "https://iam.example.test");
     assert_int_equal(c.max_retries, 0);
+    assert_int_equal(c.http_timeout_seconds, 1);
     assert_false(c.skip_credentials_validation);
     sa_config_dispose(&c);
     sa_value_free(args);
@@ -68,6 +72,7 @@ static void test_each_invalid_setting_named(void **state)
     sa_value_object_set(args, "region", sa_value_string("mars-1"));
     sa_value_object_set(args, "profile", sa_value_number(3));
     sa_value_object_set(args, "maxRetries", sa_value_number(99));
+    sa_value_object_set(args, "httpTimeoutSeconds", sa_value_number(0));
     sa_value_object_set(args, "skipCredentialsValidation", sa_value_string("yes"));
     sa_value_object_set(args, "accessKey", sa_value_string("AKIAONLY"));
     sa_value_object_set(ep, "kms", sa_value_string("ftp://x"));
@@ -78,6 +83,7 @@ static void test_each_invalid_setting_named(void **state)
     assert_true(has_failure(&f, "region", "mars-1"));
     assert_true(has_failure(&f, "profile", "expected a string"));
     assert_true(has_failure(&f, "maxRetries", "0 to 25"));
+    assert_true(has_failure(&f, "httpTimeoutSeconds", "1 to 3600"));
     assert_true(has_failure(&f, "skipCredentialsValidation", "true or false"));
     assert_true(has_failure(&f, "secretKey", "required when accessKey"));
     assert_true(has_failure(&f, "endpoints.kms", "http:// or https://"));

@@ -33,6 +33,17 @@ Object.defineProperty(exports, "endpoints", {
 });
 
 /**
+ * How long one HTTP exchange with AWS may take, in seconds, 1-3600. An exchange that takes longer is abandoned and retried like a transient error (see maxRetries); when the retries run out the error names the AWS operation and says it timed out.
+ */
+export declare const httpTimeoutSeconds: number;
+Object.defineProperty(exports, "httpTimeoutSeconds", {
+    get() {
+        return __config.getObject<number>("httpTimeoutSeconds") ?? 120;
+    },
+    enumerable: true,
+});
+
+/**
  * How many times a retryable AWS call (throttling, 5xx, timeouts) is retried after its first attempt, 0-25. Unset: AWS_MAX_ATTEMPTS minus one, else 2 (the AWS SDKs' standard three attempts).
  */
 export declare const maxRetries: number;

@@ -23,6 +23,7 @@ class ProviderArgs:
     def __init__(__self__, *,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
                  endpoints: pulumi.Input[Optional['EndpointsArgs']] = None,
+                 http_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
@@ -34,6 +35,7 @@ class ProviderArgs:
 
         :param pulumi.Input[_builtins.str] access_key: AWS access key id.
         :param pulumi.Input['EndpointsArgs'] endpoints: Per-service endpoint URL overrides.
+        :param pulumi.Input[_builtins.int] http_timeout_seconds: How long one HTTP exchange with AWS may take, in seconds, 1-3600; a longer one is abandoned and retried.
         :param pulumi.Input[_builtins.int] max_retries: How many times a retryable AWS call is retried after its first attempt, 0-25.
         :param pulumi.Input[_builtins.str] profile: The shared config/credentials profile to use.
         :param pulumi.Input[_builtins.str] region: The AWS region. Defaults to AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then ap-southeast-1.
@@ -45,6 +47,10 @@ class ProviderArgs:
             pulumi.set(__self__, "access_key", access_key)
         if endpoints is not None:
             pulumi.set(__self__, "endpoints", endpoints)
+        if http_timeout_seconds is None:
+            http_timeout_seconds = 120
+        if http_timeout_seconds is not None:
+            pulumi.set(__self__, "http_timeout_seconds", http_timeout_seconds)
         if max_retries is None:
             max_retries = 2
         if max_retries is not None:
@@ -85,6 +91,18 @@ class ProviderArgs:
     @endpoints.setter
     def endpoints(self, value: pulumi.Input[Optional['EndpointsArgs']]):
         pulumi.set(self, "endpoints", value)
+
+    @_builtins.property
+    @pulumi.getter(name="httpTimeoutSeconds")
+    def http_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        How long one HTTP exchange with AWS may take, in seconds, 1-3600; a longer one is abandoned and retried.
+        """
+        return pulumi.get(self, "http_timeout_seconds")
+
+    @http_timeout_seconds.setter
+    def http_timeout_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "http_timeout_seconds", value)
 
     @_builtins.property
     @pulumi.getter(name="maxRetries")
@@ -167,6 +185,7 @@ class Provider(pulumi.ProviderResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
                  endpoints: pulumi.Input[Optional[Union['EndpointsArgs', 'EndpointsArgsDict', 'outputs.Endpoints']]] = None,
+                 http_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
@@ -181,6 +200,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] access_key: AWS access key id.
         :param pulumi.Input[Union['EndpointsArgs', 'EndpointsArgsDict', 'outputs.Endpoints']] endpoints: Per-service endpoint URL overrides.
+        :param pulumi.Input[_builtins.int] http_timeout_seconds: How long one HTTP exchange with AWS may take, in seconds, 1-3600; a longer one is abandoned and retried.
         :param pulumi.Input[_builtins.int] max_retries: How many times a retryable AWS call is retried after its first attempt, 0-25.
         :param pulumi.Input[_builtins.str] profile: The shared config/credentials profile to use.
         :param pulumi.Input[_builtins.str] region: The AWS region. Defaults to AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then ap-southeast-1.
@@ -214,6 +234,7 @@ class Provider(pulumi.ProviderResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
                  endpoints: pulumi.Input[Optional[Union['EndpointsArgs', 'EndpointsArgsDict', 'outputs.Endpoints']]] = None,
+                 http_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
@@ -231,6 +252,9 @@ class Provider(pulumi.ProviderResource):
 
             __props__.__dict__["access_key"] = None if access_key is None else pulumi.Output.secret(access_key)
             __props__.__dict__["endpoints"] = pulumi.Output.from_input(endpoints).apply(pulumi.runtime.to_json) if endpoints is not None else None
+            if http_timeout_seconds is None:
+                http_timeout_seconds = 120
+            __props__.__dict__["http_timeout_seconds"] = pulumi.Output.from_input(http_timeout_seconds).apply(pulumi.runtime.to_json) if http_timeout_seconds is not None else None
             if max_retries is None:
                 max_retries = 2
             __props__.__dict__["max_retries"] = pulumi.Output.from_input(max_retries).apply(pulumi.runtime.to_json) if max_retries is not None else None

@@ -25,6 +25,11 @@ endpoints: Optional[str]
 Per-service endpoint URL overrides.
 """
 
+httpTimeoutSeconds: int
+"""
+How long one HTTP exchange with AWS may take, in seconds, 1-3600. An exchange that takes longer is abandoned and retried like a transient error (see maxRetries); when the retries run out the error names the AWS operation and says it timed out.
+"""
+
 maxRetries: int
 """
 How many times a retryable AWS call (throttling, 5xx, timeouts) is retried after its first attempt, 0-25. Unset: AWS_MAX_ATTEMPTS minus one, else 2 (the AWS SDKs' standard three attempts).

@@ -36,6 +36,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('endpoints')
 
     @_builtins.property
+    def http_timeout_seconds(self) -> int:
+        """
+        How long one HTTP exchange with AWS may take, in seconds, 1-3600. An exchange that takes longer is abandoned and retried like a transient error (see maxRetries); when the retries run out the error names the AWS operation and says it timed out.
+        """
+        return __config__.get_int('httpTimeoutSeconds') or 120
+
+    @_builtins.property
     def max_retries(self) -> int:
         """
         How many times a retryable AWS call (throttling, 5xx, timeouts) is retried after its first attempt, 0-25. Unset: AWS_MAX_ATTEMPTS minus one, else 2 (the AWS SDKs' standard three attempts).
