@@ -26,12 +26,31 @@ static int find_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *
                     sa_error *err);
 static int find_resources(sa_stack_ctx *s, sa_stack_state *st, sa_error *err);
 
+typedef struct api_search {
+    sa_stack_ctx *s;
+    const sa_stack_inputs *in;
+    sa_stack_state *st;
+} api_search;
+
+/* For the retries of CreateRestApi (which makes a new API each time it runs): the API an attempt
+ * whose answer was lost made. */
+static int find_api_made(void *ctx, bool *ret_found, sa_error *err)
+{
+    api_search *a = ctx;
+    int rc = find_api(a->s, a->in, a->st, err);
+
+    *ret_found = rc == SA_OK && a->st->rest_api_id[0] != '\0';
+    return rc;
+}
+
 int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                         sa_error *err)
 {
     cJSON *body = cJSON_CreateObject(), *types;
     char desc[200];
     sa_stack_call c;
+    api_search search = {s, in, st};
+    sa_stack_find find = {find_api_made, &search};
     int rc;
 
     if (st->rest_api_id[0] != '\0') {
@@ -52,9 +71,11 @@ int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
     cJSON_AddItemToArray(types, cJSON_CreateString("REGIONAL"));
     cJSON_AddItemToObject(body, "tags", sa_stack_tags(in, in->api_name));
     sa_stack_progress(s, "creating the REST API");
-    rc = sa_stack_rest(s, &c, "apigateway", "CreateRestApi", "POST", "/restapis", NULL, 0, NULL, 0,
-                       body, rate_limited, N(rate_limited), err);
-    if (rc == SA_OK) {
+    rc = sa_stack_rest_unique(s, &c, "apigateway", "CreateRestApi", "POST", "/restapis", body,
+                              rate_limited, N(rate_limited), &find, err);
+    if (rc == SA_OK && c.resp.http_status == 0) {
+        rc = find_resources(s, st, err); /* found after a lost answer, like an adopted API */
+    } else if (rc == SA_OK) {
         const char *id = sa_json_string(c.resp.json, "id");
         const char *root = sa_json_string(c.resp.json, "rootResourceId");
         snprintf(st->rest_api_id, sizeof(st->rest_api_id), "%s", id ? id : "");

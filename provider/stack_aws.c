@@ -18,7 +18,7 @@ void sa_stack_call_dispose(sa_stack_call *c)
 }
 
 static void options(sa_stack_ctx *s, sa_aws_call_options *o, const sa_aws_retry_rule *rules,
-                    size_t n)
+                    size_t n, const sa_stack_find *find)
 {
     memset(o, 0, sizeof(*o));
     o->cancelled = s->cancelled;
@@ -26,22 +26,27 @@ static void options(sa_stack_ctx *s, sa_aws_call_options *o, const sa_aws_retry_
     o->region = s->region;
     o->rules = rules;
     o->rule_count = n;
+    if (find != NULL) {
+        o->find = find->fn;
+        o->find_ctx = find->ctx;
+    }
 }
 
 static int run(sa_stack_ctx *s, sa_stack_call *out, const sa_aws_operation *op,
-               const sa_aws_retry_rule *rules, size_t n, sa_error *err)
+               const sa_aws_retry_rule *rules, size_t n, const sa_stack_find *find,
+               sa_error *err)
 {
     sa_aws_call_options o;
 
     memset(out, 0, sizeof(*out));
-    options(s, &o, rules, n);
+    options(s, &o, rules, n, find);
     atomic_fetch_add(&s->calls, 1);
     return sa_aws_call(&out->resp, s->aws, op, &o, &out->aws_error, err);
 }
 
-int sa_stack_json(sa_stack_ctx *s, sa_stack_call *out, const char *service, const char *op,
-                  const cJSON *body, const sa_aws_retry_rule *rules, size_t rule_count,
-                  sa_error *err)
+static int json_call(sa_stack_ctx *s, sa_stack_call *out, const char *service, const char *op,
+                     const cJSON *body, const sa_aws_retry_rule *rules, size_t rule_count,
+                     const sa_stack_find *find, sa_error *err)
 {
     sa_aws_operation o = {.service = service, .name = op};
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
@@ -50,16 +55,30 @@ int sa_stack_json(sa_stack_ctx *s, sa_stack_call *out, const char *service, cons
     if (body != NULL && text == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     o.body = text;
-    rc = run(s, out, &o, rules, rule_count, err);
+    rc = run(s, out, &o, rules, rule_count, find, err);
     free(text);
     return rc;
 }
 
-int sa_stack_rest(sa_stack_ctx *s, sa_stack_call *out, const char *service, const char *op,
-                  const char *method, const char *path_template, const char *const *labels,
-                  size_t label_count, const sa_aws_param *query, size_t query_count,
+int sa_stack_json(sa_stack_ctx *s, sa_stack_call *out, const char *service, const char *op,
                   const cJSON *body, const sa_aws_retry_rule *rules, size_t rule_count,
                   sa_error *err)
+{
+    return json_call(s, out, service, op, body, rules, rule_count, NULL, err);
+}
+
+int sa_stack_json_unique(sa_stack_ctx *s, sa_stack_call *out, const char *service,
+                         const char *op, const cJSON *body, const sa_stack_find *find,
+                         sa_error *err)
+{
+    return json_call(s, out, service, op, body, NULL, 0, find, err);
+}
+
+static int rest_call(sa_stack_ctx *s, sa_stack_call *out, const char *service, const char *op,
+                     const char *method, const char *path_template, const char *const *labels,
+                     size_t label_count, const sa_aws_param *query, size_t query_count,
+                     const cJSON *body, const sa_aws_retry_rule *rules, size_t rule_count,
+                     const sa_stack_find *find, sa_error *err)
 {
     sa_aws_operation o = {.service = service, .name = op, .method = method,
                           .query = query, .query_count = query_count};
@@ -76,10 +95,29 @@ int sa_stack_rest(sa_stack_ctx *s, sa_stack_call *out, const char *service, cons
     }
     o.path = path;
     o.body = text;
-    rc = run(s, out, &o, rules, rule_count, err);
+    rc = run(s, out, &o, rules, rule_count, find, err);
     free(path);
     free(text);
     return rc;
+}
+
+int sa_stack_rest(sa_stack_ctx *s, sa_stack_call *out, const char *service, const char *op,
+                  const char *method, const char *path_template, const char *const *labels,
+                  size_t label_count, const sa_aws_param *query, size_t query_count,
+                  const cJSON *body, const sa_aws_retry_rule *rules, size_t rule_count,
+                  sa_error *err)
+{
+    return rest_call(s, out, service, op, method, path_template, labels, label_count, query,
+                     query_count, body, rules, rule_count, NULL, err);
+}
+
+int sa_stack_rest_unique(sa_stack_ctx *s, sa_stack_call *out, const char *service,
+                         const char *op, const char *method, const char *path_template,
+                         const cJSON *body, const sa_aws_retry_rule *rules, size_t rule_count,
+                         const sa_stack_find *find, sa_error *err)
+{
+    return rest_call(s, out, service, op, method, path_template, NULL, 0, NULL, 0, body, rules,
+                     rule_count, find, err);
 }
 
 int sa_stack_query(sa_stack_ctx *s, sa_stack_call *out, const char *service, const char *op,
@@ -88,7 +126,7 @@ int sa_stack_query(sa_stack_ctx *s, sa_stack_call *out, const char *service, con
 {
     sa_aws_operation o = {.service = service, .name = op, .params = params,
                           .param_count = param_count};
-    return run(s, out, &o, rules, rule_count, err);
+    return run(s, out, &o, rules, rule_count, NULL, err);
 }
 
 bool sa_stack_not_found(int rc, const sa_stack_call *c)

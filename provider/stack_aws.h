@@ -48,6 +48,25 @@ int sa_stack_rest(sa_stack_ctx *s, sa_stack_call *out, const char *service, cons
                   const cJSON *body, const sa_aws_retry_rule *rules, size_t rule_count,
                   sa_error *err);
 
+/* How to find the object an operation that makes a new one each time may have made although its
+ * answer was lost (see sa_aws_call_options.find): fn sets *ret_found when it exists and records
+ * it in the caller's state through ctx. */
+typedef struct sa_stack_find {
+    int (*fn)(void *ctx, bool *ret_found, sa_error *err);
+    void *ctx;
+} sa_stack_find;
+
+/* sa_stack_json and sa_stack_rest (without labels or query) for such an operation: a retry after a
+ * lost answer asks find first, and when find found the object the call ends with SA_OK and an
+ * empty response (resp.http_status 0). */
+int sa_stack_json_unique(sa_stack_ctx *s, sa_stack_call *out, const char *service,
+                         const char *op, const cJSON *body, const sa_stack_find *find,
+                         sa_error *err);
+int sa_stack_rest_unique(sa_stack_ctx *s, sa_stack_call *out, const char *service,
+                         const char *op, const char *method, const char *path_template,
+                         const cJSON *body, const sa_aws_retry_rule *rules, size_t rule_count,
+                         const sa_stack_find *find, sa_error *err);
+
 /* Query (IAM, STS). */
 int sa_stack_query(sa_stack_ctx *s, sa_stack_call *out, const char *service, const char *op,
                    const sa_aws_param *params, size_t param_count, const sa_aws_retry_rule *rules,

@@ -70,9 +70,11 @@ static cJSON *kms_tag_list(const sa_stack_inputs *in)
     return list;
 }
 
-/* A key this stack made in an earlier, interrupted run (found by its ownership tag through the
- * Resource Groups Tagging API) is adopted instead of making a second one. Without permission for
- * tag:GetResources there is nothing to find, and a new key is made. */
+/* A key this stack made in an earlier, interrupted run, or in an attempt of CreateKey whose answer
+ * was lost (found by its ownership tag through the Resource Groups Tagging API), is adopted
+ * instead of making a second one. Without permission for tag:GetResources there is nothing to
+ * find, and a new key is made; when KMS cannot be asked about a key that was found, that is an
+ * error rather than a reason to make another. */
 static int find_own_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                         sa_error *err)
 {
@@ -103,11 +105,15 @@ static int find_own_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
         cJSON *q;
         sa_stack_call d;
         const char *state;
-        if (arn == NULL || st->kms_key_id[0] != '\0')
+        int drc;
+        if (arn == NULL || st->kms_key_id[0] != '\0' || rc != SA_OK)
             continue;
         q = cJSON_CreateObject();
         cJSON_AddStringToObject(q, "KeyId", arn);
-        if (sa_stack_json(s, &d, "kms", "DescribeKey", q, NULL, 0, err) == SA_OK) {
+        drc = sa_stack_json(s, &d, "kms", "DescribeKey", q, NULL, 0, err);
+        if (drc != SA_OK && drc != SA_EAWS)
+            rc = drc; /* KMS did not answer: whether the key is ours and usable is unknown */
+        if (drc == SA_OK) {
             const cJSON *meta = cJSON_GetObjectItemCaseSensitive(d.resp.json, "KeyMetadata");
             state = sa_json_string(meta, "KeyState");
             if (state != NULL && strcmp(state, "Enabled") == 0 && sa_json_string(meta, "KeyId")) {
@@ -121,7 +127,24 @@ static int find_own_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
     }
     sa_stack_call_dispose(&c);
     cJSON_Delete(body);
-    return SA_OK;
+    return rc;
+}
+
+typedef struct key_search {
+    sa_stack_ctx *s;
+    const sa_stack_inputs *in;
+    sa_stack_state *st;
+} key_search;
+
+/* For the retries of CreateKey (which makes a new key each time it runs): the key an attempt
+ * whose answer was lost made. */
+static int find_key_made(void *ctx, bool *ret_found, sa_error *err)
+{
+    key_search *k = ctx;
+    int rc = find_own_key(k->s, k->in, k->st, err);
+
+    *ret_found = rc == SA_OK && k->st->kms_key_id[0] != '\0';
+    return rc;
 }
 
 int sa_kms_create_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
@@ -130,6 +153,8 @@ int sa_kms_create_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
     cJSON *body = cJSON_CreateObject();
     char *policy = key_policy(s, in), desc[300];
     sa_stack_call c = {0};
+    key_search search = {s, in, st};
+    sa_stack_find find = {find_key_made, &search};
     const cJSON *meta;
     int rc;
 
@@ -152,8 +177,8 @@ int sa_kms_create_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
     cJSON_AddStringToObject(body, "Policy", policy);
     cJSON_AddItemToObject(body, "Tags", kms_tag_list(in));
     sa_stack_progress(s, "creating KMS key");
-    rc = sa_stack_json(s, &c, "kms", "CreateKey", body, NULL, 0, err);
-    if (rc == SA_OK) {
+    rc = sa_stack_json_unique(s, &c, "kms", "CreateKey", body, &find, err);
+    if (rc == SA_OK && c.resp.http_status != 0) {
         meta = cJSON_GetObjectItemCaseSensitive(c.resp.json, "KeyMetadata");
         snprintf(st->kms_key_id, sizeof(st->kms_key_id), "%s",
                  sa_json_string(meta, "KeyId") ? sa_json_string(meta, "KeyId") : "");

@@ -466,6 +466,7 @@ static int prepare(sa_aws_http_request *out, call_state *st, sa_error *err)
     if (rc != SA_OK)
         goto out;
     req.cancelled = st->opts->cancelled;
+    req.fresh_connection = st->opts->find != NULL;
     req.connect_timeout_ms = c->connect_timeout_ms;
     req.timeout_ms = c->attempt_timeout_ms;
     if (left >= 0) {
@@ -531,6 +532,44 @@ static int fail_transport(call_state *st, int code, const char *msg, const char 
         ret_aws_error->attempts = st->attempts;
     }
     return sa_error_set(err, code, "%s: %s%s", st->what, msg, attempts);
+}
+
+/* Whether a failed attempt may have been carried out by AWS all the same: its answer timed out or
+ * was lost with the connection, or AWS failed part way (5xx). */
+static bool maybe_carried_out(const sa_aws_attempt *a)
+{
+    if (a->transport_status == SA_ETIMEOUT || a->transport_status == SA_EIO)
+        return true;
+    return a->transport_status == SA_OK && a->http_status >= 500;
+}
+
+/* Asks the caller's find whether the object a lost attempt would have made exists. SA_OK and
+ * *ret_found with an empty *out when it does (the call is over), SA_OK alone when it does not
+ * (retry), or find's error after what befell the attempt (`lost`). */
+static int find_instead(sa_aws_response *out, bool *ret_found, call_state *st, const char *lost,
+                        sa_aws_error *ret_aws_error, sa_error *err)
+{
+    sa_error ferr = {0};
+    bool found = false;
+    int rc = st->opts->find(st->opts->find_ctx, &found, &ferr);
+
+    if (rc != SA_OK) {
+        if (ret_aws_error != NULL) {
+            memset(ret_aws_error, 0, sizeof(*ret_aws_error));
+            ret_aws_error->attempts = st->attempts;
+        }
+        return sa_error_set(err, rc,
+                            "%s: %s (attempt %d), then looking for what it may have made: %s",
+                            st->what, lost, st->attempts, ferr.message);
+    }
+    if (found) {
+        debugf(st->c, "aws: %s: what attempt %d may have made exists; not repeating it", st->what,
+               st->attempts);
+        memset(out, 0, sizeof(*out));
+        out->attempts = st->attempts;
+        *ret_found = true;
+    }
+    return SA_OK;
 }
 
 int sa_aws_call(sa_aws_response *out, sa_aws_client *c, const sa_aws_operation *op,
@@ -657,6 +696,14 @@ int sa_aws_call(sa_aws_response *out, sa_aws_client *c, const sa_aws_operation *
             rc = fail_transport(&st, SA_ECANCELLED, "cancelled while waiting to retry", NULL,
                                 ret_aws_error, err);
             goto out;
+        }
+        if (st.opts->find != NULL && maybe_carried_out(&a)) {
+            bool found = false;
+            rc = find_instead(out, &found, &st,
+                              a.transport_status == SA_OK ? ae.code : terr.message,
+                              ret_aws_error, err);
+            if (rc != SA_OK || found)
+                goto out;
         }
     }
 out:

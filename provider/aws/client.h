@@ -107,6 +107,17 @@ typedef struct sa_aws_call_options {
     size_t rule_count;
     int max_attempts;                  /* 0: the client's */
     sa_aws_rng *rng;                   /* jitter (not locked: one per thread); NULL: the client's own */
+    /* For an operation that makes a new object each time it runs and takes no idempotency token
+     * (KMS CreateKey, API Gateway CreateRestApi). An attempt that timed out, lost its connection
+     * or got a 5xx may still have been carried out, and repeating it would make a second object,
+     * so before such a retry the call asks `find` (after the backoff wait) whether the object now
+     * exists. find returns SA_OK and sets *ret_found when it does, and the call then ends with
+     * SA_OK and an empty response (http_status 0): the caller takes what find found. An error
+     * from find ends the call with that error. Each attempt goes on a new connection, so that
+     * libcurl cannot send it again by itself (see sa_aws_http_request.fresh_connection). NULL:
+     * retried as usual. */
+    int (*find)(void *ctx, bool *ret_found, sa_error *err);
+    void *find_ctx;
 } sa_aws_call_options;
 
 /* Performs op. On SA_OK *out holds the response (dispose it). On failure err says what happened

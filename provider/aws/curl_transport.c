@@ -198,6 +198,7 @@ typedef struct exchange {
     sa_aws_headers headers;
     size_t header_bytes;
     bool header_overflow;
+    bool headers_ended;   /* the blank line after the last response's headers arrived */
     int header_rc;
     const atomic_bool *cancelled;
 } exchange;
@@ -229,10 +230,15 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
     }
     while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == '\n'))
         len--;
+    if (len == 0) {
+        x->headers_ended = true;
+        return n;
+    }
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
         /* a new response (after 100 Continue or a proxy CONNECT): start over */
         sa_aws_headers_dispose(&x->headers);
         x->header_bytes = n;
+        x->headers_ended = false;
         return n;
     }
     colon = memchr(data, ':', len);
@@ -434,6 +440,7 @@ static int curl_send(void *ctx, sa_aws_http_response *out, const sa_aws_http_req
     if (t->ca_bundle != NULL)
         SETOPT(h, CURLOPT_CAINFO, t->ca_bundle);
     SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    SETOPT(h, CURLOPT_FRESH_CONNECT, req->fresh_connection ? 1L : 0L);
     SETOPT(h, CURLOPT_HTTPHEADER, headers);
     SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
     SETOPT(h, CURLOPT_WRITEDATA, &x);
@@ -469,6 +476,12 @@ static int curl_send(void *ctx, sa_aws_http_response *out, const sa_aws_http_req
     }
     if (x.header_rc != SA_OK) {
         rc = sa_error_set(err, x.header_rc, "out of memory");
+        goto out;
+    }
+    if (!x.headers_ended) {
+        /* libcurl takes a connection closed part way through the headers of an HTTP/1.x answer
+         * for a complete answer (with no body); it is a lost one, as a reset would be */
+        rc = sa_error_set(err, SA_EIO, "the connection closed before the answer's headers ended");
         goto out;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

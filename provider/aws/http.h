@@ -66,6 +66,10 @@ typedef struct sa_aws_http_request {
     long connect_timeout_ms;       /* 0: the transport's default */
     long timeout_ms;               /* whole exchange; 0: the transport's default */
     const atomic_bool *cancelled;  /* borrowed; may be NULL */
+    /* On a new connection, not a pooled one. libcurl sends a request again by itself when a
+     * reused connection dies before any answer arrives; an operation that makes a new object
+     * each time it runs must not be sent twice behind the caller's back. */
+    bool fresh_connection;
 } sa_aws_http_request;
 
 /* Frees the insides (wiping header values and the body). */

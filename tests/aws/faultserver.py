@@ -1,5 +1,6 @@
 """FaultServer: a scripted loopback HTTP/1.1 server (keep-alive) for the aws suite. It answers
-from a script of Replies (status, body, headers, optional delay), then with a default Reply; it
+from a script of Replies (status, body, headers, optional delay, optionally cut short), then with
+a default Reply; it
 counts the TCP connections it accepts and records every request. It binds 127.0.0.1 only and can
 speak TLS with a given certificate.
 """
@@ -19,6 +20,7 @@ class Reply:
     body: bytes | str = b"{}"
     headers: dict = field(default_factory=lambda: {"Content-Type": "application/x-amz-json-1.1"})
     delay: float = 0.0
+    cut: int | None = None  # send only this many bytes of the answer (negative: all but), close
 
 
 class FaultServer:
@@ -58,6 +60,14 @@ class FaultServer:
                 if reply.delay:
                     time.sleep(reply.delay)
                 data = reply.body.encode() if isinstance(reply.body, str) else reply.body
+                if reply.cut is not None:
+                    head = "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items())
+                    raw = (f"HTTP/1.1 {reply.status} X\r\n{head}Content-Length: {len(data)}"
+                           f"\r\n\r\n").encode() + data
+                    self.wfile.write(raw[:reply.cut])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 try:
                     self.send_response(reply.status)
                     for k, v in reply.headers.items():

@@ -172,6 +172,22 @@ def test_timeout_is_retried_then_reported(fault_server, probe):
         in r.out["error"], r.out
 
 
+def test_answer_cut_short_is_retried(fault_server, probe):
+    # the connection closes in the headers of one answer and in the body of the next: both are
+    # lost answers (libcurl alone takes the first for a complete 200 with no body)
+    body = '{"Keys": [{"KeyId": "k1", "KeyArn": "arn:aws:kms:ap-southeast-1:1:key/k1"}]}'
+    fault_server.script = [Reply(200, body, cut=30), Reply(200, body, cut=-10), Reply(200, body)]
+    r = probe(*KMS_LIST, "--base-delay-ms", "10", env=fake_env(fault_server))
+    assert r.rc == 0 and r.out["ok"], r.out
+    assert r.out["attempts"] == 3 and len(fault_server.requests) == 3
+    assert r.out["json"]["Keys"][0]["KeyId"] == "k1"
+    fault_server.script = [Reply(200, body, cut=30)] * 3
+    r = probe(*KMS_LIST, "--base-delay-ms", "10", env=fake_env(fault_server))
+    assert r.out["sa_status"] == "EIO", r.out
+    assert "KMS ListKeys: the connection closed before the answer's headers ended (after 3 " \
+        "attempts" in r.out["error"], r.out
+
+
 def test_response_size_cap(fault_server, probe):
     fault_server.default = Reply(200, b"{" + b" " * (17 * 1024 * 1024) + b"}")
     r = probe(*KMS_LIST, env=fake_env(fault_server))

@@ -90,6 +90,7 @@ static int fake_send(void *ctx, sa_aws_http_response *out, const sa_aws_http_req
             memcpy(fr->body, req->body, req->body_len);
         fr->connect_timeout_ms = req->connect_timeout_ms;
         fr->timeout_ms = req->timeout_ms;
+        fr->fresh_connection = req->fresh_connection;
     }
     if (t->clock != NULL) {
         t->clock->mono_ms += t->latency_ms;

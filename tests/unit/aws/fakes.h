@@ -55,6 +55,7 @@ typedef struct fake_request {
     char *body;
     long connect_timeout_ms;
     long timeout_ms;
+    bool fresh_connection;
 } fake_request;
 
 typedef struct fake_transport {

@@ -586,6 +586,90 @@ static void test_deadline_bounds_retries(void **state)
     fixture_free(f);
 }
 
+/* ---- find before repeating an operation that makes a new object ---------------------------- */
+
+typedef struct finder {
+    int calls;
+    bool found;
+    int rc;
+} finder;
+
+static int find_fake(void *ctx, bool *ret_found, sa_error *err)
+{
+    finder *f = ctx;
+
+    f->calls++;
+    if (f->rc != SA_OK)
+        return sa_error_set(err, f->rc, "KMS DescribeKey: boom");
+    *ret_found = f->found;
+    return SA_OK;
+}
+
+static void test_lost_answer_looked_for_before_repeating(void **state)
+{
+    fake_reply lost[] = {{SA_ETIMEOUT, 0, NULL, NULL}, OK_JSON};
+    fake_reply five[] = {{SA_OK, 503, NULL, ""}, OK_JSON};
+    fake_reply throttled[] = {{SA_OK, 400, NULL, "{\"__type\":\"ThrottlingException\"}"}, OK_JSON};
+    sa_aws_operation op = {.service = "kms", .name = "CreateKey", .body = "{}"};
+    finder fd = {0};
+    sa_aws_call_options o = {.find = find_fake, .find_ctx = &fd};
+    sa_aws_response r = {0};
+    sa_aws_error ae = {0};
+    sa_error err = {0};
+    fixture *f;
+    (void)state;
+
+    /* found: the call ends after the lost attempt, with an empty response */
+    f = fixture_new(NULL, lost, 2, NULL);
+    fd = (finder){0, true, SA_OK};
+    assert_int_equal(sa_aws_call(&r, f->client, &op, &o, &ae, &err), SA_OK);
+    assert_int_equal(f->transport.request_count, 1);
+    assert_int_equal(fd.calls, 1);
+    assert_int_equal(r.http_status, 0);
+    assert_null(r.json);
+    assert_int_equal(r.attempts, 1);
+    sa_aws_response_dispose(&r);
+    fixture_free(f);
+
+    /* not found after a 5xx: repeated, each time on a new connection (which libcurl never sends
+     * again by itself) */
+    f = fixture_new(NULL, five, 2, NULL);
+    fd = (finder){0, false, SA_OK};
+    assert_int_equal(sa_aws_call(&r, f->client, &op, &o, &ae, &err), SA_OK);
+    assert_int_equal(f->transport.request_count, 2);
+    assert_int_equal(fd.calls, 1);
+    assert_int_equal(r.http_status, 200);
+    assert_true(f->transport.requests[0].fresh_connection);
+    assert_true(f->transport.requests[1].fresh_connection);
+    sa_aws_response_dispose(&r);
+    /* an ordinary call may use a pooled connection */
+    f->transport.next = 1;
+    assert_int_equal(sa_aws_call(&r, f->client, &op, NULL, &ae, &err), SA_OK);
+    assert_false(f->transport.requests[2].fresh_connection);
+    sa_aws_response_dispose(&r);
+    fixture_free(f);
+
+    /* throttled: AWS did nothing, so nothing is looked for */
+    f = fixture_new(NULL, throttled, 2, NULL);
+    fd = (finder){0, true, SA_OK};
+    assert_int_equal(sa_aws_call(&r, f->client, &op, &o, &ae, &err), SA_OK);
+    assert_int_equal(fd.calls, 0);
+    assert_int_equal(r.http_status, 200);
+    sa_aws_response_dispose(&r);
+    fixture_free(f);
+
+    /* looking failed: that error, after what befell the attempt */
+    f = fixture_new(NULL, lost, 2, NULL);
+    fd = (finder){0, false, SA_ETIMEOUT};
+    assert_int_equal(sa_aws_call(&r, f->client, &op, &o, &ae, &err), SA_ETIMEOUT);
+    assert_int_equal(f->transport.request_count, 1);
+    assert_non_null(strstr(err.message, "KMS CreateKey: fake transport failure -6 (attempt 1), "
+                                        "then looking for what it may have made: "
+                                        "KMS DescribeKey: boom"));
+    assert_int_equal(ae.attempts, 1);
+    fixture_free(f);
+}
+
 static void test_cancel_before_and_during_wait(void **state)
 {
     fake_reply replies[] = {{SA_OK, 503, NULL, ""}};
@@ -818,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_debug_output_is_redacted),
         cmocka_unit_test(test_temporary_credentials_cached_then_refreshed),
         cmocka_unit_test(test_client_config_errors),
+        cmocka_unit_test(test_lost_answer_looked_for_before_repeating),
     };
     sa_error err = {0};
     int rc;
