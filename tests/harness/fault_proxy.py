@@ -1,7 +1,9 @@
 """A fault-injecting HTTP proxy on loopback between the plugin and moto. Requests pass through to
 moto unless a rule matches them; a matching rule answers with an AWS-shaped error instead (a
 number of times, or always). Rules match an operation the way AWS names it: the X-Amz-Target of
-JSON services, the Action of Query services, or a method and path pattern of REST services."""
+JSON services, the Action of Query services, or a method and path pattern of REST services; "*"
+matches every request. A rule without a status only runs its hook and lets the request through:
+a trigger for faults injected elsewhere (toxiproxy's TCP-level toxics, harness/toxiproxy.py)."""
 from __future__ import annotations
 
 import http.client
@@ -17,16 +19,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass
 class Fault:
-    operation: str                 # "CreateLogGroup", "CreateRole", or "POST /2015-03-31/functions"
-    status: int = 500
+    operation: str                 # "CreateLogGroup", "CreateRole", "POST /2015-03-31/functions", "*"
+    status: int | None = 500       # None: the hook only, then the request goes through
     code: str = "InternalFailure"
     message: str = "injected fault"
     times: int | None = None       # None: every time
     hook: object = None            # called (no arguments) when the fault fires, before answering
+    after: object = None           # without a status: called once moto's answer was passed on
     hits: int = 0
     seen: list = field(default_factory=list)
 
     def matches(self, method: str, path: str, target: str, action: str) -> bool:
+        if self.operation == "*":
+            return True
         if " " in self.operation:
             m, pattern = self.operation.split(" ", 1)
             return m == method and re.fullmatch(pattern, path.split("?")[0]) is not None
@@ -66,9 +71,9 @@ class FaultProxy:
                                   and f.matches(self.command, self.path, target, action)), None)
                     if fault:
                         fault.hits += 1
-                if fault:
-                    if fault.hook is not None:
-                        fault.hook()
+                if fault and fault.hook is not None:
+                    fault.hook()
+                if fault and fault.status is not None:
                     if fault.status == 0:
                         # a connection reset mid-response: half a status line, then RST
                         self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Le")
@@ -99,9 +104,12 @@ class FaultProxy:
                 self.end_headers()
                 try:
                     self.wfile.write(data)
+                    self.wfile.flush()
                 except OSError:
                     pass  # the client went away (a killed plugin): nothing to answer
                 conn.close()
+                if fault and fault.after is not None:
+                    fault.after()
                 with outer.lock:
                     outer.timings.append((op, time.monotonic() - t0))
 
