@@ -14,6 +14,9 @@ cd "$REPO"
 START=$(date +%s)
 source "$REPO/tests/tools/common.sh"
 setup_toolchain || exit 1
+step "toxiproxy (TCP-level fault tests)"
+SECUREAPI_TOXIPROXY=$(bash "$REPO/tests/tools/install-toxiproxy.sh" | tail -1) || exit 1
+export SECUREAPI_TOXIPROXY
 build_plugin || exit 1
 build_sdks || exit 1
 step "release toolchain (arm64 cross compiler and libraries, qemu-user, debootstrap)"

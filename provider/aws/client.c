@@ -308,6 +308,8 @@ int sa_aws_client_new(sa_aws_client **out, const sa_aws_client_config *cfg, sa_e
     } else {
         sa_aws_curl_options o = {0};
         o.ca_bundle = sa_aws_env_get(c->env, "AWS_CA_BUNDLE");
+        o.ssl_cert_file = sa_aws_env_get(c->env, "SSL_CERT_FILE");
+        o.ssl_cert_dir = sa_aws_env_get(c->env, "SSL_CERT_DIR");
         o.connect_timeout_ms = cfg->connect_timeout_ms;
         o.timeout_ms = cfg->attempt_timeout_ms;
         rc = sa_aws_curl_transport_new(&c->own_curl, &o, err);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "aws/buf.h"
 
@@ -28,6 +29,8 @@ struct sa_aws_curl_transport {
     size_t idle_count;
     size_t idle_max;
     char *ca_bundle;
+    char *ca_path;
+    bool no_ca_found; /* libcurl has no CA location and none was found: say so on TLS errors */
     long connect_timeout_ms;
     long timeout_ms;
     size_t max_response;
@@ -86,7 +89,48 @@ void sa_aws_curl_transport_free(sa_aws_curl_transport *t)
     if (t->pool_lock_ready)
         pthread_mutex_destroy(&t->pool_lock);
     free(t->ca_bundle);
+    free(t->ca_path);
     free(t);
+}
+
+/* Where the common distributions keep their CA bundle: Debian/Ubuntu, Fedora/RHEL 6,
+ * openSUSE, OpenELEC, CentOS/RHEL 7+, Alpine (the list Go's crypto/x509 searches too). */
+static const char *const WELL_KNOWN_CA_BUNDLES[] = {
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+};
+
+/* The CA file and directory to give libcurl: the caller's bundle if any; else nothing when
+ * libcurl knows its own (a distribution's libcurl); else OpenSSL's variables, then the first
+ * readable well-known bundle. */
+static int pick_ca(sa_aws_curl_transport *t, const sa_aws_curl_options *opts, sa_error *err)
+{
+    const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
+    const char *file = NULL, *dir = NULL;
+
+    if (opts != NULL && opts->ca_bundle != NULL && opts->ca_bundle[0] != '\0') {
+        file = opts->ca_bundle;
+    } else if (info->cainfo == NULL && info->capath == NULL) {
+        if (opts != NULL && opts->ssl_cert_file != NULL && opts->ssl_cert_file[0] != '\0')
+            file = opts->ssl_cert_file;
+        if (opts != NULL && opts->ssl_cert_dir != NULL && opts->ssl_cert_dir[0] != '\0')
+            dir = opts->ssl_cert_dir;
+        for (size_t i = 0; file == NULL && dir == NULL &&
+                           i < sizeof(WELL_KNOWN_CA_BUNDLES) / sizeof(WELL_KNOWN_CA_BUNDLES[0]);
+             i++) {
+            if (access(WELL_KNOWN_CA_BUNDLES[i], R_OK) == 0)
+                file = WELL_KNOWN_CA_BUNDLES[i];
+        }
+        t->no_ca_found = file == NULL && dir == NULL;
+    }
+    if ((file != NULL && (t->ca_bundle = strdup(file)) == NULL) ||
+        (dir != NULL && (t->ca_path = strdup(dir)) == NULL))
+        return sa_error_set(err, SA_ENOMEM, "out of memory");
+    return SA_OK;
 }
 
 int sa_aws_curl_transport_new(sa_aws_curl_transport **out, const sa_aws_curl_options *opts,
@@ -106,13 +150,9 @@ int sa_aws_curl_transport_new(sa_aws_curl_transport **out, const sa_aws_curl_opt
     t->idle_max = opts && opts->max_idle_handles > 0 ? opts->max_idle_handles
                                                      : SA_AWS_CURL_DEFAULT_MAX_IDLE;
     atomic_init(&t->connections, 0);
-    if (opts != NULL && opts->ca_bundle != NULL && opts->ca_bundle[0] != '\0') {
-        t->ca_bundle = strdup(opts->ca_bundle);
-        if (t->ca_bundle == NULL) {
-            rc = sa_error_set(err, SA_ENOMEM, "out of memory");
-            goto out;
-        }
-    }
+    rc = pick_ca(t, opts, err);
+    if (rc != SA_OK)
+        goto out;
     t->idle = calloc(t->idle_max, sizeof(*t->idle));
     if (t->idle == NULL) {
         rc = sa_error_set(err, SA_ENOMEM, "out of memory");
@@ -439,6 +479,8 @@ static int curl_send(void *ctx, sa_aws_http_response *out, const sa_aws_http_req
     SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (t->ca_bundle != NULL)
         SETOPT(h, CURLOPT_CAINFO, t->ca_bundle);
+    if (t->ca_path != NULL)
+        SETOPT(h, CURLOPT_CAPATH, t->ca_path);
     SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
     SETOPT(h, CURLOPT_FRESH_CONNECT, req->fresh_connection ? 1L : 0L);
     SETOPT(h, CURLOPT_HTTPHEADER, headers);
@@ -468,6 +510,13 @@ static int curl_send(void *ctx, sa_aws_http_response *out, const sa_aws_http_req
         atomic_fetch_add(&t->connections, connects);
     if (c == CURLE_OPERATION_TIMEDOUT) {
         rc = timeout_error(h, connect_ms, timeout_ms, err);
+        goto out;
+    }
+    if (c != CURLE_OK && t->no_ca_found && c == CURLE_PEER_FAILED_VERIFICATION) {
+        rc = sa_error_set(err, SA_EINVAL,
+                          "%s: no CA certificates were found (set AWS_CA_BUNDLE or SSL_CERT_FILE "
+                          "to a PEM bundle, or install the ca-certificates package)",
+                          errbuf[0] ? errbuf : curl_easy_strerror(c));
         goto out;
     }
     if (c != CURLE_OK) {

@@ -23,7 +23,12 @@
 #define SA_AWS_CURL_DEFAULT_MAX_IDLE 8
 
 typedef struct sa_aws_curl_options {
-    const char *ca_bundle;     /* a PEM file of trusted CAs; NULL: the system's */
+    const char *ca_bundle;     /* a PEM file of trusted CAs (AWS_CA_BUNDLE); NULL: the system's */
+    /* OpenSSL's variables, used when ca_bundle is NULL and libcurl was built without a CA
+     * location of its own (the static release build): SSL_CERT_FILE, SSL_CERT_DIR. Without
+     * them, the first bundle found at the usual places of the common distributions. */
+    const char *ssl_cert_file;
+    const char *ssl_cert_dir;
     long connect_timeout_ms;   /* 0: default */
     long timeout_ms;           /* 0: default */
     size_t max_response_bytes; /* 0: default (16 MiB) */

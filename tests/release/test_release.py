@@ -9,6 +9,7 @@ plugin server (a wrong checksum is refused) and deploys the YAML example with it
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import re
 import shutil
@@ -239,3 +240,108 @@ def test_glibc_compat_fallbacks_unwind_and_randomise(arch, tmp_path):
     wrapper = [] if arch == "amd64" else ["qemu-aarch64", "-L", str(minbase_root(arch))]
     run = subprocess.run([*wrapper, str(exe)], text=True, capture_output=True, timeout=60)
     assert run.returncode == 0 and run.stdout == "100 1\n", run.stdout + run.stderr
+
+
+STS_IDENTITY = b"""<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/release-test</Arn>
+<UserId>AIDARELEASETEST</UserId><Account>123456789012</Account></GetCallerIdentityResult>
+<ResponseMetadata><RequestId>release-test</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>"""
+
+
+@pytest.fixture
+def https_sts(tmp_path):
+    """An HTTPS endpoint on 127.0.0.1 that answers STS GetCallerIdentity, with a certificate
+    from a throwaway CA (returned as PEM bytes) for the IP address 127.0.0.1."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    d = tmp_path / "tls"
+    d.mkdir()
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=d)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+            "/CN=secureapi release test CA", "-keyout", "ca.key", "-out", "ca.pem")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
+            "srv.key", "-out", "srv.csr")
+    (d / "ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", "ext", "-out", "srv.pem")
+    calls = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            calls.append(body)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(STS_IDENTITY)))
+            self.end_headers()
+            self.wfile.write(STS_IDENTITY)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(d / "srv.pem", d / "srv.key")
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", (d / "ca.pem").read_bytes(), calls
+    server.shutdown()
+    server.server_close()
+
+
+def test_amd64_finds_the_systems_ca_certificates(unpacked, https_sts, tmp_path):
+    """The static libcurl has no CA path of its own: the plugin must find the system's bundle.
+    In the minimal root (no ca-certificates package) an HTTPS call first fails saying no CA
+    certificates were found; with a bundle at Fedora/RHEL's path it succeeds, and so it does
+    with SSL_CERT_FILE naming a bundle elsewhere."""
+    import grpc
+    from google.protobuf import json_format, struct_pb2
+
+    url, ca_pem, calls = https_sts
+    root = minbase_root("amd64")
+    bundle = root / "etc/pki/tls/certs/ca-bundle.crt"
+    assert not bundle.exists() and not (root / "etc/ssl/certs/ca-certificates.crt").exists()
+    inside = Path("/opt/secureapi-test") / tmp_path.name
+    (root / inside.relative_to("/")).mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "SSL_CERT_", "CURL_CA_"))}
+    env.update({"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "AKIARELEASETEST",
+                "AWS_SECRET_ACCESS_KEY": "release-test-secret", "AWS_REGION": "eu-west-1",
+                "AWS_MAX_ATTEMPTS": "1"})
+    args = struct_pb2.Struct()
+    json_format.ParseDict({"region": "eu-west-1"}, args)
+
+    def configure():
+        p = Plugin(inside / "pulumi-resource-secureapi", wrapper=["chroot", str(root)], env=env,
+                   stderr_path=tmp_path / f"err{len(calls)}")
+        try:
+            return p.stub.Configure(provider_pb2.ConfigureRequest(args=args, acceptSecrets=True),
+                                    timeout=60)
+        finally:
+            p.close()
+
+    try:
+        shutil.copy2(unpacked["amd64"], root / inside.relative_to("/"))
+        with pytest.raises(grpc.RpcError) as e:
+            configure()
+        assert "no CA certificates were found" in e.value.details(), e.value.details()
+        assert calls == []
+        bundle.parent.mkdir(parents=True)
+        bundle.write_bytes(ca_pem)
+        configure()
+        assert len(calls) == 1 and b"GetCallerIdentity" in calls[0]
+        # OpenSSL's variable names a bundle anywhere; it wins over the well-known places
+        bundle.unlink()
+        (root / inside.relative_to("/") / "ca.pem").write_bytes(ca_pem)
+        env["SSL_CERT_FILE"] = str(inside / "ca.pem")
+        configure()
+        assert len(calls) == 2
+    finally:
+        shutil.rmtree(root / inside.relative_to("/"))
+        shutil.rmtree(root / "etc/pki", ignore_errors=True)
