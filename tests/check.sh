@@ -19,8 +19,10 @@ SECUREAPI_TOXIPROXY=$(bash "$REPO/tests/tools/install-toxiproxy.sh" | tail -1) |
 export SECUREAPI_TOXIPROXY
 build_plugin || exit 1
 build_sdks || exit 1
-step "release toolchain (arm64 cross compiler and libraries, qemu-user, debootstrap)"
-bash "$REPO/tests/tools/install-release-deps.sh" || exit 1
+step "release tarballs (tests/tools/release.sh: static linux-amd64 and cross-compiled linux-arm64)"
+SECUREAPI_RELEASE_DIST=$(bash "$REPO/tests/tools/release.sh" "$REPO/build-release/dist" | tail -1) ||
+    exit 1
+export SECUREAPI_RELEASE_DIST
 BUILD=$SECUREAPI_BUILD_DIR
 
 RESULTS=$BUILD/test-results

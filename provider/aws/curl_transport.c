@@ -479,8 +479,12 @@ static int curl_send(void *ctx, sa_aws_http_response *out, const sa_aws_http_req
     SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (t->ca_bundle != NULL)
         SETOPT(h, CURLOPT_CAINFO, t->ca_bundle);
+    /* A bundle replaces the trusted CAs, as in the AWS SDKs, rather than adding to the
+     * directory a distribution's libcurl also reads by default. */
     if (t->ca_path != NULL)
         SETOPT(h, CURLOPT_CAPATH, t->ca_path);
+    else if (t->ca_bundle != NULL)
+        SETOPT(h, CURLOPT_CAPATH, (char *)NULL);
     SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
     SETOPT(h, CURLOPT_FRESH_CONNECT, req->fresh_connection ? 1L : 0L);
     SETOPT(h, CURLOPT_HTTPHEADER, headers);
@@ -512,7 +516,7 @@ static int curl_send(void *ctx, sa_aws_http_response *out, const sa_aws_http_req
         rc = timeout_error(h, connect_ms, timeout_ms, err);
         goto out;
     }
-    if (c != CURLE_OK && t->no_ca_found && c == CURLE_PEER_FAILED_VERIFICATION) {
+    if (t->no_ca_found && c == CURLE_PEER_FAILED_VERIFICATION) {
         rc = sa_error_set(err, SA_EINVAL,
                           "%s: no CA certificates were found (set AWS_CA_BUNDLE or SSL_CERT_FILE "
                           "to a PEM bundle, or install the ca-certificates package)",

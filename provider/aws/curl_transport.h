@@ -4,10 +4,11 @@
  * call borrows an idle handle and returns it), and DNS results and TLS sessions are shared between
  * all handles through a CURLSH with one mutex per data kind. (libcurl does not support sharing one
  * connection cache between concurrent threads, hence the pool.) TLS peer and host verification
- * stay on; a CA bundle (AWS_CA_BUNDLE) can be given, and a libcurl built without a CA location of
- * its own (the static release build) gets SSL_CERT_FILE/SSL_CERT_DIR or the first bundle found at
- * the usual places; proxies come from the usual environment variables, which libcurl reads itself. Every exchange has a connect timeout, a whole-exchange
- * timeout, a response size cap and honours the request's cancel flag. This is the only file that
+ * stay on; a CA bundle (AWS_CA_BUNDLE) can be given, and replaces the trusted CAs; a libcurl built
+ * without a CA location of its own (the static release build) gets SSL_CERT_FILE/SSL_CERT_DIR or
+ * the first bundle found at the usual places. Proxies come from the usual environment variables,
+ * which libcurl reads itself. Every exchange has a connect timeout, a whole-exchange timeout, a
+ * response size cap and honours the request's cancel flag. This is the only file that
  * includes curl.h. The process must call sa_aws_global_init (client.h) once before using it.
  */
 #ifndef SA_AWS_CURL_TRANSPORT_H

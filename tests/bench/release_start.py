@@ -42,7 +42,8 @@ def main():
         "pulumi-resource-secureapi"
     root_arm64 = subprocess.run(["bash", str(REPO / "tests/tools/make-minbase-root.sh"), "arm64"],
                                 check=True, text=True, capture_output=True).stdout.split()[-1]
-    work = Path(tempfile.mkdtemp())
+    tmp = tempfile.TemporaryDirectory()
+    work = Path(tmp.name)
     bins, tgz_size = {}, {}
     for arch in ("amd64", "arm64"):
         tgz = dist / f"pulumi-resource-secureapi-v{version}-linux-{arch}.tar.gz"
@@ -70,7 +71,7 @@ def main():
         print(f"| {k} | {statistics.median(xs):.1f} | {xs[int(0.9 * (len(xs) - 1))]:.1f} |")
     ratio = statistics.median(times["release, static (amd64)"]) / \
         statistics.median(times["development build, dynamic (amd64)"])
-    print(f"\nstatic / dynamic start time (amd64, one run): {ratio:.2f}x")
+    print(f"\nstatic / dynamic, ratio of the medians (amd64, this run): {ratio:.2f}x")
     for arch in ("amd64", "arm64"):
         print(f"linux-{arch}: binary {bins[arch].stat().st_size / 1e6:.2f} MB stripped, "
               f"tarball {tgz_size[arch] / 1e6:.2f} MB")

@@ -43,7 +43,10 @@ def tool(*args: str) -> str:
 
 @pytest.fixture(scope="session")
 def dist() -> Path:
-    """Runs the release command once per session (it reuses its builds and dependency caches)."""
+    """The tarballs tests/check.sh made with the release command before the suites
+    (SECUREAPI_RELEASE_DIST); run alone, the suite runs the command itself, once."""
+    if os.environ.get("SECUREAPI_RELEASE_DIST"):
+        return Path(os.environ["SECUREAPI_RELEASE_DIST"])
     return Path(tool("release.sh", str(REPO / "build-release" / "dist")))
 
 
@@ -109,6 +112,9 @@ def test_readme_states_the_oldest_glibc(unpacked, arch):
 
 def minbase_root(arch: str) -> Path:
     root = Path(tool("make-minbase-root.sh", arch))
+    # what a test killed half-way may have left in the shared root
+    shutil.rmtree(root / "opt/secureapi-test", ignore_errors=True)
+    shutil.rmtree(root / "etc/pki", ignore_errors=True)
     found = [p.name for d in ("usr/lib", f"usr/lib/{ARCHES[arch][0]}")
              for p in (root / d).iterdir() if OURS.match(p.name)]
     assert found == [], f"the minimal root is not minimal: {found}"
@@ -206,7 +212,7 @@ THROWER = r"""
 #include <random>
 #include <stdexcept>
 int main() {
-    std::random_device rd;
+    std::random_device rd("arc4random");  // the default token uses rdrand on x86-64
     unsigned a = rd(), b = rd(), c = rd();
     int caught = 0;
     for (int i = 0; i < 100; i++) {
@@ -298,8 +304,8 @@ def https_sts(tmp_path):
 def test_amd64_finds_the_systems_ca_certificates(unpacked, https_sts, tmp_path):
     """The static libcurl has no CA path of its own: the plugin must find the system's bundle.
     In the minimal root (no ca-certificates package) an HTTPS call first fails saying no CA
-    certificates were found; with a bundle at Fedora/RHEL's path it succeeds, and so it does
-    with SSL_CERT_FILE naming a bundle elsewhere."""
+    certificates were found; with a bundle at Fedora/RHEL's path it succeeds; SSL_CERT_FILE wins
+    over that path, and AWS_CA_BUNDLE over SSL_CERT_FILE."""
     import grpc
     from google.protobuf import json_format, struct_pb2
 
@@ -336,11 +342,24 @@ def test_amd64_finds_the_systems_ca_certificates(unpacked, https_sts, tmp_path):
         bundle.write_bytes(ca_pem)
         configure()
         assert len(calls) == 1 and b"GetCallerIdentity" in calls[0]
-        # OpenSSL's variable names a bundle anywhere; it wins over the well-known places
-        bundle.unlink()
+        # OpenSSL's variable names a bundle anywhere, and it wins over the well-known places
+        # (which now hold an unrelated CA); AWS_CA_BUNDLE wins over both
+        other = tmp_path / "tls" / "other"
+        other.mkdir()
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=unrelated CA", "-keyout", str(other / "k"), "-out",
+                        str(other / "ca.pem")], check=True, capture_output=True)
+        bundle.write_bytes((other / "ca.pem").read_bytes())
         (root / inside.relative_to("/") / "ca.pem").write_bytes(ca_pem)
+        (root / inside.relative_to("/") / "other.pem").write_bytes((other / "ca.pem").read_bytes())
         env["SSL_CERT_FILE"] = str(inside / "ca.pem")
         configure()
+        assert len(calls) == 2
+        env["AWS_CA_BUNDLE"] = str(inside / "other.pem")
+        with pytest.raises(grpc.RpcError) as e:
+            configure()
+        assert "certificate" in e.value.details().lower(), e.value.details()
+        assert "no CA certificates were found" not in e.value.details()
         assert len(calls) == 2
     finally:
         shutil.rmtree(root / inside.relative_to("/"))

@@ -3,12 +3,13 @@
 # from Debian's own source packages (fetched with `apt-get source`, which checks the archive's
 # signatures and the files' hashes, Debian's patches applied): libcurl (Debian's libcurl.a needs
 # nghttp2, libssh2, rtmp, LDAP and Kerberos, none of which ship static archives; ours is HTTP and
-# HTTPS over OpenSSL with zlib, proxies and the threaded resolver, nothing else), libxml2
-# (Debian's is built with ICU, whose static data alone is 30 MB; ours is the XML and HTML parsers and
-# the tree API, with threads: --with-minimum) and cJSON (Debian ships no static archive). Usage: build-static-deps.sh amd64|arm64.
-# As Debian's own build does, autoreconf runs first (Debian's patches touch the build files).
-# Prints the install prefix (lib/*.a, lib/pkgconfig, include) on its last line; the prefix is
-# cached under ~/.cache/pulumi-secureapi, keyed by this script and the source versions.
+# HTTPS over OpenSSL with zlib, proxies and the threaded resolver, nothing else), libxml2 (Debian's
+# is built with ICU, whose static data alone is 30 MB; ours is the XML and HTML parsers and the
+# tree API, with threads: --with-minimum) and cJSON (Debian ships no static archive). As Debian's
+# own build does, autoreconf runs first (Debian's patches touch the build files). Usage: build-
+# static-deps.sh amd64|arm64. Prints the install prefix (lib/*.a, lib/pkgconfig, include) on its
+# last line; the prefix is cached under ~/.cache/pulumi-secureapi, keyed by this script and the
+# source versions, and one build runs at a time.
 set -euo pipefail
 ARCH=${1:?usage: build-static-deps.sh amd64|arm64}
 case "$ARCH" in
@@ -16,8 +17,16 @@ case "$ARCH" in
     arm64) TRIPLE=aarch64-linux-gnu ;;
     *) echo "build-static-deps: unknown architecture '$ARCH' (amd64 or arm64)" >&2; exit 2 ;;
 esac
+if [ "$(dpkg --print-architecture)" != amd64 ]; then
+    echo "build-static-deps: builds on an amd64 Debian host only (arm64 is cross-compiled)" >&2
+    exit 2
+fi
 CACHE=${SECUREAPI_CACHE:-$HOME/.cache/pulumi-secureapi}
 SRC_PARENT="$CACHE/release-src"
+mkdir -p "$CACHE"
+# one build at a time (the tests and the benchmark may both ask): the others wait, then reuse it
+exec 9>"$CACHE/.static-deps.lock"
+flock 9
 JOBS=${SECUREAPI_JOBS:-$(nproc)}
 
 # The source versions apt offers now; a new Debian point release gives a new cache key.
@@ -25,7 +34,8 @@ versions=""
 for pkg in curl libxml2 cjson; do
     v=$(apt-cache showsrc "$pkg" 2>/dev/null | awk '/^Version:/ {print $2}' | sort -V | tail -1)
     if [ -z "$v" ]; then
-        echo "build-static-deps: apt has no source for $pkg; run tests/tools/install-release-deps.sh" >&2
+        echo "build-static-deps: apt has no source for $pkg;" \
+            "run tests/tools/install-release-deps.sh" >&2
         exit 1
     fi
     versions="$versions $pkg=$v"
@@ -44,7 +54,7 @@ if [ ! -f "$SRC/.fetched" ]; then
     mkdir -p "$SRC"
     echo "build-static-deps: fetching Debian sources:$versions" >&2
     # shellcheck disable=SC2086
-    (cd "$SRC" && apt-get source -qq $versions >&2 2>/dev/null) || (cd "$SRC" && apt-get source -qq $versions >&2)
+    (cd "$SRC" && apt-get source -qq $versions >&2)
     touch "$SRC/.fetched"
 fi
 srcdir() { find "$SRC" -maxdepth 1 -type d -name "$1-*" | head -1; }

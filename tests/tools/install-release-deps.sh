@@ -23,7 +23,9 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     update=1
 fi
 SRC_LIST=/etc/apt/sources.list.d/secureapi-deb-src.sources
-if ! grep -rqs "deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+# an active deb-src line (one-line format) or a deb822 stanza with deb-src among its Types
+if ! grep -rqsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' /etc/apt/sources.list \
+        /etc/apt/sources.list.d/; then
     echo "install-release-deps: adding deb-src entries ($SRC_LIST)" >&2
     . /etc/os-release
     $SUDO tee "$SRC_LIST" >/dev/null <<EOF
