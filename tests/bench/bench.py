@@ -15,19 +15,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
 import grpc
-from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 from harness.fault_proxy import FaultProxy  # noqa: E402
 from harness.moto import MotoServer  # noqa: E402
-from harness.plugin import Plugin, RecordingEngine, loopback_only_env  # noqa: E402
+from harness.plugin import loopback_only_env, Plugin, RecordingEngine, struct  # noqa: E402
 
 TYPE = "secureapi:index:SecureApiStack"
 BUILD = Path(os.environ.get("SECUREAPI_BUILD_DIR", REPO / "build")).resolve()
@@ -36,11 +35,6 @@ PULUMI_BIN = Path(os.environ["SECUREAPI_PULUMI_BIN"])
 OUT = Path(os.environ.get("SECUREAPI_BENCH_OUT", BUILD / "bench"))
 RUNS = int(os.environ.get("SECUREAPI_BENCH_STARTS", "100"))
 
-
-def struct(d):
-    s = struct_pb2.Struct()
-    json_format.ParseDict(d, s)
-    return s
 
 
 def pct(xs, p):

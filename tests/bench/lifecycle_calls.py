@@ -14,21 +14,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
-from google.protobuf import json_format, struct_pb2  # noqa: E402
 from pulumi.runtime.proto import provider_pb2  # noqa: E402
 
 from harness.fault_proxy import FaultProxy  # noqa: E402
 from harness.moto import MotoServer  # noqa: E402
-from harness.plugin import Plugin, RecordingEngine  # noqa: E402
+from harness.plugin import Plugin, RecordingEngine, struct  # noqa: E402
 
 TYPE = "secureapi:index:SecureApiStack"
 URN = f"urn:pulumi:bench::bench::{TYPE}::api"
 
-
-def struct(d):
-    s = struct_pb2.Struct()
-    json_format.ParseDict(d, s)
-    return s
 
 
 def main() -> int:

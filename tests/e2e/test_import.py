@@ -9,20 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from harness.plugin import Plugin, RecordingEngine
+from harness.plugin import Plugin, RecordingEngine, struct
 from harness.stack_checks import everything
 
 REPO = Path(__file__).resolve().parents[2]
 TYPE = "secureapi:index:SecureApiStack"
 
-
-def struct(d):
-    s = struct_pb2.Struct()
-    json_format.ParseDict(d, s)
-    return s
 
 
 def create_outside_pulumi(plugin_bin, aws, tmp_path) -> str:

@@ -3,20 +3,14 @@ the TCP-level faults, toxiproxy in front of a fault proxy per service."""
 import os
 
 import pytest
-from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2
 
 from harness.fault_proxy import FaultProxy
-from harness.plugin import Plugin, RecordingEngine
+from harness.plugin import Plugin, RecordingEngine, struct
 from harness.toxiproxy import Toxiproxy, default_binary
 
 TCP_HTTP_TIMEOUT = 1  # httpTimeoutSeconds of the plugin in the TCP-level tests
 
-
-def struct(d):
-    s = struct_pb2.Struct()
-    json_format.ParseDict(d, s)
-    return s
 
 
 @pytest.fixture

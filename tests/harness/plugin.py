@@ -14,9 +14,17 @@ from concurrent import futures
 from pathlib import Path
 
 import grpc
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 
 MAX_MESSAGE = 400 * 1024 * 1024
+
+
+def struct(d: dict) -> struct_pb2.Struct:
+    """A google.protobuf.Struct from a plain dict: the form of every property map on the wire."""
+    s = struct_pb2.Struct()
+    json_format.ParseDict(d, s)
+    return s
 
 
 class RecordingEngine(engine_pb2_grpc.EngineServicer):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import time
 import urllib.error
@@ -20,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from harness.moto import free_port
+from harness.process import stop_group
 
 TOOLS = Path(__file__).resolve().parent.parent / "tools"
 INSTALL = TOOLS / "install-toxiproxy.sh"
@@ -115,16 +115,7 @@ class Toxiproxy:
     def stop(self) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        stop_group(self.proc)
         self.proc = None
 
 

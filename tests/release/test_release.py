@@ -21,7 +21,7 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from harness.plugin import Plugin
+from harness.plugin import Plugin, struct
 from harness.plugin_server import PluginServer
 from harness.stack_checks import everything
 
@@ -307,7 +307,6 @@ def test_amd64_finds_the_systems_ca_certificates(unpacked, https_sts, tmp_path):
     certificates were found; with a bundle at Fedora/RHEL's path it succeeds; SSL_CERT_FILE wins
     over that path, and AWS_CA_BUNDLE over SSL_CERT_FILE."""
     import grpc
-    from google.protobuf import json_format, struct_pb2
 
     url, ca_pem, calls = https_sts
     root = minbase_root("amd64")
@@ -320,8 +319,7 @@ def test_amd64_finds_the_systems_ca_certificates(unpacked, https_sts, tmp_path):
     env.update({"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "AKIARELEASETEST",
                 "AWS_SECRET_ACCESS_KEY": "release-test-secret", "AWS_REGION": "eu-west-1",
                 "AWS_MAX_ATTEMPTS": "1"})
-    args = struct_pb2.Struct()
-    json_format.ParseDict({"region": "eu-west-1"}, args)
+    args = struct({"region": "eu-west-1"})
 
     def configure():
         p = Plugin(inside / "pulumi-resource-secureapi", wrapper=["chroot", str(root)], env=env,

@@ -7,20 +7,15 @@ import time
 
 import grpc
 import pytest
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from harness.plugin import Plugin
+from harness.plugin import Plugin, struct
 from harness.slow_server import SlowServer
 
 TYPE = "secureapi:index:SecureApiStack"
 DELAY = 3.0
 
-
-def struct(d):
-    s = struct_pb2.Struct()
-    json_format.ParseDict(d, s)
-    return s
 
 
 @pytest.fixture

@@ -4,15 +4,13 @@ the key, values arrive as strings, typed values or secrets, unknown keys are war
 the engine's Log service, and arbitrary values (secrets and unknowns nested anywhere, large
 integers, unicode, empty values) round-trip unchanged through the plugin's value model."""
 import signal
-import time
 
 import grpc
 import pytest
-from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf import json_format
 from pulumi.runtime.proto import engine_pb2, plugin_pb2, provider_pb2
 
-from harness.plugin import Plugin
+from harness.plugin import Plugin, struct
 
 PROVIDER_URN = "urn:pulumi:dev::proj::pulumi:providers:secureapi::default"
 SIG = "4dabf18193072939515e22adb298388d"
@@ -25,11 +23,6 @@ UNKNOWNS = ["04da6b54-80e4-46f7-96ec-b56ff0331ba9", "1c4a061d-8072-4f0a-a4cb-0ff
             "dd056dcd-154b-4c76-9bd3-c8f88648b5ff", "030794c1-ac77-496b-92df-f27374a8bd58",
             "e48ece36-62e2-4504-bad9-02848725956a"]
 
-
-def struct(d: dict) -> struct_pb2.Struct:
-    s = struct_pb2.Struct()
-    json_format.ParseDict(d, s)
-    return s
 
 
 def secret(v):

@@ -7,20 +7,15 @@ import os
 
 import grpc
 import pytest
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format
 from pulumi.runtime.proto import provider_pb2
 
-from harness.plugin import Plugin
+from harness.plugin import Plugin, struct
 from harness.stack_checks import REGION, check_stack_in_moto, everything
 
 TYPE = "secureapi:index:SecureApiStack"
 URN = f"urn:pulumi:dev::proj::{TYPE}::api"
 
-
-def struct(d):
-    s = struct_pb2.Struct()
-    json_format.ParseDict(d, s)
-    return s
 
 
 D = json_format.MessageToDict

@@ -6,23 +6,18 @@ import os
 
 import grpc
 import pytest
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format
 from google.rpc import status_pb2
 from pulumi.runtime.proto import provider_pb2
 
 from harness.fault_proxy import Fault, FaultProxy
-from harness.plugin import Plugin
+from harness.plugin import Plugin, struct
 from harness.stack_checks import REGION, check_stack_in_moto, everything
 
 TYPE = "secureapi:index:SecureApiStack"
 URN = f"urn:pulumi:dev::proj::{TYPE}::api"
 D = json_format.MessageToDict
 
-
-def struct(d):
-    s = struct_pb2.Struct()
-    json_format.ParseDict(d, s)
-    return s
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import time
 import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
-from pulumi.runtime.proto import plugin_pb2, provider_pb2
+from pulumi.runtime.proto import provider_pb2
 
 from harness.plugin import Plugin
 

@@ -5,11 +5,11 @@ plugin's endpoints point to)."""
 import os
 
 import pytest
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format
 from pulumi.runtime.proto import provider_pb2
 
 from harness.counting_server import CountingServer
-from harness.plugin import Plugin
+from harness.plugin import Plugin, struct
 
 TYPE = "secureapi:index:SecureApiStack"
 URN = f"urn:pulumi:dev::proj::{TYPE}::api"
@@ -17,11 +17,6 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SIG = "4dabf18193072939515e22adb298388d"
 SECRET = "1b47061264138c4ac30d75fd1eb44270"
 
-
-def struct(d):
-    s = struct_pb2.Struct()
-    json_format.ParseDict(d, s)
-    return s
 
 
 def as_dict(s):
