@@ -1,13 +1,12 @@
 """Ctrl-C during a long create: with latency injected on every AWS call, SIGINT to `pulumi up`
 stops it within seconds (the CLI sends Cancel, the plugin stops at its next AWS call or wait and
 reports what exists); the next `pulumi up` converges and `pulumi destroy` leaves nothing."""
-import os
 import signal
 import subprocess
-import textwrap
 import time
 
 from harness.fault_proxy import FaultProxy
+from harness.projects import yaml_project
 from harness.stack_checks import everything
 
 LATENCY = 1.0
@@ -16,21 +15,8 @@ LATENCY = 1.0
 def test_ctrl_c_during_create(pulumi, aws, plugin_bin, tmp_path):
     proxy = FaultProxy(aws.url)
     proxy.latency = LATENCY
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    (proj / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
-        name: cancel
-        runtime: yaml
-        plugins:
-          providers:
-            - name: secureapi
-              path: {plugin_bin.parent}
-        resources:
-          api:
-            type: secureapi:index:SecureApiStack
-            properties:
-              environmentSuffix: cancel
-        """))
+    proj = yaml_project(tmp_path / "proj", "cancel", plugin_bin.parent,
+                        {"environmentSuffix": "cancel"})
     env = dict(pulumi.env, AWS_ENDPOINT_URL=proxy.url)
     try:
         pulumi.run("stack", "init", "dev", cwd=proj, env={"AWS_ENDPOINT_URL": proxy.url})

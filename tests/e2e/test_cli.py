@@ -3,6 +3,8 @@ backend, and the plugin as the engine sees it (get-schema, a YAML program reachi
 import json
 import textwrap
 
+from harness.projects import yaml_project
+
 PINNED = "v3.274.1"
 
 
@@ -41,25 +43,9 @@ def test_get_schema_through_the_cli(pulumi, plugin_bin, tmp_path, version):
 def test_yaml_program_lifecycle(pulumi, plugin_bin, aws, tmp_path):
     """A YAML program with the plugin from plugins.providers: preview predicts without AWS, up
     creates the stack in moto, refresh and preview then see no change, destroy leaves nothing."""
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    (proj / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
-        name: secureapi-yaml
-        runtime: yaml
-        plugins:
-          providers:
-            - name: secureapi
-              path: {plugin_bin.parent}
-        resources:
-          api:
-            type: secureapi:index:SecureApiStack
-            properties:
-              environmentSuffix: dev
-              region: ap-southeast-1
-        outputs:
-          apiUrl: ${{api.apiUrl}}
-          functionName: ${{api.functionName}}
-        """))
+    proj = yaml_project(tmp_path / "proj", "secureapi-yaml", plugin_bin.parent,
+                        {"environmentSuffix": "dev", "region": "ap-southeast-1"},
+                        {"apiUrl": "${api.apiUrl}", "functionName": "${api.functionName}"})
     pulumi.run("stack", "init", "dev", cwd=proj)
     r = pulumi.run("preview", "--json", cwd=proj)
     steps = json.loads(r.stdout)["steps"]

@@ -7,12 +7,12 @@ import json
 import os
 import shutil
 import signal
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from harness.fault_proxy import Fault, FaultProxy
+from harness.projects import yaml_project
 from harness.stack_checks import everything
 
 POINTS = {
@@ -54,22 +54,7 @@ def crash_project(tmp_path: Path, plugin_bin: Path, name: str) -> tuple[Path, Pa
     bindir.mkdir()
     exe = bindir / "pulumi-resource-secureapi"
     shutil.copy(plugin_bin, exe)
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    (proj / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
-        name: {name}
-        runtime: yaml
-        plugins:
-          providers:
-            - name: secureapi
-              path: {bindir}
-        resources:
-          api:
-            type: secureapi:index:SecureApiStack
-            properties:
-              environmentSuffix: {name}
-        """))
-    return proj, exe
+    return yaml_project(tmp_path / "proj", name, bindir, {"environmentSuffix": name}), exe
 
 
 @pytest.mark.parametrize("point", list(POINTS))

@@ -3,8 +3,7 @@ resource input, never appear in the plugin's logs (at the highest verbosity, flo
 CLI's log with --logflow -v=9), in the CLI's output (with --debug), or unencrypted in the state
 file. (The engine's own -v=9 log prints RPC payloads, secrets included: that is Pulumi's, so
 at that verbosity only the plugin's lines are checked.)"""
-import json
-import textwrap
+from harness.projects import yaml_project
 
 SECRET_KEY = "Sup3rS3cretAwsKeyValue0123456789abcdef"   # the AWS secret access key
 TOKEN = "SessionTokenValueThatMustNeverLeak-XYZ987"
@@ -13,24 +12,9 @@ ACCESS_KEY = "AKIASECRETSTEST12345"
 
 
 def test_no_secret_leaks(pulumi, aws, plugin_bin, tmp_path):
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    (proj / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
-        name: secrets
-        runtime: yaml
-        plugins:
-          providers:
-            - name: secureapi
-              path: {plugin_bin.parent}
-        resources:
-          api:
-            type: secureapi:index:SecureApiStack
-            properties:
-              environmentSuffix: sec
-              lambdaEnvironment:
-                API_TOKEN:
-                  fn::secret: {ENV_SECRET}
-        """))
+    proj = yaml_project(tmp_path / "proj", "secrets", plugin_bin.parent, {
+        "environmentSuffix": "sec",
+        "lambdaEnvironment": {"API_TOKEN": {"fn::secret": ENV_SECRET}}})
     # no credentials in the environment: only the secret provider config has them
     env = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
     run = lambda *a, **kw: pulumi.run(*a, cwd=proj, env=env, **kw)  # noqa: E731
