@@ -4,7 +4,7 @@
 # cmocka via meson test, also under valgrind), proto (conformance with Pulumi's descriptors),
 # harness, aws (the AWS client against moto and fault servers), rpc (the binary over real gRPC,
 # also under valgrind), faults (the fault matrix), e2e (the real CLI against moto) and release
-# (the static linux-amd64/arm64 tarballs tests/tools/release.sh makes, run in minimal Debian
+# (the static linux-amd64/arm64 tarballs tools/release/release.sh makes, run in minimal Debian
 # roots, the arm64 one under qemu-user); then the unit and rpc suites again on an ASan+UBSan
 # build, and a bounded libFuzzer run (tests/fuzz/run.sh). Ends with one "N passed, N failed"
 # line and exits non-zero on any failure. Usage: tests/check.sh [pytest args...]
@@ -12,15 +12,15 @@ set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 START=$(date +%s)
-source "$REPO/tests/tools/common.sh"
+source "$REPO/tools/setup/common.sh"
 setup_toolchain || exit 1
 step "toxiproxy (TCP-level fault tests)"
-SECUREAPI_TOXIPROXY=$(bash "$REPO/tests/tools/install-toxiproxy.sh" | tail -1) || exit 1
+SECUREAPI_TOXIPROXY=$(bash "$REPO/tools/setup/install-toxiproxy.sh" | tail -1) || exit 1
 export SECUREAPI_TOXIPROXY
 build_plugin || exit 1
 build_sdks || exit 1
-step "release tarballs (tests/tools/release.sh: static linux-amd64 and cross-compiled linux-arm64)"
-SECUREAPI_RELEASE_DIST=$(bash "$REPO/tests/tools/release.sh" "$REPO/build-release/dist" | tail -1) ||
+step "release tarballs (tools/release/release.sh: static linux-amd64 and cross-compiled linux-arm64)"
+SECUREAPI_RELEASE_DIST=$(bash "$REPO/tools/release/release.sh" "$REPO/build-release/dist" | tail -1) ||
     exit 1
 export SECUREAPI_RELEASE_DIST
 BUILD=$SECUREAPI_BUILD_DIR

@@ -297,7 +297,7 @@ def typescript_split(work: Path):
     e = Env()
     try:
         run = cli(work, e)
-        subprocess.run(["bash", str(REPO / "tests/tools/build-sdk.sh")], check=True,
+        subprocess.run(["bash", str(REPO / "tools/sdk/build-sdk.sh")], check=True,
                        capture_output=True)
         proj = work / "typescript"
         shutil.copytree(REPO / "examples/typescript", proj,

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Wall time of each Pulumi CLI step for the TypeScript example against moto: stack init,
 preview, up, a no-op up, refresh, the step2 update, destroy. Run after tests/check.sh (or
-tests/demo.sh) has set things up:
+tools/demo.sh) has set things up:
 
     PATH=<node22 bin>:$PATH SECUREAPI_PULUMI_BIN=<pulumi bin> \\
-        $(bash tests/tools/setup-venv.sh | tail -1)/bin/python tests/bench/cli_steps.py [build dir]
+        $(bash tools/setup/setup-venv.sh | tail -1)/bin/python tests/bench/cli_steps.py [build dir]
 """
 import json
 import os
@@ -29,7 +29,7 @@ def main() -> int:
     moto.start()
     rows = []
     try:
-        subprocess.run(["bash", str(REPO / "tests/tools/build-sdk.sh")], check=True,
+        subprocess.run(["bash", str(REPO / "tools/sdk/build-sdk.sh")], check=True,
                        capture_output=True)
         proj = work / "typescript"
         shutil.copytree(REPO / "examples/typescript", proj,

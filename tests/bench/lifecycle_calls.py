@@ -4,7 +4,7 @@ through the counting proxy, driving the built plugin over gRPC as the engine doe
 refresh (Read), a no-op Diff, an in-place update, delete. For create it also reports the sum of
 its AWS calls' durations (what the calls would take one after another) beside its wall time.
 
-    $(bash tests/tools/setup-venv.sh | tail -1)/bin/python tests/bench/lifecycle_calls.py [build dir]
+    $(bash tools/setup/setup-venv.sh | tail -1)/bin/python tests/bench/lifecycle_calls.py [build dir]
 """
 import os
 import sys

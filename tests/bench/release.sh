@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The release benchmark command: sets up the toolchain and the development build (as
-# tests/check.sh does), makes the release tarballs with tests/tools/release.sh, then runs
+# tests/check.sh does), makes the release tarballs with tools/release/release.sh, then runs
 # release_start.py (binary sizes; start time to the port line, static against dynamic, and the
 # arm64 binary under qemu-user). Not part of the test command: it measures, it does not pass or fail.
 set -euo pipefail
 START=$(date +%s)
-source "$(dirname "$0")/../tools/common.sh"
+source "$(dirname "$0")/../../tools/setup/common.sh"
 setup_toolchain
 build_plugin
 step "release tarballs"
-DIST=$(bash "$REPO/tests/tools/release.sh" | tail -1)
+DIST=$(bash "$REPO/tools/release/release.sh" | tail -1)
 VERSION=$(meson introspect --projectinfo "$SECUREAPI_BUILD_DIR" |
           python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
 step "release benchmark"

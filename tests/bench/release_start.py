@@ -40,7 +40,7 @@ def main():
     version = sys.argv[2]
     dev = Path(os.environ.get("SECUREAPI_BUILD_DIR", REPO / "build")) / "provider" / \
         "pulumi-resource-secureapi"
-    root_arm64 = subprocess.run(["bash", str(REPO / "tests/tools/make-minbase-root.sh"), "arm64"],
+    root_arm64 = subprocess.run(["bash", str(REPO / "tools/release/make-minbase-root.sh"), "arm64"],
                                 check=True, text=True, capture_output=True).stdout.split()[-1]
     tmp = tempfile.TemporaryDirectory()
     work = Path(tmp.name)

@@ -4,7 +4,7 @@
 # Not part of the test command: it measures, it does not pass or fail.
 set -euo pipefail
 START=$(date +%s)
-source "$(dirname "$0")/../tools/common.sh"
+source "$(dirname "$0")/../../tools/setup/common.sh"
 setup_toolchain
 build_plugin
 "$VENV/bin/python" -c "import matplotlib" 2>/dev/null ||

@@ -1,4 +1,4 @@
-"""The real Pulumi CLI built by tests/tools/install-pulumi.sh: pinned version, offline DIY
+"""The real Pulumi CLI built by tools/setup/install-pulumi.sh: pinned version, offline DIY
 backend, and the plugin as the engine sees it (get-schema, a YAML program reaching our Check)."""
 import json
 import textwrap

@@ -42,7 +42,7 @@ def create_outside_pulumi(plugin_bin, aws, tmp_path) -> str:
 def test_import_generates_working_code(pulumi, aws, plugin_bin, tmp_path):
     stack_id = create_outside_pulumi(plugin_bin, aws, tmp_path)
     env = dict(os.environ, VENV=str(Path(sys.executable).parent.parent))
-    subprocess.run(["bash", str(REPO / "tests/tools/build-sdk.sh")], check=True, env=env,
+    subprocess.run(["bash", str(REPO / "tools/sdk/build-sdk.sh")], check=True, env=env,
                    timeout=600, capture_output=True)
     proj = tmp_path / "imported"
     shutil.copytree(REPO / "examples" / "typescript", proj,

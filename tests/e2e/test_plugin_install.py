@@ -70,7 +70,7 @@ def test_engine_installs_from_the_sdk_plugin_download_url(pulumi, aws, plugin_se
     sdk = REPO / "sdk-shim" / "nodejs"
     server = json.loads((sdk / "package.json").read_text())["pulumi"]["server"]
     env = dict(os.environ, VENV=str(Path(sys.executable).parent.parent))
-    subprocess.run(["bash", str(REPO / "tests/tools/build-sdk.sh")], check=True, env=env,
+    subprocess.run(["bash", str(REPO / "tools/sdk/build-sdk.sh")], check=True, env=env,
                    timeout=600, capture_output=True)
     proj = tmp_path / "typescript"
     shutil.copytree(REPO / "examples" / "typescript", proj,

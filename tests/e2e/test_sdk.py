@@ -20,7 +20,7 @@ def tracked(prefix: str) -> list[str]:
 def test_regenerating_changes_nothing(tmp_path, pulumi_bin, plugin_bin):
     env = dict(os.environ, SECUREAPI_PULUMI_BIN=str(pulumi_bin),
                SECUREAPI_BUILD_DIR=str(plugin_bin.parent.parent))
-    subprocess.run(["bash", str(REPO / "tests/tools/gen-sdk.sh"), str(tmp_path / "sdk-shim")],
+    subprocess.run(["bash", str(REPO / "tools/sdk/gen-sdk.sh"), str(tmp_path / "sdk-shim")],
                    check=True, env=env, timeout=300, capture_output=True)
     files = tracked("sdk-shim")
     assert files, "sdk-shim is not committed"
@@ -28,7 +28,7 @@ def test_regenerating_changes_nothing(tmp_path, pulumi_bin, plugin_bin):
                        if p.is_file())
     assert generated == files, "gen-sdk makes a different set of files than is committed"
     changed = [f for f in files if not filecmp.cmp(REPO / f, tmp_path / f, shallow=False)]
-    assert changed == [], f"regenerate with tests/tools/gen-sdk.sh: {changed} differ"
+    assert changed == [], f"regenerate with tools/sdk/gen-sdk.sh: {changed} differ"
 
 
 def test_plugin_metadata(version):
@@ -44,7 +44,7 @@ def test_plugin_metadata(version):
 
 def test_sdks_build(tmp_path):
     env = dict(os.environ, VENV=str(Path(sys.executable).parent.parent))
-    subprocess.run(["bash", str(REPO / "tests/tools/build-sdk.sh")], check=True, env=env,
+    subprocess.run(["bash", str(REPO / "tools/sdk/build-sdk.sh")], check=True, env=env,
                    timeout=600, capture_output=True)
     assert (REPO / "sdk-shim/nodejs/bin/secureApiStack.js").exists()
     assert (REPO / "sdk-shim/nodejs/bin/secureApiStack.d.ts").exists()

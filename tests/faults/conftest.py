@@ -41,11 +41,11 @@ SERVICES = ["sts", "kms", "iam", "lambda", "logs", "apigateway"]
 @pytest.fixture(scope="session")
 def toxiproxy(tmp_path_factory):
     """toxiproxy-server for the session; a missing binary fails the test (it is part of the test
-    toolchain, built by tests/tools/install-toxiproxy.sh), it is never skipped."""
+    toolchain, built by tools/setup/install-toxiproxy.sh), it is never skipped."""
     binary = default_binary()
     if not binary.exists():
         pytest.fail(f"toxiproxy-server not found at {binary}: run "
-                    f"tests/tools/install-toxiproxy.sh (or set SECUREAPI_TOXIPROXY)")
+                    f"tools/setup/install-toxiproxy.sh (or set SECUREAPI_TOXIPROXY)")
     server = Toxiproxy(binary, tmp_path_factory.mktemp("toxiproxy") / "toxiproxy.log").start()
     yield server
     server.stop()

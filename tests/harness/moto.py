@@ -108,7 +108,7 @@ class MotoServer:
 
 def main() -> int:
     """`python -m harness.moto PORT_FILE`: starts moto, writes its URL to PORT_FILE, and keeps it
-    running until SIGTERM/SIGINT (used by tests/demo.sh)."""
+    running until SIGTERM/SIGINT (used by tools/demo.sh)."""
     import argparse
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("url_file")

@@ -1,6 +1,6 @@
 """toxiproxy-server on loopback: TCP-level faults between the plugin and moto.
 
-`Toxiproxy` starts the server (built by tests/tools/install-toxiproxy.sh) with its REST API on a
+`Toxiproxy` starts the server (built by tools/setup/install-toxiproxy.sh) with its REST API on a
 free 127.0.0.1 port and always stops it; `Toxiproxy.proxy` opens a TCP proxy listening on another
 free 127.0.0.1 port in front of an upstream (moto, or our HTTP fault proxy); a `ToxicProxy` adds
 and removes toxics on it through the API: latency, bandwidth, slow_close, timeout, reset_peer,
@@ -57,7 +57,7 @@ class Toxiproxy:
         if not self.binary.exists():
             raise FileNotFoundError(
                 f"toxiproxy-server not found at {self.binary}: run "
-                f"tests/tools/install-toxiproxy.sh (it builds it from Go modules), or set "
+                f"tools/setup/install-toxiproxy.sh (it builds it from Go modules), or set "
                 f"SECUREAPI_TOXIPROXY to its path")
         last = None
         for _ in range(3):  # the free port may be taken in between: try another

@@ -9,7 +9,7 @@ match. A proto3 `optional` field upstream equals a plain singular field here: pr
 cannot compile `optional`, and the wire format is the same. The well-known types under
 google/protobuf/ are not ours and are not checked.
 
-Run: "$(bash tests/tools/setup-venv.sh | tail -n1)/bin/pytest" -p no:cacheprovider tests/proto
+Run: "$(bash tools/setup/setup-venv.sh | tail -n1)/bin/pytest" -p no:cacheprovider tests/proto
 """
 
 import copy

@@ -1,5 +1,5 @@
 """The release artifacts as a user gets them: the linux-amd64 and linux-arm64 tarballs and
-SHA256SUMS that tests/tools/release.sh makes (the README's release command). Checks that each
+SHA256SUMS that tools/release/release.sh makes (the README's release command). Checks that each
 binary needs nothing but glibc (its NEEDED entries, no RPATH, the glibc version the README
 states), that the amd64 binary answers GetPluginInfo and GetSchema inside a minimal Debian root
 filesystem (debootstrap --variant=minbase, none of our libraries in it) under chroot, that the

@@ -1,6 +1,6 @@
 /*
  * SigV4 conformance and unit tests. Every header-mode case of the two official suites in
- * shared/testdata/sigv4 (v4/ from aws-c-auth, aws4_testsuite-2015/ from botocore) is one cmocka
+ * tests/data/sigv4 (v4/ from aws-c-auth, aws4_testsuite-2015/ from botocore) is one cmocka
  * test: the canonical request, string to sign, signature and Authorization header must match byte
  * for byte, and for v4/ the signed request's header set too. The query-mode (presign) files of v4/
  * are not used: the signer does not implement presigning. The vectors are found through

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The release command: builds the plugin for linux-amd64 and linux-arm64 (cross-compiled) with
+# every library but glibc linked statically (meson option static_release; libcurl, libxml2 and
+# cJSON from Debian's source packages via build-static-deps.sh), strips it, packs each into
+# pulumi-resource-secureapi-v<version>-linux-<arch>.tar.gz (binary at the root, README.md,
+# LICENSE; the version comes from meson.build's project()) and writes SHA256SUMS beside them.
+# Usage: tools/release/release.sh [output dir, default build-release/dist]. Installs what it needs.
+# SECUREAPI_RELEASE_ARCHES="amd64" limits the architectures.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OUT=$(mkdir -p "${1:-$REPO/build-release/dist}" && cd "${1:-$REPO/build-release/dist}" && pwd)
+ARCHES=${SECUREAPI_RELEASE_ARCHES:-amd64 arm64}
+log() { echo "release: $*" >&2; }
+
+bash "$REPO/tools/setup/install-deps.sh"
+bash "$REPO/tools/release/install-release-deps.sh"
+
+rm -f "$OUT"/pulumi-resource-secureapi-v*.tar.gz "$OUT/SHA256SUMS"
+for arch in $ARCHES; do
+    case "$arch" in
+        amd64) triple=x86_64-linux-gnu; cross=() ;;
+        arm64) triple=aarch64-linux-gnu; cross=(--cross-file "$REPO/tools/release/aarch64-linux-gnu.ini") ;;
+        *) log "unknown architecture '$arch' (amd64 or arm64)"; exit 2 ;;
+    esac
+    prefix=$(bash "$REPO/tools/release/build-static-deps.sh" "$arch" | tail -1)
+    bdir="$REPO/build-release/$arch"
+    opts=(-Dstatic_release=true -Dbuildtype=release -Dstrip=true --prefix=/
+          "-Dpkg_config_path=$prefix/lib/pkgconfig")
+    if [ -f "$bdir/build.ninja" ]; then
+        meson configure "$bdir" "${opts[@]}" >/dev/null
+    else
+        log "meson setup $bdir"
+        meson setup "$bdir" "$REPO" "${cross[@]}" "${opts[@]}" >/dev/null
+    fi
+    log "building linux-$arch"
+    meson compile -C "$bdir" >/dev/null || { meson compile -C "$bdir"; exit 1; }
+    rm -rf "$bdir/stage"
+    meson install -C "$bdir" --no-rebuild --destdir "$bdir/stage" >/dev/null
+    version=$(meson introspect --projectinfo "$bdir" |
+              python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
+    bin="$bdir/stage/bin/pulumi-resource-secureapi"
+    tgz="$OUT/pulumi-resource-secureapi-v$version-linux-$arch.tar.gz"
+    python3 "$REPO/provider/package.py" "$bin" "$REPO/README.md" "$REPO/LICENSE" "$tgz" \
+        "$bdir/stage/sha256"
+    glibc=$("$triple-objdump" -T "$bin" | grep -oE 'GLIBC_[0-9]+\.[0-9]+' | sort -uV | tail -1)
+    needed=$("$triple-readelf" -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+    log "linux-$arch: $(stat -c %s "$bin") bytes stripped, needs ${glibc/_/ } or later; NEEDED: $needed"
+done
+(cd "$OUT" && sha256sum pulumi-resource-secureapi-v*.tar.gz > SHA256SUMS)
+log "wrote $OUT:"
+(cd "$OUT" && ls -l --time-style=+ pulumi-resource-secureapi-v*.tar.gz SHA256SUMS >&2)
+echo "$OUT"
