@@ -3,6 +3,7 @@
  * hard limit checked before any size arithmetic can overflow.
  */
 #include "aws/buf.h"
+#include "base/alloc.h"
 
 #include <openssl/crypto.h>
 #include <stdarg.h>
@@ -33,7 +34,7 @@ static int ensure(sa_aws_buf *b, size_t extra, sa_error *err)
     cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    p = realloc(b->data, cap);
+    p = sa_realloc(b->data, cap);
     if (p == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     b->data = p;
@@ -87,7 +88,7 @@ int sa_aws_buf_printf(sa_aws_buf *b, sa_error *err, const char *fmt, ...)
 int sa_aws_buf_detach(char **out, sa_aws_buf *b, sa_error *err)
 {
     if (b->data == NULL) {
-        char *empty = calloc(1, 1);
+        char *empty = sa_calloc(1, 1);
         if (empty == NULL)
             return sa_error_set(err, SA_ENOMEM, "out of memory");
         *out = empty;

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "base/error.h"
 
 typedef struct sa_aws_buf {
     char *data; /* NULL until the first append; then NUL-terminated */

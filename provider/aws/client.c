@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "aws/credentials.h"
+#include "base/alloc.h"
 #include "aws/curl_transport.h"
 #include "aws/profile_file.h"
 #include "aws/services.h"
@@ -52,6 +53,7 @@ struct sa_aws_client {
     sa_aws_rng rng;
     sa_aws_retry_quota quota;
     bool locks_ready;
+    atomic_int refs;            /* holders: the client is freed when the last one releases it */
 };
 
 /* ---- process-wide set-up ----------------------------------------------------------------- */
@@ -120,32 +122,31 @@ const sa_aws_clock *sa_aws_clock_real(void)
 
 /* ---- construction ------------------------------------------------------------------------ */
 
-static void wipe_free(char *s)
-{
-    if (s != NULL) {
-        OPENSSL_cleanse(s, strlen(s));
-        free(s);
-    }
-}
-
 static int copy_opt(char **dst, const char *src, sa_error *err)
 {
     *dst = NULL;
     if (src == NULL || src[0] == '\0')
         return SA_OK;
-    *dst = strdup(src);
+    *dst = sa_strdup(src);
     return *dst != NULL ? SA_OK : sa_error_set(err, SA_ENOMEM, "out of memory");
 }
 
-void sa_aws_client_free(sa_aws_client *c)
+sa_aws_client *sa_aws_client_retain(sa_aws_client *c)
 {
-    if (c == NULL)
+    if (c != NULL)
+        atomic_fetch_add(&c->refs, 1);
+    return c;
+}
+
+void sa_aws_client_release(sa_aws_client *c)
+{
+    if (c == NULL || atomic_fetch_sub(&c->refs, 1) != 1)
         return;
     free(c->region);
     sa_aws_shared_config_dispose(&c->shared);
-    wipe_free(c->access_key_id);
-    wipe_free(c->secret_access_key);
-    wipe_free(c->session_token);
+    sa_wipe_free(c->access_key_id);
+    sa_wipe_free(c->secret_access_key);
+    sa_wipe_free(c->session_token);
     for (size_t i = 0; i < c->override_count; i++) {
         free((char *)c->overrides[i].service);
         free((char *)c->overrides[i].url);
@@ -193,7 +194,7 @@ static int copy_overrides(sa_aws_client *c, const sa_aws_client_config *cfg, sa_
 {
     if (cfg->endpoint_count == 0)
         return SA_OK;
-    c->overrides = calloc(cfg->endpoint_count, sizeof(*c->overrides));
+    c->overrides = sa_calloc(cfg->endpoint_count, sizeof(*c->overrides));
     if (c->overrides == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     for (size_t i = 0; i < cfg->endpoint_count; i++) {
@@ -244,13 +245,14 @@ static int check_env_endpoints(const sa_aws_client *c, sa_error *err)
 
 int sa_aws_client_new(sa_aws_client **out, const sa_aws_client_config *cfg, sa_error *err)
 {
-    sa_aws_client *c = calloc(1, sizeof(*c));
+    sa_aws_client *c = sa_calloc(1, sizeof(*c));
     sa_aws_retry_policy defaults = SA_AWS_RETRY_POLICY_DEFAULT;
     sa_aws_retry_quota quota = SA_AWS_RETRY_QUOTA_INIT;
     int rc;
 
     if (c == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
+    atomic_init(&c->refs, 1);
     c->env = cfg->env != NULL ? cfg->env : sa_aws_env_process();
     c->clock = cfg->clock != NULL ? *cfg->clock : real_clock;
     c->debug = cfg->debug;
@@ -320,7 +322,7 @@ int sa_aws_client_new(sa_aws_client **out, const sa_aws_client_config *cfg, sa_e
     *out = c;
     c = NULL;
 out:
-    sa_aws_client_free(c);
+    sa_aws_client_release(c);
     return rc;
 }
 

@@ -28,7 +28,7 @@
 #include "aws/http.h"
 #include "aws/protocol.h"
 #include "aws/retry.h"
-#include "error.h"
+#include "base/error.h"
 
 /* Process-wide set-up of libcurl and libxml2: call once from main before threads start. */
 int sa_aws_global_init(sa_error *err);
@@ -83,9 +83,14 @@ typedef struct sa_aws_client_config {
 
 typedef struct sa_aws_client sa_aws_client;
 
-/* Copies what it needs from cfg. Fails on a bad region, endpoint or unreadable shared file. */
+/* Copies what it needs from cfg. Fails on a bad region, endpoint or unreadable shared file. The
+ * new client has one holder, the caller. */
 int sa_aws_client_new(sa_aws_client **out, const sa_aws_client_config *cfg, sa_error *err);
-void sa_aws_client_free(sa_aws_client *c);
+/* Adds a holder (an operation that uses the client while a later Configure may replace it);
+ * returns c. Thread-safe. */
+sa_aws_client *sa_aws_client_retain(sa_aws_client *c);
+/* Drops a holder; the last one frees the client. NULL is ignored. Thread-safe. */
+void sa_aws_client_release(sa_aws_client *c);
 
 /* The default region of the client's calls and where it came from (borrowed). */
 const char *sa_aws_client_region(const sa_aws_client *c);

@@ -12,22 +12,15 @@
 #include <string.h>
 
 #include "aws/buf.h"
-
-static void wipe_free(char *s)
-{
-    if (s != NULL) {
-        OPENSSL_cleanse(s, strlen(s));
-        free(s);
-    }
-}
+#include "base/alloc.h"
 
 void sa_aws_credentials_dispose(sa_aws_credentials *c)
 {
     if (c == NULL)
         return;
-    wipe_free(c->access_key_id);
-    wipe_free(c->secret_access_key);
-    wipe_free(c->session_token);
+    sa_wipe_free(c->access_key_id);
+    sa_wipe_free(c->secret_access_key);
+    sa_wipe_free(c->session_token);
     OPENSSL_cleanse(c, sizeof(*c));
     memset(c, 0, sizeof(*c));
 }
@@ -38,10 +31,10 @@ int sa_aws_credentials_set(sa_aws_credentials *out, const char *access_key_id,
 {
     sa_aws_credentials c = {0};
 
-    c.access_key_id = strdup(access_key_id);
-    c.secret_access_key = strdup(secret_access_key);
+    c.access_key_id = sa_strdup(access_key_id);
+    c.secret_access_key = sa_strdup(secret_access_key);
     if (session_token != NULL && session_token[0] != '\0')
-        c.session_token = strdup(session_token);
+        c.session_token = sa_strdup(session_token);
     if (c.access_key_id == NULL || c.secret_access_key == NULL ||
         (session_token != NULL && session_token[0] != '\0' && c.session_token == NULL)) {
         sa_aws_credentials_dispose(&c);

@@ -20,7 +20,7 @@
 #include "aws/env.h"
 #include "aws/http.h"
 #include "aws/profile_file.h"
-#include "error.h"
+#include "base/error.h"
 
 typedef struct sa_aws_credentials {
     char *access_key_id;

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "aws/buf.h"
+#include "base/alloc.h"
 #include "aws/credentials.h"
 #include "aws/uri.h"
 
@@ -28,7 +29,7 @@
 
 static int dup_into(char **dst, const char *src, size_t len, sa_error *err)
 {
-    *dst = strndup(src, len);
+    *dst = sa_strndup(src, len);
     return *dst != NULL ? SA_OK : sa_error_set(err, SA_ENOMEM, "out of memory");
 }
 
@@ -122,7 +123,7 @@ static int read_auth_token(char **out, const sa_aws_env *env, sa_error *err)
         while (len > 0 && isspace((unsigned char)data[len - 1]))
             data[--len] = '\0';
     } else if (tok != NULL) {
-        data = strdup(tok);
+        data = sa_strdup(tok);
         if (data == NULL)
             return sa_error_set(err, SA_ENOMEM, "out of memory");
     } else {
@@ -177,7 +178,7 @@ static int container_target(char **origin, char **path, char **query, const sa_a
         snprintf(port, sizeof(port), ":%d", u.port);
     {
         size_t n = strlen(u.scheme) + 3 + strlen(u.host) + strlen(port) + 1;
-        *origin = malloc(n);
+        *origin = sa_malloc(n);
         if (*origin == NULL) {
             rc = sa_error_set(err, SA_ENOMEM, "out of memory");
             goto out;
@@ -275,7 +276,7 @@ static int imds_origin(char **out, const sa_aws_env *env, sa_error *err)
         snprintf(port, sizeof(port), ":%d", u.port);
     {
         size_t n = strlen(u.scheme) + 3 + strlen(u.host) + strlen(port) + strlen(u.base_path) + 1;
-        *out = malloc(n);
+        *out = sa_malloc(n);
         if (*out == NULL)
             rc = sa_error_set(err, SA_ENOMEM, "out of memory");
         else
@@ -376,7 +377,7 @@ int sa_aws_credentials_from_imds(sa_aws_credentials *out, const sa_aws_credentia
     }
     {
         size_t n = strlen(role_path) + role_len + 1;
-        path = malloc(n);
+        path = sa_malloc(n);
         if (path == NULL) {
             rc = sa_error_set(err, SA_ENOMEM, "out of memory");
             goto out;

@@ -3,6 +3,7 @@
  * one exchange per send, libcurl errors mapped onto the transport status contract of http.h.
  */
 #include "aws/curl_transport.h"
+#include "base/alloc.h"
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -127,8 +128,8 @@ static int pick_ca(sa_aws_curl_transport *t, const sa_aws_curl_options *opts, sa
         }
         t->no_ca_found = file == NULL && dir == NULL;
     }
-    if ((file != NULL && (t->ca_bundle = strdup(file)) == NULL) ||
-        (dir != NULL && (t->ca_path = strdup(dir)) == NULL))
+    if ((file != NULL && (t->ca_bundle = sa_strdup(file)) == NULL) ||
+        (dir != NULL && (t->ca_path = sa_strdup(dir)) == NULL))
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     return SA_OK;
 }
@@ -136,7 +137,7 @@ static int pick_ca(sa_aws_curl_transport *t, const sa_aws_curl_options *opts, sa
 int sa_aws_curl_transport_new(sa_aws_curl_transport **out, const sa_aws_curl_options *opts,
                               sa_error *err)
 {
-    sa_aws_curl_transport *t = calloc(1, sizeof(*t));
+    sa_aws_curl_transport *t = sa_calloc(1, sizeof(*t));
     int rc = SA_OK;
 
     if (t == NULL)
@@ -153,7 +154,7 @@ int sa_aws_curl_transport_new(sa_aws_curl_transport **out, const sa_aws_curl_opt
     rc = pick_ca(t, opts, err);
     if (rc != SA_OK)
         goto out;
-    t->idle = calloc(t->idle_max, sizeof(*t->idle));
+    t->idle = sa_calloc(t->idle_max, sizeof(*t->idle));
     if (t->idle == NULL) {
         rc = sa_error_set(err, SA_ENOMEM, "out of memory");
         goto out;

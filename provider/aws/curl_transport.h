@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "aws/http.h"
-#include "error.h"
+#include "base/error.h"
 
 #define SA_AWS_CURL_DEFAULT_CONNECT_TIMEOUT_MS 10000L
 #define SA_AWS_CURL_DEFAULT_TIMEOUT_MS 120000L

@@ -2,11 +2,13 @@
  * Region and endpoint resolution (see endpoints.h).
  */
 #include "aws/endpoints.h"
+#include "base/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/partition.h"
 #include "aws/uri.h"
 
 bool sa_aws_region_valid(const char *region)
@@ -56,7 +58,7 @@ int sa_aws_region_resolve(char **out, const char **ret_source, const char *resou
         return sa_error_set(err, SA_EINVAL,
                             "invalid region '%.64s' (from %s): expected a name like us-east-1",
                             region, source);
-    copy = strdup(region);
+    copy = sa_strdup(region);
     if (copy == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     *out = copy;
@@ -78,7 +80,7 @@ void sa_aws_endpoint_dispose(sa_aws_endpoint *e)
 static char *dup_printf2(const char *fmt, const char *a, const char *b, const char *c)
 {
     int n = snprintf(NULL, 0, fmt, a, b, c);
-    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    char *s = n >= 0 ? sa_malloc((size_t)n + 1) : NULL;
     if (s != NULL)
         snprintf(s, (size_t)n + 1, fmt, a, b, c);
     return s;
@@ -88,25 +90,17 @@ static char *dup_printf2(const char *fmt, const char *a, const char *b, const ch
 static int default_endpoint(sa_aws_endpoint *e, const sa_aws_service *svc, const char *region,
                             sa_error *err)
 {
-    bool china = strncmp(region, "cn-", 3) == 0;
-    bool gov = strncmp(region, "us-gov-", 7) == 0;
-    const char *domain = china ? "amazonaws.com.cn" : "amazonaws.com";
-    const char *home;
+    const sa_aws_partition *p = sa_aws_partition_of_region(region);
 
     if (svc->global) {
-        home = china ? "cn-north-1" : gov ? "us-gov-west-1" : "us-east-1";
-        if (china)
-            e->origin = dup_printf2("https://%s.%s.%s", svc->endpoint_prefix, home, domain);
-        else if (gov)
-            e->origin = dup_printf2("https://%s.%s.%s", svc->endpoint_prefix, "us-gov", domain);
-        else
-            e->origin = dup_printf2("https://%s.%s%s", svc->endpoint_prefix, "", domain);
-        e->signing_region = strdup(home);
+        e->origin = dup_printf2(p->global_label[0] ? "https://%s.%s.%s" : "https://%s%s.%s",
+                                svc->endpoint_prefix, p->global_label, p->dns_suffix);
+        e->signing_region = sa_strdup(p->global_region);
     } else {
-        e->origin = dup_printf2("https://%s.%s.%s", svc->endpoint_prefix, region, domain);
-        e->signing_region = strdup(region);
+        e->origin = dup_printf2("https://%s.%s.%s", svc->endpoint_prefix, region, p->dns_suffix);
+        e->signing_region = sa_strdup(region);
     }
-    e->base_path = strdup("");
+    e->base_path = sa_strdup("");
     snprintf(e->source, sizeof(e->source), "default");
     if (e->origin == NULL || e->signing_region == NULL || e->base_path == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
@@ -129,11 +123,9 @@ static int custom_endpoint(sa_aws_endpoint *e, const sa_aws_service *svc, const 
     e->base_path = u.base_path;
     u.base_path = NULL;
     if (svc->global)
-        e->signing_region = strdup(strncmp(region, "cn-", 3) == 0       ? "cn-north-1"
-                                   : strncmp(region, "us-gov-", 7) == 0 ? "us-gov-west-1"
-                                                                        : "us-east-1");
+        e->signing_region = sa_strdup(sa_aws_partition_of_region(region)->global_region);
     else
-        e->signing_region = strdup(region);
+        e->signing_region = sa_strdup(region);
     snprintf(e->source, sizeof(e->source), "%s", setting);
     sa_aws_url_dispose(&u);
     if (e->origin == NULL || e->signing_region == NULL)

@@ -17,7 +17,7 @@
 #include "aws/env.h"
 #include "aws/profile_file.h"
 #include "aws/services.h"
-#include "error.h"
+#include "base/error.h"
 
 #define SA_AWS_DEFAULT_REGION "ap-southeast-1"
 

@@ -3,6 +3,7 @@
  * on top of any sa_aws_env.
  */
 #include "aws/env.h"
+#include "base/alloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ static int process_read_file(void *ctx, char **out, size_t *out_len, const char 
         size_t n;
         if (len + 4096 + 1 > cap) {
             size_t ncap = cap ? cap * 2 : 8192;
-            char *p = realloc(data, ncap);
+            char *p = sa_realloc(data, ncap);
             if (p == NULL) {
                 rc = sa_error_set(err, SA_ENOMEM, "out of memory");
                 goto out;

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "base/error.h"
 
 typedef struct sa_aws_env {
     /* The variable's value or NULL; the string stays valid while the env lives. */

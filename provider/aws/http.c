@@ -2,6 +2,7 @@
  * Header lists, request and response lifetimes, and the transport call wrapper (see http.h).
  */
 #include "aws/http.h"
+#include "base/alloc.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -17,14 +18,14 @@ int sa_aws_headers_addn(sa_aws_headers *h, const char *name, size_t name_len, co
 
     if (h->count == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 8;
-        sa_aws_header *items = realloc(h->items, cap * sizeof(*items));
+        sa_aws_header *items = sa_realloc(h->items, cap * sizeof(*items));
         if (items == NULL)
             return sa_error_set(err, SA_ENOMEM, "out of memory");
         h->items = items;
         h->cap = cap;
     }
-    hd.name = strndup(name, name_len);
-    hd.value = strndup(value, value_len);
+    hd.name = sa_strndup(name, name_len);
+    hd.value = sa_strndup(value, value_len);
     if (hd.name == NULL || hd.value == NULL) {
         free(hd.name);
         free(hd.value);

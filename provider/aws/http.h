@@ -21,8 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
-#include "version.h"
+#include "base/error.h"
+#include "base/version.h"
 
 /* Sent on every request to AWS and to credential endpoints. */
 #define SA_AWS_USER_AGENT "pulumi-resource-secureapi/" SA_VERSION

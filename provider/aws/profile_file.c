@@ -3,6 +3,7 @@
  * (see profile_file.h).
  */
 #include "aws/profile_file.h"
+#include "base/alloc.h"
 
 #include <ctype.h>
 #include <openssl/crypto.h>
@@ -77,7 +78,7 @@ static int profile_get_or_add(sa_aws_profile **out, sa_aws_profile_file *f, cons
     }
     if (f->count == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 4;
-        sa_aws_profile *ps = realloc(f->profiles, cap * sizeof(*ps));
+        sa_aws_profile *ps = sa_realloc(f->profiles, cap * sizeof(*ps));
         if (ps == NULL)
             return sa_error_set(err, SA_ENOMEM, "out of memory");
         f->profiles = ps;
@@ -85,7 +86,7 @@ static int profile_get_or_add(sa_aws_profile **out, sa_aws_profile_file *f, cons
     }
     p = &f->profiles[f->count];
     memset(p, 0, sizeof(*p));
-    p->name = strndup(name, name_len);
+    p->name = sa_strndup(name, name_len);
     if (p->name == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     f->count++;
@@ -98,8 +99,8 @@ static int profile_set(sa_aws_profile_entry **out, sa_aws_profile *p, const char
                        size_t key_len, const char *value, size_t value_len, sa_error *err)
 {
     sa_aws_profile_entry *e = NULL;
-    char *k = strndup(key, key_len);
-    char *v = strndup(value, value_len);
+    char *k = sa_strndup(key, key_len);
+    char *v = sa_strndup(value, value_len);
 
     if (k == NULL || v == NULL)
         goto nomem;
@@ -114,7 +115,7 @@ static int profile_set(sa_aws_profile_entry **out, sa_aws_profile *p, const char
     }
     if (p->count == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 8;
-        sa_aws_profile_entry *es = realloc(p->entries, cap * sizeof(*es));
+        sa_aws_profile_entry *es = sa_realloc(p->entries, cap * sizeof(*es));
         if (es == NULL)
             goto nomem;
         p->entries = es;
@@ -219,7 +220,7 @@ int sa_aws_profile_file_parse(sa_aws_profile_file *out, const char *text, size_t
         if (indented && last != NULL) {
             if (!last_is_parent) {
                 size_t old = strlen(last->value);
-                char *v = malloc(old + 1 + (size_t)(e - s) + 1);
+                char *v = sa_malloc(old + 1 + (size_t)(e - s) + 1);
                 if (v == NULL) {
                     rc = sa_error_set(err, SA_ENOMEM, "out of memory");
                     goto out;
@@ -308,13 +309,13 @@ static int expand_path(char **out, const char *path, const sa_aws_env *env, sa_e
             return SA_OK;
         }
         n = strlen(home) + strlen(path);
-        *out = malloc(n + 1);
+        *out = sa_malloc(n + 1);
         if (*out == NULL)
             return sa_error_set(err, SA_ENOMEM, "out of memory");
         snprintf(*out, n + 1, "%s%s", home, path + 1);
         return SA_OK;
     }
-    *out = strdup(path);
+    *out = sa_strdup(path);
     if (*out == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     return SA_OK;
@@ -361,7 +362,7 @@ int sa_aws_shared_config_load(sa_aws_shared_config *out, const char *profile,
         p = "default";
         c.profile_from = "default";
     }
-    c.profile_name = strdup(p);
+    c.profile_name = sa_strdup(p);
     if (c.profile_name == NULL) {
         rc = sa_error_set(err, SA_ENOMEM, "out of memory");
         goto out;

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "aws/env.h"
-#include "error.h"
+#include "base/error.h"
 
 typedef struct sa_aws_profile_entry {
     char *key;

@@ -3,6 +3,7 @@
  * protocol.h).
  */
 #include "aws/protocol.h"
+#include "base/alloc.h"
 
 #include <ctype.h>
 #include <libxml/parser.h>
@@ -78,7 +79,7 @@ out:
 
 static int dupstr(char **dst, const char *src, sa_error *err)
 {
-    *dst = strdup(src);
+    *dst = sa_strdup(src);
     return *dst != NULL ? SA_OK : sa_error_set(err, SA_ENOMEM, "out of memory");
 }
 
@@ -86,7 +87,7 @@ static int set_body(sa_aws_http_request *req, const char *body, size_t len, sa_e
 {
     if (len == 0)
         return SA_OK;
-    req->body = malloc(len);
+    req->body = sa_malloc(len);
     if (req->body == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     memcpy(req->body, body, len);
@@ -106,7 +107,7 @@ static int set_target(sa_aws_http_request *req, const sa_aws_endpoint *ep, const
     if (op_path == NULL || op_path[0] != '/')
         return sa_error_set(err, SA_EINVAL, "a request path must start with '/'");
     n = strlen(ep->base_path) + strlen(op_path) + 1;
-    req->path = malloc(n);
+    req->path = sa_malloc(n);
     if (req->path == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     snprintf(req->path, n, "%s%s", ep->base_path, op_path);
@@ -356,7 +357,7 @@ int sa_aws_xml_text(char **out, const sa_aws_response *r, const char *path, sa_e
     text = xmlNodeGetContent(n);
     if (text == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
-    *out = strdup((const char *)text);
+    *out = sa_strdup((const char *)text);
     xmlFree(text);
     if (*out == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");

@@ -18,7 +18,7 @@
 #include "aws/errors.h"
 #include "aws/http.h"
 #include "aws/services.h"
-#include "error.h"
+#include "base/error.h"
 
 /* A name/value pair; both borrowed and raw (not yet encoded). */
 typedef struct sa_aws_param {

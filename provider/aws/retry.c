@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "error.h"
+#include "base/error.h"
 
 void sa_aws_rng_seed(sa_aws_rng *r, uint64_t seed)
 {

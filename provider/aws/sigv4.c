@@ -6,6 +6,7 @@
  * headers joined with ',' in their original order; the payload hash is the hex SHA-256 of the body.
  */
 #include "aws/sigv4.h"
+#include "base/alloc.h"
 
 #include <ctype.h>
 #include <openssl/crypto.h>
@@ -62,7 +63,7 @@ void sa_aws_sigv4_signing_key(unsigned char out[32], const char *secret, const c
                               const char *region, const char *service)
 {
     size_t slen = strlen(secret);
-    unsigned char *k_secret = malloc(slen + 4);
+    unsigned char *k_secret = sa_malloc(slen + 4);
     unsigned char k1[32], k2[32], k3[32];
 
     if (k_secret == NULL) {
@@ -108,7 +109,7 @@ static int normalize_path(sa_aws_buf *out, const char *path, sa_error *err)
 {
     size_t len = strlen(path);
     size_t max_segs = len / 2 + 2;
-    segment *segs = calloc(max_segs, sizeof(*segs));
+    segment *segs = sa_calloc(max_segs, sizeof(*segs));
     size_t n = 0;
     int rc = SA_OK;
 
@@ -205,7 +206,7 @@ int sa_aws_sigv4_canonical_query(sa_aws_buf *out, const char *query, sa_error *e
         return SA_OK;
     for (const char *p = query; *p; p++)
         max_pairs += (*p == '&');
-    pairs = calloc(max_pairs, sizeof(*pairs));
+    pairs = sa_calloc(max_pairs, sizeof(*pairs));
     if (pairs == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     for (const char *p = query; *p;) {
@@ -294,7 +295,7 @@ static int header_ref_cmp(const void *a, const void *b)
 static int canonical_headers(sa_aws_buf *creq, sa_aws_buf *signed_headers,
                              const sa_aws_headers *headers, sa_error *err)
 {
-    header_ref *refs = calloc(headers->count + 1, sizeof(*refs));
+    header_ref *refs = sa_calloc(headers->count + 1, sizeof(*refs));
     size_t n = 0;
     int rc = SA_OK;
 
@@ -304,7 +305,7 @@ static int canonical_headers(sa_aws_buf *creq, sa_aws_buf *signed_headers,
         const sa_aws_header *h = &headers->items[i];
         if (is_unsigned_header(h->name))
             continue;
-        refs[n].lname = strdup(h->name);
+        refs[n].lname = sa_strdup(h->name);
         if (refs[n].lname == NULL) {
             rc = sa_error_set(err, SA_ENOMEM, "out of memory");
             goto out;

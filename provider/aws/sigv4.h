@@ -17,7 +17,7 @@
 
 #include "aws/buf.h"
 #include "aws/http.h"
-#include "error.h"
+#include "base/error.h"
 
 typedef struct sa_aws_sigv4_params {
     const char *access_key_id;

@@ -4,6 +4,7 @@
  * naming the setting rather than guessed at.
  */
 #include "aws/uri.h"
+#include "base/alloc.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -48,7 +49,7 @@ static int hexval(char c)
 
 int sa_aws_uri_decode(char **out, size_t *out_len, const char *s, size_t len, sa_error *err)
 {
-    char *d = malloc(len + 1);
+    char *d = sa_malloc(len + 1);
     size_t n = 0;
 
     if (d == NULL)
@@ -110,9 +111,9 @@ int sa_aws_url_parse(sa_aws_url *out, const char *url, const char *setting, sa_e
         return bad(err, setting, "expected http://host or https://host");
     scheme_len = (size_t)(p - url);
     if (scheme_len == 4 && strncasecmp(url, "http", 4) == 0)
-        u.scheme = strdup("http");
+        u.scheme = sa_strdup("http");
     else if (scheme_len == 5 && strncasecmp(url, "https", 5) == 0)
-        u.scheme = strdup("https");
+        u.scheme = sa_strdup("https");
     else
         return bad(err, setting, "the scheme must be http or https");
     if (u.scheme == NULL)
@@ -160,7 +161,7 @@ int sa_aws_url_parse(sa_aws_url *out, const char *url, const char *setting, sa_e
             }
         }
     }
-    u.host = strndup(auth, (size_t)(host_end - auth));
+    u.host = sa_strndup(auth, (size_t)(host_end - auth));
     if (u.host == NULL) {
         rc = sa_error_set(err, SA_ENOMEM, "out of memory");
         goto out;
@@ -193,7 +194,7 @@ int sa_aws_url_parse(sa_aws_url *out, const char *url, const char *setting, sa_e
         size_t plen = strlen(auth_end);
         while (plen > 0 && auth_end[plen - 1] == '/')
             plen--;
-        u.base_path = strndup(auth_end, plen);
+        u.base_path = sa_strndup(auth_end, plen);
         if (u.base_path == NULL) {
             rc = sa_error_set(err, SA_ENOMEM, "out of memory");
             goto out;

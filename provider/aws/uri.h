@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "aws/buf.h"
-#include "error.h"
+#include "base/error.h"
 
 bool sa_aws_uri_unreserved(unsigned char c);
 

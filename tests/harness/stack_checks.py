@@ -78,7 +78,7 @@ def check_stack_in_moto(aws, out, memory=256, retention=7, policy="scoped", stag
     f = lam.get_function(FunctionName=fn)
     cfg = f["Configuration"]
     assert cfg["Runtime"] == "nodejs22.x" and cfg["Handler"] == "index.handler"
-    assert cfg["Role"] == out["roleArn"] and cfg["MemorySize"] == memory and cfg["Timeout"] == 30
+    assert cfg["Role"] == out["roleArn"] and cfg["MemorySize"] == memory and cfg["Timeout"] == 29
     env = cfg["Environment"]["Variables"]
     assert env["ENVIRONMENT_SUFFIX"] == out["environmentSuffix"] and env["LOG_LEVEL"] == "INFO"
     expected_tags = {"Name": fn, "Environment": out["environmentSuffix"], "secureapi:stack": fn}

@@ -52,7 +52,7 @@ def test_check_fills_defaults_and_names(plugin, counting):
     assert list(r.failures) == []
     inputs = as_dict(r.inputs)
     assert inputs["lambdaRuntime"] == "nodejs22.x"
-    assert inputs["lambdaMemorySize"] == 256 and inputs["lambdaTimeout"] == 30
+    assert inputs["lambdaMemorySize"] == 256 and inputs["lambdaTimeout"] == 29
     assert inputs["logRetentionInDays"] == 7 and inputs["kmsDeletionWindowInDays"] == 30
     assert inputs["kmsKeyRotation"] is True and inputs["stageName"] == "prod"
     assert inputs["executionPolicy"] == "scoped"
@@ -70,7 +70,7 @@ def test_check_fills_defaults_and_names(plugin, counting):
     ("environmentSuffix", "x" * 33, "1-32 characters"),
     ("region", "atlantis", "not an AWS region"),
     ("lambdaRuntime", "python3.12", "not a Node.js runtime"),
-    ("lambdaRuntime", "nodejs16.x", "deprecated"),
+    ("lambdaRuntime", "nodejs14.x", "deprecated"),  # create blocked since 2024-01-09
     ("lambdaMemorySize", 100, "128 to 10240"),
     ("lambdaMemorySize", "big", "whole number"),
     ("lambdaTimeout", 0, "1 to 900"),

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "args.h"
+#include "plugin/args.h"
 
 static void parse_ok(sa_args *a, int argc, char *argv[])
 {

@@ -10,8 +10,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "config.h"
-#include "value.h"
+#include "aws/partition.h"
+#include "plugin/config.h"
+#include "base/value.h"
 
 static bool has_failure(const sa_config_failures *f, const char *property, const char *needle)
 {
@@ -110,13 +111,13 @@ static void test_unknowns_skipped(void **state)
 static void test_validators(void **state)
 {
     (void)state;
-    assert_true(sa_config_region_valid("ap-southeast-1"));
-    assert_true(sa_config_region_valid("us-gov-west-1"));
-    assert_true(sa_config_region_valid("cn-northwest-1"));
-    assert_false(sa_config_region_valid("ap-southeast"));
-    assert_false(sa_config_region_valid("AP-southeast-1"));
-    assert_false(sa_config_region_valid("ap-southeast-1 "));
-    assert_false(sa_config_region_valid(""));
+    assert_true(sa_aws_region_name_valid("ap-southeast-1"));
+    assert_true(sa_aws_region_name_valid("us-gov-west-1"));
+    assert_true(sa_aws_region_name_valid("cn-northwest-1"));
+    assert_false(sa_aws_region_name_valid("ap-southeast"));
+    assert_false(sa_aws_region_name_valid("AP-southeast-1"));
+    assert_false(sa_aws_region_name_valid("ap-southeast-1 "));
+    assert_false(sa_aws_region_name_valid(""));
     assert_true(sa_config_endpoint_valid("http://127.0.0.1:4566"));
     assert_true(sa_config_endpoint_valid("https://kms.eu-west-1.amazonaws.com/"));
     assert_true(sa_config_endpoint_valid("http://[::1]:4566"));

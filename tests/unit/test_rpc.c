@@ -17,12 +17,12 @@
 #include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/struct.pb-c.h"
 #include "google/rpc/status.pb-c.h"
-#include "provider.h"
+#include "plugin/provider.h"
 #include "pulumi/plugin.pb-c.h"
 #include "pulumi/provider.pb-c.h"
-#include "rpc.h"
-#include "value.h"
-#include "version.h"
+#include "plugin/rpc.h"
+#include "base/value.h"
+#include "base/version.h"
 
 static int setup(void **state)
 {

@@ -11,8 +11,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "stack.h"
-#include "value.h"
+#include "stack/stack.h"
+#include "base/value.h"
 
 static const char *no_env(const char *n)
 {

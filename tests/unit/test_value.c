@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "value.h"
-#include "value_struct.h"
+#include "base/value.h"
+#include "plugin/value_struct.h"
 
 static sa_value *roundtrip(const sa_value *v)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "zip.h"
+#include "base/zip.h"
 
 static unsigned long get32(const uint8_t *p)
 {

@@ -13,7 +13,7 @@ PKGS=(
     g++ make cmake autoconf automake libtool dpkg-dev debootstrap qemu-user binutils
     gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
     libc6-dev:arm64 libstdc++-12-dev:arm64
-    libgrpc-dev:arm64 libprotobuf-c-dev:arm64 libssl-dev:arm64 zlib1g-dev:arm64
+    libgrpc-dev:arm64 libprotobuf-c-dev:arm64 libssl-dev:arm64 zlib1g-dev:arm64 libpcre2-dev:arm64
 )
 
 update=0

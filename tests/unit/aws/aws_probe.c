@@ -429,7 +429,7 @@ report:
     cJSON_Delete(outj);
     sa_aws_response_dispose(&resp);
     free(path);
-    sa_aws_client_free(client);
+    sa_aws_client_release(client);
     sa_aws_curl_transport_free(curl);
     sa_aws_global_cleanup();
     return exit_code;

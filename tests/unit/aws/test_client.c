@@ -65,7 +65,7 @@ static fixture *fixture_new(const fake_var *vars, const fake_reply *replies, siz
 
 static void fixture_free(fixture *f)
 {
-    sa_aws_client_free(f->client);
+    sa_aws_client_release(f->client);
     fake_transport_dispose(&f->transport);
     free(f);
 }
@@ -870,7 +870,7 @@ static void test_client_config_errors(void **state)
     assert_int_equal(sa_aws_client_new(&c, &cfg, &err), SA_OK);
     assert_string_equal(sa_aws_client_region(c), "ap-southeast-1");
     assert_string_equal(sa_aws_client_region_source(c), "default region");
-    sa_aws_client_free(c);
+    sa_aws_client_release(c);
 }
 
 int main(void)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "aws/retry.h"
-#include "error.h"
+#include "base/error.h"
 
 #define R_MAX UINT64_MAX /* a random value that gives the full ceiling */
 

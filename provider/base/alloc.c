@@ -1,0 +1,139 @@
+/*
+ * The provider's allocator (see alloc.h): the C library's, plus the failure injection of an
+ * alloc_testing build.
+ */
+#include "base/alloc.h"
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sa_wipe_free(char *s)
+{
+    if (s != NULL) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
+
+#ifdef SA_ALLOC_TESTING
+
+static uint64_t fail_at;          /* 0: count only */
+static const char *fail_method;   /* the RPC method whose allocations are counted */
+static atomic_int armed;
+static atomic_uint_fast64_t counted;
+static atomic_bool failed;
+
+/* Whether this allocation is the one to fail. */
+static bool should_fail(void)
+{
+    uint_fast64_t n;
+
+    if (atomic_load(&armed) <= 0)
+        return false;
+    n = atomic_fetch_add(&counted, 1) + 1;
+    if (fail_at != 0 && n == fail_at) {
+        atomic_store(&failed, true);
+        return true;
+    }
+    return false;
+}
+
+void *sa_malloc(size_t n)
+{
+    return should_fail() ? NULL : malloc(n);
+}
+
+void *sa_calloc(size_t count, size_t size)
+{
+    return should_fail() ? NULL : calloc(count, size);
+}
+
+void *sa_realloc(void *p, size_t n)
+{
+    return should_fail() ? NULL : realloc(p, n);
+}
+
+char *sa_strdup(const char *s)
+{
+    return should_fail() ? NULL : strdup(s);
+}
+
+char *sa_strndup(const char *s, size_t n)
+{
+    return should_fail() ? NULL : strndup(s, n);
+}
+
+static void *cjson_malloc(size_t n)
+{
+    return sa_malloc(n);
+}
+
+void sa_alloc_init(void)
+{
+    cJSON_Hooks hooks = {cjson_malloc, free};
+    const char *at = getenv("SECUREAPI_ALLOC_FAIL_AT");
+
+    cJSON_InitHooks(&hooks);
+    fail_at = at != NULL ? strtoull(at, NULL, 10) : 0;
+    fail_method = getenv("SECUREAPI_ALLOC_FAIL_METHOD");
+}
+
+bool sa_alloc_method_armed(const char *method)
+{
+    return fail_method != NULL && method != NULL && strcmp(fail_method, method) == 0;
+}
+
+void sa_alloc_arm(void)
+{
+    atomic_fetch_add(&armed, 1);
+}
+
+void sa_alloc_disarm(void)
+{
+    atomic_fetch_sub(&armed, 1);
+}
+
+uint64_t sa_alloc_count(void)
+{
+    return atomic_load(&counted);
+}
+
+bool sa_alloc_failed(void)
+{
+    return atomic_load(&failed);
+}
+
+#else
+
+void sa_alloc_init(void)
+{
+}
+
+bool sa_alloc_method_armed(const char *method)
+{
+    (void)method;
+    return false;
+}
+
+void sa_alloc_arm(void)
+{
+}
+
+void sa_alloc_disarm(void)
+{
+}
+
+uint64_t sa_alloc_count(void)
+{
+    return 0;
+}
+
+bool sa_alloc_failed(void)
+{
+    return false;
+}
+
+#endif

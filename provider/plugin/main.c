@@ -1,0 +1,47 @@
+/*
+ * Entry point of pulumi-resource-secureapi: parses the engine's launch arguments, sets up the
+ * provider instance and runs the gRPC server until the engine stops us. Everything else lives in
+ * the layer libraries (provider/meson.build) so tests link exactly the code that ships.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "plugin/args.h"
+#include "aws/client.h"
+#include "base/alloc.h"
+#include "plugin/provider.h"
+#include "plugin/server.h"
+#include "base/version.h"
+
+int main(int argc, char *argv[])
+{
+    sa_args args;
+    sa_provider provider;
+    sa_error err = {0};
+    int rc;
+
+    if (sa_args_parse(&args, argc, argv, &err) != SA_OK) {
+        fprintf(stderr, "pulumi-resource-secureapi: %s\n", err.message);
+        return 2;
+    }
+    if (args.print_version) {
+        /* --version is for people, never passed by the engine. */
+        printf("pulumi-resource-secureapi v%s\n", SA_VERSION);
+        return 0;
+    }
+    sa_alloc_init();
+    if (sa_aws_global_init(&err) != SA_OK) {
+        fprintf(stderr, "pulumi-resource-secureapi: %s\n", err.message);
+        return 1;
+    }
+    if (sa_provider_init(&provider, args.engine_address, args.verbosity, &err) != SA_OK) {
+        fprintf(stderr, "pulumi-resource-secureapi: %s\n", err.message);
+        return 1;
+    }
+    rc = sa_server_run(&provider, &err);
+    if (rc != SA_OK)
+        fprintf(stderr, "pulumi-resource-secureapi: %s\n", err.message);
+    sa_provider_dispose(&provider);
+    sa_aws_global_cleanup();
+    return rc == SA_OK ? 0 : 1;
+}

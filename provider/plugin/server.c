@@ -1,0 +1,327 @@
+/*
+ * gRPC C core server for the provider protocol. One acceptor loop (the main thread) keeps
+ * several grpc_server_request_call slots outstanding on a notification queue; each accepted call
+ * is handed to a detached worker thread that reads the request, runs sa_rpc_dispatch and sends
+ * the reply on the call's own pluck queue, so a slow Create never delays another call. The only
+ * global state is the signal flag the signal thread sets. See ../shared notes grpc-c-core.md.
+ */
+#include "plugin/server.h"
+#include "base/alloc.h"
+
+#include <errno.h>
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/slice.h>
+#include <grpc/support/time.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plugin/log.h"
+#include "plugin/rpc.h"
+
+#define ACCEPT_SLOTS 8
+#define MAX_MESSAGE_BYTES (400 * 1024 * 1024) /* the engine's limit */
+
+/* One outstanding request_call: filled by gRPC when a call arrives. */
+typedef struct call_slot {
+    grpc_call *call;
+    grpc_call_details details;
+    grpc_metadata_array request_metadata;
+    grpc_completion_queue *cq; /* pluck queue bound to this call */
+    sa_provider *provider;
+} call_slot;
+
+static atomic_int g_stop_signal; /* the signal that asked us to stop, 0 if none */
+
+static void *signal_thread_main(void *arg)
+{
+    sigset_t *set = arg;
+    int sig = 0;
+
+    if (sigwait(set, &sig) == 0)
+        atomic_store(&g_stop_signal, sig);
+    return NULL;
+}
+
+static gpr_timespec deadline_ms(int ms)
+{
+    return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(ms, GPR_TIMESPAN));
+}
+
+static void slot_free(call_slot *s)
+{
+    if (s == NULL)
+        return;
+    grpc_call_details_destroy(&s->details);
+    grpc_metadata_array_destroy(&s->request_metadata);
+    if (s->call != NULL)
+        grpc_call_unref(s->call);
+    if (s->cq != NULL) {
+        grpc_completion_queue_shutdown(s->cq);
+        grpc_completion_queue_pluck(s->cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        grpc_completion_queue_destroy(s->cq);
+    }
+    free(s);
+}
+
+static call_slot *slot_new(sa_provider *p)
+{
+    call_slot *s = sa_calloc(1, sizeof(*s));
+
+    if (s == NULL)
+        return NULL;
+    grpc_call_details_init(&s->details);
+    grpc_metadata_array_init(&s->request_metadata);
+    s->cq = grpc_completion_queue_create_for_pluck(NULL);
+    s->provider = p;
+    return s;
+}
+
+static int request_slot(grpc_server *server, grpc_completion_queue *notify_cq, call_slot *s)
+{
+    grpc_call_error e = grpc_server_request_call(server, &s->call, &s->details,
+                                                 &s->request_metadata, s->cq, notify_cq, s);
+    return e == GRPC_CALL_OK ? SA_OK : SA_EIO;
+}
+
+/* Runs a batch on the call's pluck queue and waits for it. */
+static bool run_batch(call_slot *s, const grpc_op *ops, size_t n)
+{
+    void *tag = (void *)ops;
+    grpc_event ev;
+
+    if (grpc_call_start_batch(s->call, ops, n, tag, NULL) != GRPC_CALL_OK)
+        return false;
+    ev = grpc_completion_queue_pluck(s->cq, tag, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    return ev.type == GRPC_OP_COMPLETE && ev.success;
+}
+
+static char *slice_to_cstr(grpc_slice sl)
+{
+    size_t n = GRPC_SLICE_LENGTH(sl);
+    char *s = sa_malloc(n + 1);
+
+    if (s != NULL) {
+        memcpy(s, GRPC_SLICE_START_PTR(sl), n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+static void *worker_main(void *arg)
+{
+    call_slot *s = arg;
+    grpc_byte_buffer *req_buf = NULL;
+    grpc_slice req_slice = grpc_empty_slice();
+    sa_rpc_reply reply = {0};
+    char *method = slice_to_cstr(s->details.method);
+    grpc_op ops[4];
+    grpc_metadata trailer;
+    grpc_slice status_details = grpc_empty_slice();
+    grpc_byte_buffer *resp_buf = NULL;
+    int cancelled = 0;
+    size_t n = 0;
+
+    memset(ops, 0, sizeof(ops));
+    ops[0].op = GRPC_OP_RECV_MESSAGE;
+    ops[0].data.recv_message.recv_message = &req_buf;
+    if (!run_batch(s, ops, 1)) {
+        sa_log_debug(s->provider, "rpc %s: could not read the request", method ? method : "?");
+        goto cleanup;
+    }
+    if (req_buf != NULL) {
+        grpc_byte_buffer_reader reader;
+        if (grpc_byte_buffer_reader_init(&reader, req_buf)) {
+            req_slice = grpc_byte_buffer_reader_readall(&reader);
+            grpc_byte_buffer_reader_destroy(&reader);
+        }
+    }
+
+    sa_rpc_dispatch(s->provider, method ? method : "", GRPC_SLICE_START_PTR(req_slice),
+                    GRPC_SLICE_LENGTH(req_slice), &reply);
+
+    memset(ops, 0, sizeof(ops));
+    ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+    n++;
+    if (reply.grpc_code == SA_GRPC_OK) {
+        grpc_slice body = grpc_slice_from_copied_buffer((const char *)reply.body, reply.body_len);
+        resp_buf = grpc_raw_byte_buffer_create(&body, 1);
+        grpc_slice_unref(body);
+        ops[n].op = GRPC_OP_SEND_MESSAGE;
+        ops[n].data.send_message.send_message = resp_buf;
+        n++;
+    }
+    ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[n].data.send_status_from_server.status = (grpc_status_code)reply.grpc_code;
+    if (reply.message != NULL) {
+        status_details = grpc_slice_from_copied_string(reply.message);
+        ops[n].data.send_status_from_server.status_details = &status_details;
+    }
+    if (reply.status_details != NULL) {
+        trailer.key = grpc_slice_from_static_string("grpc-status-details-bin");
+        trailer.value = grpc_slice_from_copied_buffer((const char *)reply.status_details,
+                                                      reply.status_details_len);
+        ops[n].data.send_status_from_server.trailing_metadata_count = 1;
+        ops[n].data.send_status_from_server.trailing_metadata = &trailer;
+    }
+    n++;
+    ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+    ops[n].data.recv_close_on_server.cancelled = &cancelled;
+    n++;
+    if (!run_batch(s, ops, n))
+        sa_log_debug(s->provider, "rpc %s: could not send the reply", method ? method : "?");
+    if (reply.status_details != NULL) {
+        grpc_slice_unref(trailer.key);
+        grpc_slice_unref(trailer.value);
+    }
+
+cleanup:
+    grpc_slice_unref(status_details);
+    if (resp_buf != NULL)
+        grpc_byte_buffer_destroy(resp_buf);
+    if (req_buf != NULL)
+        grpc_byte_buffer_destroy(req_buf);
+    grpc_slice_unref(req_slice);
+    sa_rpc_reply_dispose(&reply);
+    free(method);
+    slot_free(s);
+    return NULL;
+}
+
+static int start_worker(call_slot *s)
+{
+    pthread_t t;
+    pthread_attr_t attr;
+    int rc;
+
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    rc = pthread_create(&t, &attr, worker_main, s);
+    pthread_attr_destroy(&attr);
+    return rc == 0 ? SA_OK : SA_ENOMEM;
+}
+
+int sa_server_run(sa_provider *p, sa_error *err)
+{
+    grpc_arg args[2];
+    grpc_channel_args chargs = {.num_args = 2, .args = args};
+    grpc_server *server = NULL;
+    grpc_completion_queue *notify_cq = NULL;
+    grpc_server_credentials *creds = NULL;
+    sigset_t sigs;
+    pthread_t sig_thread;
+    bool sig_thread_started = false;
+    pid_t parent = getppid();
+    int port, rc = SA_OK;
+
+    /* SIGINT/SIGTERM are taken by one thread with sigwait; every thread inherits the mask. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (pthread_create(&sig_thread, NULL, signal_thread_main, &sigs) == 0)
+        sig_thread_started = true;
+
+    grpc_init();
+    args[0].type = GRPC_ARG_INTEGER;
+    args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+    args[0].value.integer = MAX_MESSAGE_BYTES;
+    args[1].type = GRPC_ARG_INTEGER;
+    args[1].key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
+    args[1].value.integer = MAX_MESSAGE_BYTES;
+
+    server = grpc_server_create(&chargs, NULL);
+    notify_cq = grpc_completion_queue_create_for_next(NULL);
+    grpc_server_register_completion_queue(server, notify_cq, NULL);
+    creds = grpc_insecure_server_credentials_create();
+    port = grpc_server_add_http2_port(server, "127.0.0.1:0", creds);
+    grpc_server_credentials_release(creds);
+    if (port <= 0) {
+        rc = sa_error_set(err, SA_EIO, "could not listen on 127.0.0.1");
+        goto cleanup;
+    }
+    grpc_server_start(server);
+
+    /* The port line is the first and only thing we ever write to stdout. */
+    if (printf("%d\n", port) < 0 || fflush(stdout) != 0) {
+        rc = sa_error_set(err, SA_EIO, "could not write the port to stdout");
+        goto shutdown;
+    }
+
+    for (int i = 0; i < ACCEPT_SLOTS; i++) {
+        call_slot *s = slot_new(p);
+        if (s == NULL || request_slot(server, notify_cq, s) != SA_OK) {
+            slot_free(s);
+            rc = sa_error_set(err, SA_ENOMEM, "could not post accept slots");
+            goto shutdown;
+        }
+    }
+
+    for (;;) {
+        grpc_event ev = grpc_completion_queue_next(notify_cq, deadline_ms(200), NULL);
+
+        if (atomic_load(&g_stop_signal) != 0) {
+            sa_log_debug(p, "signal %d: shutting down", atomic_load(&g_stop_signal));
+            break;
+        }
+        if (getppid() != parent && p->engine_address != NULL) {
+            sa_log_debug(p, "the engine went away: shutting down");
+            break;
+        }
+        if (ev.type == GRPC_QUEUE_TIMEOUT)
+            continue;
+        if (ev.type == GRPC_QUEUE_SHUTDOWN)
+            break;
+        if (ev.type == GRPC_OP_COMPLETE) {
+            call_slot *s = ev.tag;
+            call_slot *next = slot_new(p);
+
+            if (ev.success && start_worker(s) == SA_OK)
+                s = NULL;
+            slot_free(s);
+            if (next == NULL || request_slot(server, notify_cq, next) != SA_OK)
+                slot_free(next);
+        }
+    }
+
+shutdown:
+    atomic_store(&p->cancelled, true);
+    grpc_server_shutdown_and_notify(server, notify_cq, NULL);
+    grpc_server_cancel_all_calls(server);
+    for (;;) {
+        grpc_event ev = grpc_completion_queue_next(notify_cq, deadline_ms(1000), NULL);
+        if (ev.type == GRPC_QUEUE_TIMEOUT)
+            break;
+        if (ev.type == GRPC_OP_COMPLETE && ev.tag == NULL)
+            break; /* the shutdown notification */
+        if (ev.type == GRPC_OP_COMPLETE && ev.tag != NULL)
+            slot_free(ev.tag); /* a slot that never got a call */
+    }
+cleanup:
+    if (server != NULL)
+        grpc_server_destroy(server);
+    if (notify_cq != NULL) {
+        grpc_completion_queue_shutdown(notify_cq);
+        for (;;) {
+            grpc_event ev = grpc_completion_queue_next(notify_cq, deadline_ms(1000), NULL);
+            if (ev.type == GRPC_QUEUE_SHUTDOWN || ev.type == GRPC_QUEUE_TIMEOUT)
+                break;
+            if (ev.type == GRPC_OP_COMPLETE && ev.tag != NULL)
+                slot_free(ev.tag);
+        }
+        grpc_completion_queue_destroy(notify_cq);
+    }
+    if (sig_thread_started) {
+        pthread_cancel(sig_thread);
+        pthread_join(sig_thread, NULL);
+    }
+    /* Workers may still be finishing; grpc_shutdown waits for them to release their refs. */
+    return rc;
+}
