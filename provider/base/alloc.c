@@ -20,8 +20,9 @@ void sa_wipe_free(char *s)
 
 #ifdef SA_ALLOC_TESTING
 
-static uint64_t fail_at;          /* 0: count only */
-static const char *fail_method;   /* the RPC method whose allocations are counted */
+static atomic_uint_fast64_t fail_at; /* the allocation to fail in this call; 0: count only */
+static uint64_t fail_step = 1;         /* how far it moves for the next call */
+static const char *fail_method;        /* the RPC method whose allocations are counted */
 static atomic_int armed;
 static atomic_uint_fast64_t counted;
 static atomic_bool failed;
@@ -34,7 +35,7 @@ static bool should_fail(void)
     if (atomic_load(&armed) <= 0)
         return false;
     n = atomic_fetch_add(&counted, 1) + 1;
-    if (fail_at != 0 && n == fail_at) {
+    if (n == atomic_load(&fail_at) && n != 0) {
         atomic_store(&failed, true);
         return true;
     }
@@ -76,8 +77,12 @@ void sa_alloc_init(void)
     cJSON_Hooks hooks = {cjson_malloc, free};
     const char *at = getenv("SECUREAPI_ALLOC_FAIL_AT");
 
+    const char *step = getenv("SECUREAPI_ALLOC_FAIL_STEP");
+
     cJSON_InitHooks(&hooks);
-    fail_at = at != NULL ? strtoull(at, NULL, 10) : 0;
+    atomic_store(&fail_at, at != NULL ? strtoull(at, NULL, 10) : 0);
+    if (step != NULL && strtoull(step, NULL, 10) > 0)
+        fail_step = strtoull(step, NULL, 10);
     fail_method = getenv("SECUREAPI_ALLOC_FAIL_METHOD");
 }
 
@@ -88,6 +93,8 @@ bool sa_alloc_method_armed(const char *method)
 
 void sa_alloc_arm(void)
 {
+    atomic_store(&counted, 0);
+    atomic_store(&failed, false);
     atomic_fetch_add(&armed, 1);
 }
 
@@ -96,9 +103,20 @@ void sa_alloc_disarm(void)
     atomic_fetch_sub(&armed, 1);
 }
 
+void sa_alloc_next(void)
+{
+    if (atomic_load(&fail_at) != 0)
+        atomic_fetch_add(&fail_at, fail_step);
+}
+
 uint64_t sa_alloc_count(void)
 {
     return atomic_load(&counted);
+}
+
+uint64_t sa_alloc_fail_target(void)
+{
+    return atomic_load(&fail_at);
 }
 
 bool sa_alloc_failed(void)
@@ -126,7 +144,16 @@ void sa_alloc_disarm(void)
 {
 }
 
+void sa_alloc_next(void)
+{
+}
+
 uint64_t sa_alloc_count(void)
+{
+    return 0;
+}
+
+uint64_t sa_alloc_fail_target(void)
 {
     return 0;
 }

@@ -5,11 +5,13 @@
  * that every allocation failure is handled. Memory from them is released with plain free().
  * cJSON allocates through them too once sa_alloc_init has run (main and the tests call it).
  *
- * In an alloc_testing build, SECUREAPI_ALLOC_FAIL_AT=N makes the Nth counted allocation fail
- * (once; later ones succeed again), and allocations are counted only while the process is
- * "armed" (sa_alloc_arm), which the RPC layer does around the method named by
- * SECUREAPI_ALLOC_FAIL_METHOD (e.g. Create). N=0 counts without failing, so a test can learn how
- * many allocations an operation makes and then fail each of them in turn.
+ * In an alloc_testing build, allocations are counted only while the process is "armed"
+ * (sa_alloc_arm), which the RPC layer does around each call of the method named by
+ * SECUREAPI_ALLOC_FAIL_METHOD (e.g. Create); the count starts again at every call. The first such
+ * call fails its allocation number SECUREAPI_ALLOC_FAIL_AT (once; later ones succeed again), the
+ * next call the number after that plus SECUREAPI_ALLOC_FAIL_STEP - 1 (default step 1), and so
+ * on, so one process can fail each allocation of an operation in turn. FAIL_AT=0 counts without
+ * failing, so a test can learn how many allocations an operation makes.
  */
 #ifndef SA_BASE_ALLOC_H
 #define SA_BASE_ALLOC_H
@@ -40,11 +42,15 @@ static inline char *sa_strndup(const char *s, size_t n) { return strndup(s, n); 
 
 /* Whether the alloc_testing method filter names `method` (always false in a normal build). */
 bool sa_alloc_method_armed(const char *method);
-/* Starts / stops counting (nested calls count: armed while any caller is). */
+/* Starts counting a call (the count starts at zero); stops counting; moves the planned failure
+ * on by the step for the next call. Calls of the method must not overlap. */
 void sa_alloc_arm(void);
 void sa_alloc_disarm(void);
-/* Allocations counted so far, and whether the planned failure has happened. */
+void sa_alloc_next(void);
+/* Allocations counted in the current (or last) call, the number planned to fail in it (0: none),
+ * and whether that failure has happened. */
 uint64_t sa_alloc_count(void);
+uint64_t sa_alloc_fail_target(void);
 bool sa_alloc_failed(void);
 
 /* Overwrites a secret string with zeros (in a way the compiler keeps), then frees it. */

@@ -26,6 +26,9 @@ typedef void (*rpc_handler)(rpc_call *c);
 void sa_rpc_fail(rpc_call *c, int grpc_code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Fails the call as out of memory, naming the method. */
+void sa_rpc_fail_oom(rpc_call *c);
+
 /* The gRPC code for an sa_status. */
 int sa_rpc_grpc_code(int status);
 

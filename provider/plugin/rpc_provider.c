@@ -43,7 +43,7 @@ void sa_rpc_get_plugin_info(rpc_call *c)
     r->version = sa_strdup(c->p->version);
     if (r->version == NULL) {
         protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail(c, SA_GRPC_INTERNAL, "out of memory");
+        sa_rpc_fail_oom(c);
         return;
     }
     c->resp = &r->base;
@@ -65,7 +65,7 @@ void sa_rpc_get_schema(rpc_call *c)
     r->schema = sa_strdup(sa_schema_json);
     if (r->schema == NULL) {
         protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail(c, SA_GRPC_INTERNAL, "out of memory");
+        sa_rpc_fail_oom(c);
         return;
     }
     c->resp = &r->base;
@@ -99,7 +99,7 @@ void sa_rpc_check_config(rpc_call *c)
     }
     if (!ok) {
         protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail(c, SA_GRPC_INTERNAL, "out of memory");
+        sa_rpc_fail_oom(c);
         goto cleanup;
     }
     if (failures.unknown_keys[0] != '\0')
@@ -152,7 +152,7 @@ void sa_rpc_diff_config(rpc_call *c)
         r->changes = PULUMIRPC__DIFF_RESPONSE__DIFF_CHANGES__DIFF_SOME;
     if (!ok) {
         protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail(c, SA_GRPC_INTERNAL, "out of memory");
+        sa_rpc_fail_oom(c);
         goto cleanup;
     }
     c->resp = &r->base;
@@ -271,7 +271,7 @@ void sa_rpc_attach(rpc_call *c)
         return;
     }
     if (sa_engine_set_address(c->p, req->address) != SA_OK) {
-        sa_rpc_fail(c, SA_GRPC_INTERNAL, "out of memory");
+        sa_rpc_fail_oom(c);
         return;
     }
     r = NEW(c, Google__Protobuf__Empty, google__protobuf__empty__init);

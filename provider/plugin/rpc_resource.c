@@ -125,7 +125,7 @@ void sa_rpc_check(rpc_call *c)
     ok = c->p->config.region == NULL || provider_region != NULL;
     pthread_mutex_unlock(&c->p->lock);
     if (!ok) {
-        sa_rpc_fail(c, SA_GRPC_INTERNAL, "out of memory");
+        sa_rpc_fail_oom(c);
         goto cleanup;
     }
     ctx.provider_region = provider_region;
@@ -143,7 +143,7 @@ void sa_rpc_check(rpc_call *c)
         ok = sa_rpc_add_check_failure(r, failures.items[i].property, failures.items[i].reason);
     if (!ok) {
         protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail(c, SA_GRPC_INTERNAL, "out of memory");
+        sa_rpc_fail_oom(c);
         goto cleanup;
     }
     c->resp = &r->base;
@@ -215,7 +215,7 @@ void sa_rpc_diff(rpc_call *c)
         ok = add_detailed_diff(r, &d.detailed[i]);
     if (!ok) {
         protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail(c, SA_GRPC_INTERNAL, "out of memory");
+        sa_rpc_fail_oom(c);
         goto cleanup;
     }
     c->resp = &r->base;
@@ -235,7 +235,7 @@ static void answer(rpc_call *c, ProtobufCMessage *r, char **id, Google__Protobuf
         return;
     if (id != NULL && (*id = sa_strdup(id_value)) == NULL) {
         protobuf_c_message_free_unpacked(r, NULL);
-        sa_rpc_fail(c, SA_GRPC_INTERNAL, "out of memory");
+        sa_rpc_fail_oom(c);
         return;
     }
     if ((*props = sa_rpc_encode(c, outputs)) == NULL) {
@@ -386,7 +386,7 @@ void sa_rpc_read(rpc_call *c)
                                  (r->inputs = sa_rpc_encode(c, res.inputs)) == NULL))) {
         protobuf_c_message_free_unpacked(&r->base, NULL);
         if (c->reply->grpc_code == SA_GRPC_OK)
-            sa_rpc_fail(c, SA_GRPC_INTERNAL, "out of memory");
+            sa_rpc_fail_oom(c);
         goto cleanup;
     }
     c->resp = &r->base;

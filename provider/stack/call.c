@@ -134,6 +134,13 @@ static size_t label_count(const char *path)
     return n;
 }
 
+/* The service's name for messages ("KMS"), as the AWS client's own messages say it. */
+static const char *service_name(const char *id)
+{
+    const sa_aws_service *svc = sa_aws_service_find(id);
+    return svc != NULL ? svc->name : id;
+}
+
 int sa_call_run(sa_stack_ctx *s, sa_stack_call *out, const sa_call *call, sa_error *err)
 {
     sa_aws_operation op = {.service = call->service, .name = call->op, .method = call->method,
@@ -147,7 +154,7 @@ int sa_call_run(sa_stack_ctx *s, sa_stack_call *out, const sa_call *call, sa_err
     if ((call->body != NULL && (call->body->failed || call->body->root == NULL)) ||
         (call->params != NULL && call->params->failed))
         return sa_error_set(err, SA_ENOMEM, "%s %s: out of memory building the request",
-                            call->service, call->op);
+                            service_name(call->service), call->op);
     if (call->path != NULL) {
         rc = sa_aws_path_build(&path, call->path, call->labels, label_count(call->path), err);
         if (rc != SA_OK)
@@ -159,7 +166,7 @@ int sa_call_run(sa_stack_ctx *s, sa_stack_call *out, const sa_call *call, sa_err
         if (text == NULL) {
             free(path);
             return sa_error_set(err, SA_ENOMEM, "%s %s: out of memory building the request",
-                                call->service, call->op);
+                                service_name(call->service), call->op);
         }
         op.body = text;
     }
@@ -225,16 +232,16 @@ int sa_call_pages(sa_stack_ctx *s, const sa_call *call, const sa_pager *pager, s
     int rc = SA_OK;
 
     if (call->query_count + 1 > SA_N(query))
-        return sa_error_set(err, SA_EINTERNAL, "%s %s: too many query parameters", call->service,
-                            call->op);
+        return sa_error_set(err, SA_EINTERNAL, "%s %s: too many query parameters",
+                            service_name(call->service), call->op);
     for (int pages = 0; rc == SA_OK && !stop; pages++) {
         sa_stack_call answer;
         const char *next;
         char *owned = NULL;
 
         if (pages >= 1000) {
-            rc = sa_error_set(err, SA_EAWS, "%s %s: more than 1000 pages", call->service,
-                              call->op);
+            rc = sa_error_set(err, SA_EAWS, "%s %s: more than 1000 pages",
+                              service_name(call->service), call->op);
             break;
         }
         if (token != NULL) {

@@ -212,7 +212,7 @@ static const sa_value *string_map(const sa_value *v, const char *key, sa_check_f
 static void check_environment(const sa_value *v, const char *suffix, sa_check_failures *f)
 {
     const sa_value *env = string_map(v, "lambdaEnvironment", f);
-    char prop[160];
+    char prop[320];
     size_t size;
 
     if (env == NULL)
@@ -273,7 +273,7 @@ static void check_tag(const char *prop, const char *k, const char *s, sa_check_f
 static void check_tags(const sa_value *v, sa_check_failures *f)
 {
     const sa_value *tags = string_map(v, "tags", f);
-    char prop[160];
+    char prop[320];
 
     if (tags == NULL)
         return;

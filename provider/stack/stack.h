@@ -29,7 +29,7 @@
 
 /* One CheckFailure. */
 typedef struct sa_check_failure {
-    char property[96];
+    char property[320];
     char reason[384];
 } sa_check_failure;
 
