@@ -4,6 +4,7 @@
  * credentials_remote.c.
  */
 #include "aws/credentials.h"
+#include "base/util.h"
 
 #include <ctype.h>
 #include <openssl/crypto.h>
@@ -149,7 +150,7 @@ int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_shared
         return sa_error_set(err, SA_EINVAL, "profile '%.64s' has %s but not %s", name,
                             ak ? "aws_access_key_id" : "aws_secret_access_key",
                             ak ? "aws_secret_access_key" : "aws_access_key_id");
-    for (size_t i = 0; i < sizeof(unsupported_profile_keys) / sizeof(unsupported_profile_keys[0]);
+    for (size_t i = 0; i < SA_N(unsupported_profile_keys);
          i++) {
         if (sa_aws_shared_config_get(shared, unsupported_profile_keys[i]) != NULL)
             return sa_error_set(err, SA_EUNSUPPORTED,
@@ -211,7 +212,7 @@ int sa_aws_credentials_resolve(sa_aws_credentials *out, const sa_aws_credentials
     int rc = SA_ENOTFOUND;
 
     sa_aws_buf_init(&tried, SA_ERROR_MESSAGE_MAX);
-    for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+    for (size_t i = 0; i < SA_N(sources); i++) {
         sa_error why = {0};
         sa_aws_credentials c = {0};
 

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "aws/buf.h"
+#include "base/util.h"
 #include "base/alloc.h"
 #include "aws/credentials.h"
 #include "aws/uri.h"
@@ -99,7 +100,7 @@ static bool allowed_http_host(const char *host)
 {
     static const char *const hosts[] = {"localhost", "[::1]", "169.254.170.2", "169.254.170.23",
                                         "[fd00:ec2::23]"};
-    for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+    for (size_t i = 0; i < SA_N(hosts); i++) {
         if (strcasecmp(host, hosts[i]) == 0)
             return true;
     }

@@ -3,6 +3,7 @@
  * one exchange per send, libcurl errors mapped onto the transport status contract of http.h.
  */
 #include "aws/curl_transport.h"
+#include "base/util.h"
 #include "base/alloc.h"
 
 #include <curl/curl.h>
@@ -121,7 +122,7 @@ static int pick_ca(sa_aws_curl_transport *t, const sa_aws_curl_options *opts, sa
         if (opts != NULL && opts->ssl_cert_dir != NULL && opts->ssl_cert_dir[0] != '\0')
             dir = opts->ssl_cert_dir;
         for (size_t i = 0; file == NULL && dir == NULL &&
-                           i < sizeof(WELL_KNOWN_CA_BUNDLES) / sizeof(WELL_KNOWN_CA_BUNDLES[0]);
+                           i < SA_N(WELL_KNOWN_CA_BUNDLES);
              i++) {
             if (access(WELL_KNOWN_CA_BUNDLES[i], R_OK) == 0)
                 file = WELL_KNOWN_CA_BUNDLES[i];

@@ -4,6 +4,7 @@
  * status when the body says nothing.
  */
 #include "aws/errors.h"
+#include "base/util.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -57,7 +58,7 @@ void sa_aws_request_id_from_headers(char *out, size_t size, const sa_aws_headers
     static const char *const names[] = {"x-amzn-RequestId", "x-amz-request-id",
                                         "x-amzn-request-id"};
     out[0] = '\0';
-    for (size_t i = 0; headers != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
+    for (size_t i = 0; headers != NULL && i < SA_N(names); i++) {
         const char *v = sa_aws_headers_get(headers, names[i]);
         if (v != NULL && v[0] != '\0') {
             copy_str(out, size, v);

@@ -2,6 +2,7 @@
  * Header lists, request and response lifetimes, and the transport call wrapper (see http.h).
  */
 #include "aws/http.h"
+#include "base/util.h"
 #include "base/alloc.h"
 
 #include <openssl/crypto.h>
@@ -98,7 +99,7 @@ bool sa_aws_header_is_sensitive(const char *name)
         "cookie",
         "set-cookie",
     };
-    for (size_t i = 0; i < sizeof(sensitive) / sizeof(sensitive[0]); i++) {
+    for (size_t i = 0; i < SA_N(sensitive); i++) {
         if (strcasecmp(name, sensitive[i]) == 0)
             return true;
     }

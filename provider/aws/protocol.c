@@ -3,6 +3,7 @@
  * protocol.h).
  */
 #include "aws/protocol.h"
+#include "base/util.h"
 #include "base/alloc.h"
 
 #include <ctype.h>
@@ -166,7 +167,7 @@ static int build_query(sa_aws_http_request *req, const sa_aws_service *svc,
 static bool valid_method(const char *m)
 {
     static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"};
-    for (size_t i = 0; m != NULL && i < sizeof(methods) / sizeof(methods[0]); i++) {
+    for (size_t i = 0; m != NULL && i < SA_N(methods); i++) {
         if (strcmp(m, methods[i]) == 0)
             return true;
     }

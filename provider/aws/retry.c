@@ -2,6 +2,7 @@
  * The retry policy (see retry.h). Everything here is a pure function of its arguments.
  */
 #include "aws/retry.h"
+#include "base/util.h"
 
 #include <string.h>
 
@@ -56,7 +57,7 @@ static bool in_list(const char *code, const char *const *list, size_t n)
 
 bool sa_aws_is_throttling_code(const char *code)
 {
-    return in_list(code, throttling_codes, sizeof(throttling_codes) / sizeof(throttling_codes[0]));
+    return in_list(code, throttling_codes, SA_N(throttling_codes));
 }
 
 bool sa_aws_is_quota_error(const char *code, const char *message)
@@ -107,7 +108,7 @@ sa_aws_retry_kind sa_aws_retry_classify(const sa_aws_attempt *a, const sa_aws_re
         return SA_AWS_RETRY_NONE;
     if (sa_aws_is_throttling_code(a->error_code) || a->http_status == 429)
         return SA_AWS_RETRY_THROTTLE;
-    if (in_list(a->error_code, transient_codes, sizeof(transient_codes) / sizeof(transient_codes[0])))
+    if (in_list(a->error_code, transient_codes, SA_N(transient_codes)))
         return SA_AWS_RETRY_TRANSIENT;
     if (a->http_status == 500 && a->html)
         return SA_AWS_RETRY_NONE; /* an HTML error page: not an AWS API answering */

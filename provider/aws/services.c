@@ -3,6 +3,7 @@
  * the Query protocol, KMS and CloudWatch Logs JSON 1.1, Lambda and API Gateway REST-JSON.
  */
 #include "aws/services.h"
+#include "base/util.h"
 
 #include <string.h>
 
@@ -22,7 +23,7 @@ static const sa_aws_service services[] = {
 
 const sa_aws_service *sa_aws_service_find(const char *id)
 {
-    for (size_t i = 0; id != NULL && i < sizeof(services) / sizeof(services[0]); i++) {
+    for (size_t i = 0; id != NULL && i < SA_N(services); i++) {
         if (strcmp(services[i].id, id) == 0)
             return &services[i];
     }
@@ -31,7 +32,7 @@ const sa_aws_service *sa_aws_service_find(const char *id)
 
 const sa_aws_service *sa_aws_services(size_t *out_count)
 {
-    *out_count = sizeof(services) / sizeof(services[0]);
+    *out_count = SA_N(services);
     return services;
 }
 

@@ -6,6 +6,7 @@
  * headers joined with ',' in their original order; the payload hash is the hex SHA-256 of the body.
  */
 #include "aws/sigv4.h"
+#include "base/util.h"
 #include "base/alloc.h"
 
 #include <ctype.h>
@@ -28,7 +29,7 @@ static const char *const unsigned_headers[] = {
 
 static bool is_unsigned_header(const char *name)
 {
-    for (size_t i = 0; i < sizeof(unsigned_headers) / sizeof(unsigned_headers[0]); i++) {
+    for (size_t i = 0; i < SA_N(unsigned_headers); i++) {
         if (strcasecmp(name, unsigned_headers[i]) == 0)
             return true;
     }

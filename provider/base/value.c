@@ -3,6 +3,7 @@
  * the typed readers that look through secret wrappers. No protobuf here; value_struct.c converts.
  */
 #include "base/value.h"
+#include "base/util.h"
 #include "base/alloc.h"
 
 #include <math.h>
@@ -28,7 +29,7 @@ int sa_unknown_from_sentinel(const char *s)
 {
     if (s == NULL || strlen(s) != 36)
         return -1;
-    for (size_t i = 0; i < sizeof(sentinels) / sizeof(sentinels[0]); i++)
+    for (size_t i = 0; i < SA_N(sentinels); i++)
         if (strcmp(s, sentinels[i]) == 0)
             return (int)i;
     return -1;

@@ -3,6 +3,7 @@
  * accepts the value's typed form, its string form and a secret wrapper around either.
  */
 #include "plugin/config.h"
+#include "base/util.h"
 #include "aws/partition.h"
 #include "base/alloc.h"
 
@@ -31,7 +32,7 @@ static void add_failure(sa_config_failures *f, const char *property, const char 
 {
     va_list ap;
 
-    if (f->len >= sizeof(f->items) / sizeof(f->items[0]))
+    if (f->len >= SA_N(f->items))
         return;
     snprintf(f->items[f->len].property, sizeof(f->items[f->len].property), "%s", property);
     va_start(ap, fmt);
@@ -255,7 +256,7 @@ int sa_config_parse(sa_config *out, const sa_value *args, sa_config_failures *f)
     for (size_t i = 0; i < args->u.object.len; i++) {
         const char *key = args->u.object.keys[i];
         bool known = false;
-        for (size_t k = 0; k < sizeof(known_keys) / sizeof(known_keys[0]); k++)
+        for (size_t k = 0; k < SA_N(known_keys); k++)
             known = known || strcmp(key, known_keys[k]) == 0;
         if (!known) {
             size_t used = strlen(f->unknown_keys);

@@ -6,6 +6,7 @@
  * protobuf_c_message_free_unpacked releases it whatever path produced it.
  */
 #include "plugin/rpc.h"
+#include "base/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -159,7 +160,7 @@ void sa_rpc_dispatch(sa_provider *p, const char *method, const uint8_t *req, siz
     bool armed;
 
     memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+    for (size_t i = 0; i < SA_N(methods); i++) {
         if (strcmp(methods[i].path, method) == 0) {
             m = &methods[i];
             break;

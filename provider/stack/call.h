@@ -18,6 +18,7 @@
 #include "aws/client.h"
 #include "aws/partition.h"
 #include "base/error.h"
+#include "base/util.h"
 #include "stack/stack.h"
 
 typedef struct sa_stack_ctx {
@@ -75,7 +76,7 @@ typedef struct sa_retry_rules {
     size_t count;
 } sa_retry_rules;
 
-#define SA_RETRY_RULES(array) {(array), sizeof(array) / sizeof((array)[0])}
+#define SA_RETRY_RULES(array) {(array), SA_N(array)}
 
 /* How to find the object an operation that makes a new one each time may have made although its
  * answer was lost (see sa_aws_call_options.find). */

@@ -30,9 +30,9 @@ static void add_top(sa_stack_diff_result *d, const char *key, bool replace)
 
     for (size_t i = 0; i < d->n_diffs; i++)
         seen = seen || strcmp(d->diffs[i], key) == 0;
-    if (!seen && d->n_diffs < sizeof(d->diffs) / sizeof(d->diffs[0]))
+    if (!seen && d->n_diffs < SA_N(d->diffs))
         snprintf(d->diffs[d->n_diffs++], sizeof(d->diffs[0]), "%s", key);
-    if (replace && d->n_replaces < sizeof(d->replaces) / sizeof(d->replaces[0])) {
+    if (replace && d->n_replaces < SA_N(d->replaces)) {
         snprintf(d->replaces[d->n_replaces++], sizeof(d->replaces[0]), "%s", key);
         d->replace = true;
     }
@@ -41,7 +41,7 @@ static void add_top(sa_stack_diff_result *d, const char *key, bool replace)
 
 static void add_detail(sa_stack_diff_result *d, const char *path, sa_diff_kind kind)
 {
-    if (d->n_detailed < sizeof(d->detailed) / sizeof(d->detailed[0])) {
+    if (d->n_detailed < SA_N(d->detailed)) {
         snprintf(d->detailed[d->n_detailed].path, sizeof(d->detailed[0].path), "%s", path);
         d->detailed[d->n_detailed].kind = kind;
         d->n_detailed++;
