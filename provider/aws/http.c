@@ -120,9 +120,7 @@ void sa_aws_http_request_dispose(sa_aws_http_request *r)
     free(r->path);
     free(r->query);
     sa_aws_headers_dispose(&r->headers);
-    if (r->body != NULL)
-        OPENSSL_cleanse(r->body, r->body_len);
-    free(r->body);
+    sa_wipe_free_n(r->body, r->body_len);
     memset(r, 0, sizeof(*r));
 }
 
@@ -148,9 +146,7 @@ void sa_aws_http_response_dispose(sa_aws_http_response *r)
     if (r == NULL)
         return;
     sa_aws_headers_dispose(&r->headers);
-    if (r->body != NULL)
-        OPENSSL_cleanse(r->body, r->body_len);
-    free(r->body);
+    sa_wipe_free_n(r->body, r->body_len);
     memset(r, 0, sizeof(*r));
 }
 

@@ -245,9 +245,7 @@ void sa_aws_response_dispose(sa_aws_response *r)
     if (r == NULL)
         return;
     sa_aws_headers_dispose(&r->headers);
-    if (r->body != NULL)
-        OPENSSL_cleanse(r->body, r->body_len);
-    free(r->body);
+    sa_wipe_free_n(r->body, r->body_len);
     cJSON_Delete(r->json);
     if (r->xml != NULL)
         xmlFreeDoc(r->xml);

@@ -18,6 +18,14 @@ void sa_wipe_free(char *s)
     }
 }
 
+void sa_wipe_free_n(void *p, size_t n)
+{
+    if (p != NULL) {
+        OPENSSL_cleanse(p, n);
+        free(p);
+    }
+}
+
 #ifdef SA_ALLOC_TESTING
 
 static atomic_uint_fast64_t fail_at; /* the allocation to fail in this call; 0: count only */

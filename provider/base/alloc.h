@@ -55,5 +55,7 @@ bool sa_alloc_failed(void);
 
 /* Overwrites a secret string with zeros (in a way the compiler keeps), then frees it. */
 void sa_wipe_free(char *s);
+/* The same for n bytes that may hold a secret (an HTTP body). NULL is ignored. */
+void sa_wipe_free_n(void *p, size_t n);
 
 #endif

@@ -36,6 +36,19 @@ void sa_rpc_fail(rpc_call *c, int grpc_code, const char *fmt, ...)
     c->reply->message = sa_strdup(buf);
 }
 
+void sa_rpc_respond(rpc_call *c, ProtobufCMessage *r, bool ok)
+{
+    if (r == NULL)
+        return;
+    if (ok) {
+        c->resp = r;
+        return;
+    }
+    protobuf_c_message_free_unpacked(r, NULL);
+    if (c->reply->grpc_code == SA_GRPC_OK)
+        sa_rpc_fail_oom(c);
+}
+
 void sa_rpc_fail_oom(rpc_call *c)
 {
     sa_rpc_fail(c, SA_GRPC_INTERNAL, "%s: the plugin ran out of memory",
@@ -104,7 +117,7 @@ bool sa_rpc_add_string(char ***list, size_t *n, const char *s)
     return true;
 }
 
-bool sa_rpc_add_check_failure(Pulumirpc__CheckResponse *r, const char *property,
+static bool add_check_failure(Pulumirpc__CheckResponse *r, const char *property,
                               const char *reason)
 {
     Pulumirpc__CheckFailure *f = sa_malloc(sizeof(*f));
@@ -123,6 +136,21 @@ bool sa_rpc_add_check_failure(Pulumirpc__CheckResponse *r, const char *property,
     f->property = sa_strdup(property);
     f->reason = sa_strdup(reason);
     return f->property != NULL && f->reason != NULL;
+}
+
+void sa_rpc_answer_check(rpc_call *c, const sa_value *inputs, const sa_rpc_failure *failures,
+                         size_t n)
+{
+    Pulumirpc__CheckResponse *r = NEW(c, Pulumirpc__CheckResponse, pulumirpc__check_response__init);
+    bool ok;
+
+    if (r == NULL)
+        return;
+    r->inputs = sa_rpc_encode(c, inputs);
+    ok = r->inputs != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = add_check_failure(r, failures[i].property, failures[i].reason);
+    sa_rpc_respond(c, &r->base, ok);
 }
 
 #define RP "/pulumirpc.ResourceProvider/"

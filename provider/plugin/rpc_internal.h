@@ -26,6 +26,10 @@ typedef void (*rpc_handler)(rpc_call *c);
 void sa_rpc_fail(rpc_call *c, int grpc_code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Makes r (when not NULL) the call's response when ok; otherwise frees it and fails the call as
+ * out of memory (unless it failed already). */
+void sa_rpc_respond(rpc_call *c, ProtobufCMessage *r, bool ok);
+
 /* Fails the call as out of memory, naming the method. */
 void sa_rpc_fail_oom(rpc_call *c);
 
@@ -41,10 +45,17 @@ sa_value *sa_rpc_decode(rpc_call *c, const Google__Protobuf__Struct *s, const ch
 /* A value as a response Struct; NULL (with the call failed) when out of memory. */
 Google__Protobuf__Struct *sa_rpc_encode(rpc_call *c, const sa_value *v);
 
-/* Appends to the repeated string / CheckFailure fields of a response. */
+/* Appends to a repeated string field of a response. */
 bool sa_rpc_add_string(char ***list, size_t *n, const char *s);
-bool sa_rpc_add_check_failure(Pulumirpc__CheckResponse *r, const char *property,
-                              const char *reason);
+
+/* One CheckFailure. */
+typedef struct sa_rpc_failure {
+    const char *property, *reason;
+} sa_rpc_failure;
+
+/* Answers Check or CheckConfig: the checked inputs and the failures. */
+void sa_rpc_answer_check(rpc_call *c, const sa_value *inputs, const sa_rpc_failure *failures,
+                         size_t n);
 
 /* The handlers, by file. */
 void sa_rpc_handshake(rpc_call *c);

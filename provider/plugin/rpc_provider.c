@@ -11,6 +11,7 @@
 
 #include "aws/client.h"
 #include "base/alloc.h"
+#include "base/util.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "plugin/engine.h"
 #include "plugin/log.h"
@@ -41,12 +42,7 @@ void sa_rpc_get_plugin_info(rpc_call *c)
     if (r == NULL)
         return;
     r->version = sa_strdup(c->p->version);
-    if (r->version == NULL) {
-        protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail_oom(c);
-        return;
-    }
-    c->resp = &r->base;
+    sa_rpc_respond(c, &r->base, r->version != NULL);
 }
 
 void sa_rpc_get_schema(rpc_call *c)
@@ -63,53 +59,36 @@ void sa_rpc_get_schema(rpc_call *c)
     if (r == NULL)
         return;
     r->schema = sa_strdup(sa_schema_json);
-    if (r->schema == NULL) {
-        protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail_oom(c);
-        return;
-    }
-    c->resp = &r->base;
+    sa_rpc_respond(c, &r->base, r->schema != NULL);
 }
 
 void sa_rpc_check_config(rpc_call *c)
 {
     const Pulumirpc__CheckRequest *req = (const void *)c->req;
     sa_value *news = sa_rpc_decode(c, req->news, "provider configuration");
-    Pulumirpc__CheckResponse *r = NULL;
     sa_config cfg;
     sa_config_failures failures;
-    bool ok = true;
+    sa_rpc_failure list[SA_N(failures.items)];
+    char reasons[SA_N(failures.items)][340];
 
     if (news == NULL)
         return;
     sa_config_parse(&cfg, news, &failures);
     sa_config_dispose(&cfg);
-    r = NEW(c, Pulumirpc__CheckResponse, pulumirpc__check_response__init);
-    if (r == NULL)
-        goto cleanup;
+    for (size_t i = 0; i < failures.len; i++) {
+        snprintf(reasons[i], sizeof(reasons[i]), "secureapi:%s %s", failures.items[i].property,
+                 failures.items[i].reason);
+        list[i] = (sa_rpc_failure){failures.items[i].property, reasons[i]};
+    }
     /* The checked config is what came in (unknown keys kept): values are validated, not rewritten,
      * so the engine's stored provider inputs stay as the user wrote them. */
-    r->inputs = sa_rpc_encode(c, news);
-    ok = r->inputs != NULL;
-    for (size_t i = 0; ok && i < failures.len; i++) {
-        char reason[300];
-        snprintf(reason, sizeof(reason), "secureapi:%s %s", failures.items[i].property,
-                 failures.items[i].reason);
-        ok = sa_rpc_add_check_failure(r, failures.items[i].property, reason);
-    }
-    if (!ok) {
-        protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail_oom(c);
-        goto cleanup;
-    }
-    if (failures.unknown_keys[0] != '\0')
+    sa_rpc_answer_check(c, news, list, failures.len);
+    if (c->resp != NULL && failures.unknown_keys[0] != '\0')
         sa_engine_log(c->p, SA_SEV_WARNING, req->urn, false,
                       "unknown secureapi configuration key(s): %s (known: region, profile, "
                       "accessKey, secretKey, token, endpoints, skipCredentialsValidation, "
                       "maxRetries, httpTimeoutSeconds)",
                       failures.unknown_keys);
-    c->resp = &r->base;
-cleanup:
     sa_value_free(news);
 }
 
@@ -150,12 +129,7 @@ void sa_rpc_diff_config(rpc_call *c)
     }
     if (r->n_diffs > 0)
         r->changes = PULUMIRPC__DIFF_RESPONSE__DIFF_CHANGES__DIFF_SOME;
-    if (!ok) {
-        protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail_oom(c);
-        goto cleanup;
-    }
-    c->resp = &r->base;
+    sa_rpc_respond(c, &r->base, ok);
 cleanup:
     sa_value_free(olds);
     sa_value_free(news);

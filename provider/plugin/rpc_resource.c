@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/util.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "plugin/engine.h"
 #include "plugin/log.h"
@@ -99,8 +100,8 @@ void sa_rpc_check(rpc_call *c)
 {
     const Pulumirpc__CheckRequest *req = (const void *)c->req;
     sa_value *olds = NULL, *news = NULL, *checked = NULL;
-    Pulumirpc__CheckResponse *r = NULL;
     sa_check_failures failures;
+    sa_rpc_failure list[SA_N(failures.items)];
     sa_error err = {0};
     char *provider_region = NULL;
     sa_check_context ctx = {.urn = req->urn, .resource_name = req->name,
@@ -134,19 +135,9 @@ void sa_rpc_check(rpc_call *c)
         sa_rpc_fail(c, SA_GRPC_INTERNAL, "%s", err.message);
         goto cleanup;
     }
-    r = NEW(c, Pulumirpc__CheckResponse, pulumirpc__check_response__init);
-    if (r == NULL)
-        goto cleanup;
-    r->inputs = sa_rpc_encode(c, checked);
-    ok = r->inputs != NULL;
-    for (size_t i = 0; ok && i < failures.len; i++)
-        ok = sa_rpc_add_check_failure(r, failures.items[i].property, failures.items[i].reason);
-    if (!ok) {
-        protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail_oom(c);
-        goto cleanup;
-    }
-    c->resp = &r->base;
+    for (size_t i = 0; i < failures.len; i++)
+        list[i] = (sa_rpc_failure){failures.items[i].property, failures.items[i].reason};
+    sa_rpc_answer_check(c, checked, list, failures.len);
 cleanup:
     free(provider_region);
     sa_value_free(olds);
@@ -213,12 +204,7 @@ void sa_rpc_diff(rpc_call *c)
         ok = sa_rpc_add_string(&r->stables, &r->n_stables, d.stables[i]);
     for (size_t i = 0; ok && i < d.n_detailed; i++)
         ok = add_detailed_diff(r, &d.detailed[i]);
-    if (!ok) {
-        protobuf_c_message_free_unpacked(&r->base, NULL);
-        sa_rpc_fail_oom(c);
-        goto cleanup;
-    }
-    c->resp = &r->base;
+    sa_rpc_respond(c, &r->base, ok);
 cleanup:
     sa_value_free(olds);
     sa_value_free(old_inputs);
@@ -231,42 +217,36 @@ cleanup:
 static void answer(rpc_call *c, ProtobufCMessage *r, char **id, Google__Protobuf__Struct **props,
                    const char *id_value, const sa_value *outputs)
 {
-    if (r == NULL)
-        return;
-    if (id != NULL && (*id = sa_strdup(id_value)) == NULL) {
-        protobuf_c_message_free_unpacked(r, NULL);
-        sa_rpc_fail_oom(c);
-        return;
-    }
-    if ((*props = sa_rpc_encode(c, outputs)) == NULL) {
-        protobuf_c_message_free_unpacked(r, NULL);
-        return;
-    }
-    c->resp = r;
+    sa_rpc_respond(c, r, (id == NULL || (*id = sa_strdup(id_value)) != NULL) &&
+                             (*props = sa_rpc_encode(c, outputs)) != NULL);
 }
 
-void sa_rpc_create(rpc_call *c)
+/* What Create and Update are given (Create: news only). */
+typedef struct write_values {
+    const sa_value *olds, *old_inputs, *news;
+} write_values;
+
+/* Create and Update: predict (preview) or run, then answer with the outputs (and, for Create,
+ * the id), or with the failure. */
+static void write_operation(rpc_call *c, bool creating, bool preview, const char *urn,
+                            double timeout, const write_values *v)
 {
-    const Pulumirpc__CreateRequest *req = (const void *)c->req;
-    sa_value *inputs = sa_rpc_decode(c, req->properties, SA_STACK_TYPE " inputs");
     sa_stack_result res = {0};
-    Pulumirpc__CreateResponse *r;
     operation op;
     sa_error err = {0};
     int rc;
 
-    if (inputs == NULL)
-        return;
-    if (req->preview) {
-        /* preview: predict, touch nothing */
-        rc = sa_stack_preview_outputs(&res.outputs, inputs, &err);
+    if (preview) {
+        rc = creating ? sa_stack_preview_outputs(&res.outputs, v->news, &err)
+                      : sa_stack_preview_update(&res.outputs, v->olds, v->news, &err);
     } else {
-        if (!begin_operation(c, &op, req->urn, req->timeout))
-            goto cleanup;
-        rc = sa_stack_create(&res, &op.env, inputs, &err);
+        if (!begin_operation(c, &op, urn, timeout))
+            return;
+        rc = creating ? sa_stack_create(&res, &op.env, v->news, &err)
+                      : sa_stack_update(&res, &op.env, v->olds, v->old_inputs, v->news, &err);
         end_operation(c, &op);
         if (rc != SA_OK) {
-            fail_operation(c, "creating", &res, &err);
+            fail_operation(c, creating ? "creating" : "updating", &res, &err);
             goto cleanup;
         }
     }
@@ -274,12 +254,30 @@ void sa_rpc_create(rpc_call *c)
         sa_rpc_fail(c, sa_rpc_grpc_code(rc), "%s", err.message);
         goto cleanup;
     }
-    r = NEW(c, Pulumirpc__CreateResponse, pulumirpc__create_response__init);
-    if (r != NULL)
-        answer(c, &r->base, &r->id, &r->properties, res.id, res.outputs);
+    if (creating) {
+        Pulumirpc__CreateResponse *r =
+            NEW(c, Pulumirpc__CreateResponse, pulumirpc__create_response__init);
+        if (r != NULL)
+            answer(c, &r->base, &r->id, &r->properties, res.id, res.outputs);
+    } else {
+        Pulumirpc__UpdateResponse *r =
+            NEW(c, Pulumirpc__UpdateResponse, pulumirpc__update_response__init);
+        if (r != NULL)
+            answer(c, &r->base, NULL, &r->properties, NULL, res.outputs);
+    }
 cleanup:
-    sa_value_free(inputs);
     sa_stack_result_dispose(&res);
+}
+
+void sa_rpc_create(rpc_call *c)
+{
+    const Pulumirpc__CreateRequest *req = (const void *)c->req;
+    sa_value *inputs = sa_rpc_decode(c, req->properties, SA_STACK_TYPE " inputs");
+
+    if (inputs != NULL)
+        write_operation(c, true, req->preview, req->urn, req->timeout,
+                        &(write_values){.news = inputs});
+    sa_value_free(inputs);
 }
 
 void sa_rpc_update(rpc_call *c)
@@ -289,38 +287,13 @@ void sa_rpc_update(rpc_call *c)
     sa_value *news = olds ? sa_rpc_decode(c, req->news, SA_STACK_TYPE " inputs") : NULL;
     sa_value *old_inputs = news ? sa_rpc_decode(c, req->old_inputs, SA_STACK_TYPE " old inputs")
                                 : NULL;
-    sa_stack_result res = {0};
-    Pulumirpc__UpdateResponse *r;
-    operation op;
-    sa_error err = {0};
-    int rc;
 
-    if (old_inputs == NULL)
-        goto cleanup;
-    if (req->preview) {
-        rc = sa_stack_preview_update(&res.outputs, olds, news, &err);
-    } else {
-        if (!begin_operation(c, &op, req->urn, req->timeout))
-            goto cleanup;
-        rc = sa_stack_update(&res, &op.env, olds, old_inputs, news, &err);
-        end_operation(c, &op);
-        if (rc != SA_OK) {
-            fail_operation(c, "updating", &res, &err);
-            goto cleanup;
-        }
-    }
-    if (rc != SA_OK) {
-        sa_rpc_fail(c, sa_rpc_grpc_code(rc), "%s", err.message);
-        goto cleanup;
-    }
-    r = NEW(c, Pulumirpc__UpdateResponse, pulumirpc__update_response__init);
-    if (r != NULL)
-        answer(c, &r->base, NULL, &r->properties, NULL, res.outputs);
-cleanup:
+    if (old_inputs != NULL)
+        write_operation(c, false, req->preview, req->urn, req->timeout,
+                        &(write_values){.olds = olds, .old_inputs = old_inputs, .news = news});
     sa_value_free(olds);
     sa_value_free(news);
     sa_value_free(old_inputs);
-    sa_stack_result_dispose(&res);
 }
 
 void sa_rpc_delete(rpc_call *c)
@@ -381,15 +354,11 @@ void sa_rpc_read(rpc_call *c)
         goto cleanup;
     /* every piece gone: so is the resource (an empty id) */
     r->id = sa_strdup(res.outputs != NULL ? res.id : "");
-    if (r->id == NULL ||
-        (res.outputs != NULL && ((r->properties = sa_rpc_encode(c, res.outputs)) == NULL ||
-                                 (r->inputs = sa_rpc_encode(c, res.inputs)) == NULL))) {
-        protobuf_c_message_free_unpacked(&r->base, NULL);
-        if (c->reply->grpc_code == SA_GRPC_OK)
-            sa_rpc_fail_oom(c);
-        goto cleanup;
-    }
-    c->resp = &r->base;
+    sa_rpc_respond(c, &r->base,
+                   r->id != NULL &&
+                       (res.outputs == NULL ||
+                        ((r->properties = sa_rpc_encode(c, res.outputs)) != NULL &&
+                         (r->inputs = sa_rpc_encode(c, res.inputs)) != NULL)));
 cleanup:
     sa_value_free(olds);
     sa_value_free(old_inputs);

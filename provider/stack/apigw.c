@@ -171,7 +171,7 @@ int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
                    sa_json_array(&body, sa_json_object(&body, body.root, "endpointConfiguration"),
                                  "types"),
                    NULL, "REGIONAL");
-    sa_step_tags(&body, body.root, "tags", in, in->api_name);
+    sa_step_tags(&body, "tags", SA_TAGS_MAP, in, in->api_name);
     sa_stack_progress(s, "creating the REST API");
     rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "CreateRestApi",
                                        .method = "POST", .path = "/restapis", .body = &body,
@@ -356,7 +356,7 @@ int sa_apigw_deploy(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *
     sa_json_string(&body, body.root, "stageName", in->stage_name);
     sa_json_string(&body, body.root, "deploymentId", st->deployment_id);
     sa_json_string(&body, body.root, "description", "secureapi stage");
-    sa_step_tags(&body, body.root, "tags", in, in->stage_name);
+    sa_step_tags(&body, "tags", SA_TAGS_MAP, in, in->stage_name);
     rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "CreateStage",
                                        .method = "POST", .path = "/restapis/{}/stages",
                                        .labels = {st->rest_api_id}, .body = &body,
@@ -435,65 +435,25 @@ static void tag_arn(char *out, size_t cap, const sa_stack_ctx *s, const sa_stack
         out[0] = '\0';
 }
 
-static int tag_one(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                   bool stage, sa_error *err)
-{
-    sa_json body;
-    sa_stack_call c;
-    char arn[300];
-    int rc;
-
-    tag_arn(arn, sizeof(arn), s, st, stage);
-    sa_json_init(&body);
-    sa_step_tags(&body, body.root, "tags", in, stage ? in->stage_name : in->api_name);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "TagResource",
-                                       .method = "PUT", .path = "/tags/{}", .labels = {arn},
-                                       .body = &body, .retry = &apigw_rules}, err);
-    sa_stack_call_dispose(&c);
-    sa_json_dispose(&body);
-    return rc;
-}
-
-static int untag_one(sa_stack_ctx *s, const sa_stack_state *st, bool stage,
-                     const char *const *keys, size_t n, sa_error *err)
-{
-    sa_aws_param q[64];
-    sa_stack_call c;
-    char arn[300];
-    int rc;
-
-    tag_arn(arn, sizeof(arn), s, st, stage);
-    for (size_t i = 0; i < n && i < SA_N(q); i++)
-        q[i] = (sa_aws_param){"tagKeys", keys[i]};
-    rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "UntagResource",
-                                       .method = "DELETE", .path = "/tags/{}", .labels = {arn},
-                                       .query = q, .query_count = n < SA_N(q) ? n : SA_N(q),
-                                       .retry = &apigw_rules}, err);
-    sa_stack_call_dispose(&c);
-    return rc;
-}
-
-static int apigw_tag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                     sa_error *err)
-{
-    int rc = tag_one(s, in, st, false, err);
-    return rc == SA_OK && st->stage_name[0] != '\0' ? tag_one(s, in, st, true, err) : rc;
-}
-
-static int apigw_untag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                       const char *const *keys, size_t n, sa_error *err)
-{
-    int rc = untag_one(s, st, false, keys, n, err);
-
-    (void)in;
-    return rc == SA_OK && st->stage_name[0] != '\0' ? untag_one(s, st, true, keys, n, err) : rc;
-}
-
 int sa_apigw_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                    sa_stack_state *st, sa_error *err)
 {
-    static const sa_retag ops = {apigw_tag, apigw_untag};
-    return st->rest_api_id[0] ? sa_step_retag(s, in, old_tags, st, &ops, err) : SA_OK;
+    static const sa_tagging tagging = {
+        .service = "apigateway", .tag_op = "TagResource", .untag_op = "UntagResource",
+        .tag_method = "PUT", .path = "/tags/{}", .form = SA_TAGS_MAP, .tags_member = "tags",
+        .keys_member = "tagKeys", .retry = &apigw_rules};
+    char arn[300];
+    int rc;
+
+    if (st->rest_api_id[0] == '\0')
+        return SA_OK;
+    tag_arn(arn, sizeof(arn), s, st, false);
+    rc = sa_step_retag(s, in, old_tags, &tagging, arn, in->api_name, err);
+    if (rc == SA_OK && st->stage_name[0] != '\0') {
+        tag_arn(arn, sizeof(arn), s, st, true);
+        rc = sa_step_retag(s, in, old_tags, &tagging, arn, in->stage_name, err);
+    }
+    return rc;
 }
 
 int sa_apigw_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,

@@ -96,17 +96,6 @@ static char *scoped_policy(const sa_stack_ctx *s, const sa_stack_inputs *in)
     return out;
 }
 
-static void role_tags(sa_params *p, const sa_stack_inputs *in)
-{
-    sa_tag tags[SA_STEP_TAGS_MAX];
-    size_t n = sa_step_tag_list(tags, in, in->role_name);
-
-    for (size_t i = 0; i < n; i++) {
-        sa_params_addf(p, "Tags.member.%zu.Key", i + 1, tags[i].key);
-        sa_params_addf(p, "Tags.member.%zu.Value", i + 1, tags[i].value);
-    }
-}
-
 /* ---- the role's tags (for adoption) ---- */
 
 static int tag_item(void *ctx, xmlNode *item, sa_error *err)
@@ -172,7 +161,7 @@ int sa_iam_create_role(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_stat
     sa_params_add(&p, "RoleName", in->role_name);
     sa_params_add(&p, "AssumeRolePolicyDocument", trust);
     sa_params_add(&p, "Description", desc);
-    role_tags(&p, in);
+    sa_step_tag_params(&p, "Tags", in, in->role_name);
     sa_stack_progress(s, "creating IAM role");
     rc = sa_call_run(s, &c, &(sa_call){.service = "iam", .op = "CreateRole", .params = &p}, err);
     sa_params_dispose(&p);
@@ -341,44 +330,16 @@ out:
 
 /* ---- tags, delete ---- */
 
-static int iam_tag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                   sa_error *err)
-{
-    sa_params p = {0};
-    sa_stack_call c;
-    int rc;
-
-    (void)st;
-    sa_params_add(&p, "RoleName", in->role_name);
-    role_tags(&p, in);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "iam", .op = "TagRole", .params = &p}, err);
-    sa_stack_call_dispose(&c);
-    sa_params_dispose(&p);
-    return rc;
-}
-
-static int iam_untag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                     const char *const *keys, size_t n, sa_error *err)
-{
-    sa_params p = {0};
-    sa_stack_call c;
-    int rc;
-
-    (void)st;
-    sa_params_add(&p, "RoleName", in->role_name);
-    for (size_t i = 0; i < n; i++)
-        sa_params_addf(&p, "TagKeys.member.%zu", i + 1, keys[i]);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "iam", .op = "UntagRole", .params = &p}, err);
-    sa_stack_call_dispose(&c);
-    sa_params_dispose(&p);
-    return rc;
-}
-
 int sa_iam_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                  sa_stack_state *st, sa_error *err)
 {
-    static const sa_retag ops = {iam_tag, iam_untag};
-    return st->role_arn[0] ? sa_step_retag(s, in, old_tags, st, &ops, err) : SA_OK;
+    static const sa_tagging tagging = {
+        .service = "iam", .tag_op = "TagRole", .untag_op = "UntagRole", .id_member = "RoleName",
+        .form = SA_TAGS_QUERY, .tags_member = "Tags", .keys_member = "TagKeys"};
+
+    return st->role_arn[0] ? sa_step_retag(s, in, old_tags, &tagging, in->role_name,
+                                           in->role_name, err)
+                           : SA_OK;
 }
 
 int sa_iam_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)

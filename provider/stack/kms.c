@@ -60,19 +60,6 @@ static char *key_policy(const sa_stack_ctx *s, const sa_stack_inputs *in)
     return out;
 }
 
-static void kms_tags(sa_json *body, const char *key, const sa_stack_inputs *in)
-{
-    sa_tag tags[SA_STEP_TAGS_MAX];
-    size_t n = sa_step_tag_list(tags, in, in->alias_name);
-    cJSON *list = sa_json_array(body, body->root, key);
-
-    for (size_t i = 0; i < n; i++) {
-        cJSON *item = sa_json_object(body, list, NULL);
-        sa_json_string(body, item, "TagKey", tags[i].key);
-        sa_json_string(body, item, "TagValue", tags[i].value);
-    }
-}
-
 /* KeyState values of a key that can still encrypt the stack's logs. */
 static bool usable(const char *state)
 {
@@ -186,7 +173,7 @@ int sa_kms_create_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
     sa_json_string(&body, body.root, "KeyUsage", "ENCRYPT_DECRYPT");
     sa_json_string(&body, body.root, "KeySpec", "SYMMETRIC_DEFAULT");
     sa_json_string(&body, body.root, "Policy", policy); /* NULL (no memory): the body fails */
-    kms_tags(&body, "Tags", in);
+    sa_step_tags(&body, "Tags", SA_TAGS_LIST, in, in->alias_name);
     sa_stack_progress(s, "creating KMS key");
     rc = sa_call_run(s, &c, &(sa_call){.service = "kms", .op = "CreateKey", .body = &body,
                                        .find = &find}, err);
@@ -405,48 +392,17 @@ out:
     return rc;
 }
 
-static int kms_tag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                   sa_error *err)
-{
-    sa_json body;
-    sa_stack_call c;
-    int rc;
-
-    sa_json_init(&body);
-    sa_json_string(&body, body.root, "KeyId", st->kms_key_id);
-    kms_tags(&body, "Tags", in);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "kms", .op = "TagResource", .body = &body}, err);
-    sa_stack_call_dispose(&c);
-    sa_json_dispose(&body);
-    return rc;
-}
-
-static int kms_untag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                     const char *const *keys, size_t n, sa_error *err)
-{
-    sa_json body;
-    sa_stack_call c;
-    cJSON *list;
-    int rc;
-
-    (void)in;
-    sa_json_init(&body);
-    sa_json_string(&body, body.root, "KeyId", st->kms_key_id);
-    list = sa_json_array(&body, body.root, "TagKeys");
-    for (size_t i = 0; i < n; i++)
-        sa_json_string(&body, list, NULL, keys[i]);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "kms", .op = "UntagResource", .body = &body},
-                     err);
-    sa_stack_call_dispose(&c);
-    sa_json_dispose(&body);
-    return rc;
-}
-
 int sa_kms_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                  sa_stack_state *st, sa_error *err)
 {
-    static const sa_retag ops = {kms_tag, kms_untag};
-    return st->kms_key_id[0] ? sa_step_retag(s, in, old_tags, st, &ops, err) : SA_OK;
+    static const sa_tagging tagging = {
+        .service = "kms", .tag_op = "TagResource", .untag_op = "UntagResource",
+        .id_member = "KeyId", .form = SA_TAGS_LIST, .tags_member = "Tags",
+        .keys_member = "TagKeys"};
+
+    return st->kms_key_id[0] ? sa_step_retag(s, in, old_tags, &tagging, st->kms_key_id,
+                                             in->alias_name, err)
+                             : SA_OK;
 }
 
 static int schedule_deletion(sa_stack_ctx *s, const sa_stack_inputs *in, const char *key_id,

@@ -193,7 +193,7 @@ int sa_lambda_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state 
     sa_json_bool(&body, body.root, "Publish", false);
     sa_json_string(&body, sa_json_object(&body, body.root, "Code"), "ZipFile", zip64);
     environment(&body, in);
-    sa_step_tags(&body, body.root, "Tags", in, in->function_name);
+    sa_step_tags(&body, "Tags", SA_TAGS_MAP, in, in->function_name);
     sa_stack_progress(s, "creating the Lambda function");
     rc = sa_call_run(s, &c, &(sa_call){.service = "lambda", .op = "CreateFunction",
                                        .method = "POST", .path = "/2015-03-31/functions",
@@ -212,8 +212,7 @@ int sa_lambda_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state 
         rc = wait_ready(s, in, st, err);
     sa_stack_call_dispose(&c);
     sa_json_dispose(&body);
-    memset(zip64, 0, strlen(zip64));
-    free(zip64);
+    sa_wipe_free(zip64);
     return rc;
 }
 
@@ -262,8 +261,7 @@ int sa_lambda_update_code(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_s
         rc = wait_ready(s, in, st, err);
     sa_stack_call_dispose(&c);
     sa_json_dispose(&body);
-    memset(zip64, 0, strlen(zip64));
-    free(zip64);
+    sa_wipe_free(zip64);
     return rc;
 }
 
@@ -405,46 +403,17 @@ int sa_lambda_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *s
 
 /* ---- tags, delete ---- */
 
-static int lambda_tag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                      sa_error *err)
-{
-    sa_json body;
-    sa_stack_call c;
-    int rc;
-
-    sa_json_init(&body);
-    sa_step_tags(&body, body.root, "Tags", in, in->function_name);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "lambda", .op = "TagResource", .method = "POST",
-                                       .path = "/2017-03-31/tags/{}",
-                                       .labels = {st->function_arn}, .body = &body}, err);
-    sa_stack_call_dispose(&c);
-    sa_json_dispose(&body);
-    return rc;
-}
-
-static int lambda_untag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                        const char *const *keys, size_t n, sa_error *err)
-{
-    sa_aws_param q[64];
-    sa_stack_call c;
-    int rc;
-
-    (void)in;
-    for (size_t i = 0; i < n && i < SA_N(q); i++)
-        q[i] = (sa_aws_param){"tagKeys", keys[i]};
-    rc = sa_call_run(s, &c, &(sa_call){.service = "lambda", .op = "UntagResource",
-                                       .method = "DELETE", .path = "/2017-03-31/tags/{}",
-                                       .labels = {st->function_arn}, .query = q,
-                                       .query_count = n < SA_N(q) ? n : SA_N(q)}, err);
-    sa_stack_call_dispose(&c);
-    return rc;
-}
-
 int sa_lambda_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                     sa_stack_state *st, sa_error *err)
 {
-    static const sa_retag ops = {lambda_tag, lambda_untag};
-    return st->function_arn[0] ? sa_step_retag(s, in, old_tags, st, &ops, err) : SA_OK;
+    static const sa_tagging tagging = {
+        .service = "lambda", .tag_op = "TagResource", .untag_op = "UntagResource",
+        .tag_method = "POST", .path = "/2017-03-31/tags/{}", .form = SA_TAGS_MAP,
+        .tags_member = "Tags", .keys_member = "tagKeys"};
+
+    return st->function_arn[0] ? sa_step_retag(s, in, old_tags, &tagging, st->function_arn,
+                                               in->function_name, err)
+                               : SA_OK;
 }
 
 int sa_lambda_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,

@@ -86,7 +86,7 @@ int sa_logs_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *s
     sa_json_init(&body);
     sa_json_string(&body, body.root, "logGroupName", in->log_group_name);
     sa_json_string(&body, body.root, "kmsKeyId", st->kms_key_arn);
-    sa_step_tags(&body, body.root, "tags", in, in->log_group_name);
+    sa_step_tags(&body, "tags", SA_TAGS_MAP, in, in->log_group_name);
     sa_stack_progress(s, "creating the encrypted log group");
     rc = sa_call_run(s, &c, &(sa_call){.service = "logs", .op = "CreateLogGroup", .body = &body,
                                        .retry = &key_not_ready}, err);
@@ -192,49 +192,17 @@ int sa_logs_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
     return rc;
 }
 
-static int logs_tag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                    sa_error *err)
-{
-    sa_json body;
-    sa_stack_call c;
-    int rc;
-
-    sa_json_init(&body);
-    sa_json_string(&body, body.root, "resourceArn", st->log_group_arn);
-    sa_step_tags(&body, body.root, "tags", in, in->log_group_name);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "logs", .op = "TagResource", .body = &body},
-                     err);
-    sa_stack_call_dispose(&c);
-    sa_json_dispose(&body);
-    return rc;
-}
-
-static int logs_untag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                      const char *const *keys, size_t n, sa_error *err)
-{
-    sa_json body;
-    sa_stack_call c;
-    cJSON *list;
-    int rc;
-
-    (void)in;
-    sa_json_init(&body);
-    sa_json_string(&body, body.root, "resourceArn", st->log_group_arn);
-    list = sa_json_array(&body, body.root, "tagKeys");
-    for (size_t i = 0; i < n; i++)
-        sa_json_string(&body, list, NULL, keys[i]);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "logs", .op = "UntagResource", .body = &body},
-                     err);
-    sa_stack_call_dispose(&c);
-    sa_json_dispose(&body);
-    return rc;
-}
-
 int sa_logs_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                   sa_stack_state *st, sa_error *err)
 {
-    static const sa_retag ops = {logs_tag, logs_untag};
-    return st->log_group_arn[0] ? sa_step_retag(s, in, old_tags, st, &ops, err) : SA_OK;
+    static const sa_tagging tagging = {
+        .service = "logs", .tag_op = "TagResource", .untag_op = "UntagResource",
+        .id_member = "resourceArn", .form = SA_TAGS_MAP, .tags_member = "tags",
+        .keys_member = "tagKeys", .retry = &group_busy};
+
+    return st->log_group_arn[0] ? sa_step_retag(s, in, old_tags, &tagging, st->log_group_arn,
+                                                in->log_group_name, err)
+                                : SA_OK;
 }
 
 int sa_logs_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)

@@ -31,15 +31,38 @@ size_t sa_step_tag_list(sa_tag *out, const sa_stack_inputs *in, const char *name
     return n;
 }
 
-void sa_step_tags(sa_json *body, cJSON *parent, const char *key, const sa_stack_inputs *in,
+void sa_step_tags(sa_json *body, const char *member, sa_tag_form form, const sa_stack_inputs *in,
                   const char *name)
 {
     sa_tag tags[SA_STEP_TAGS_MAX];
     size_t n = sa_step_tag_list(tags, in, name);
-    cJSON *t = sa_json_object(body, parent, key);
+    cJSON *t = form == SA_TAGS_LIST ? sa_json_array(body, body->root, member)
+                                    : sa_json_object(body, body->root, member);
 
-    for (size_t i = 0; i < n; i++)
-        sa_json_string(body, t, tags[i].key, tags[i].value);
+    for (size_t i = 0; i < n; i++) {
+        if (form == SA_TAGS_LIST) {
+            cJSON *item = sa_json_object(body, t, NULL);
+            sa_json_string(body, item, "TagKey", tags[i].key);
+            sa_json_string(body, item, "TagValue", tags[i].value);
+        } else {
+            sa_json_string(body, t, tags[i].key, tags[i].value);
+        }
+    }
+}
+
+void sa_step_tag_params(sa_params *p, const char *member, const sa_stack_inputs *in,
+                        const char *name)
+{
+    sa_tag tags[SA_STEP_TAGS_MAX];
+    size_t n = sa_step_tag_list(tags, in, name);
+    char fmt[64];
+
+    for (size_t i = 0; i < n; i++) {
+        snprintf(fmt, sizeof(fmt), "%s.member.%%zu.Key", member);
+        sa_params_addf(p, fmt, i + 1, tags[i].key);
+        snprintf(fmt, sizeof(fmt), "%s.member.%%zu.Value", member);
+        sa_params_addf(p, fmt, i + 1, tags[i].value);
+    }
 }
 
 bool sa_step_owned(const cJSON *tags, const sa_stack_inputs *in)
@@ -67,19 +90,74 @@ int sa_step_adopt(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st
     return rc;
 }
 
+/* One tagging call: tags (keys NULL) or the removal of n keys. */
+static int tagging_call(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_tagging *t,
+                        const char *id, const char *name, const char *const *keys, size_t n,
+                        sa_error *err)
+{
+    sa_call call = {.service = t->service, .op = keys ? t->untag_op : t->tag_op,
+                    .retry = t->retry};
+    sa_json body = {0};
+    sa_params params = {0};
+    sa_aws_param query[64];
+    sa_stack_call c;
+    char fmt[64];
+    int rc;
+
+    if (t->form == SA_TAGS_QUERY) {
+        sa_params_add(&params, t->id_member, id);
+        snprintf(fmt, sizeof(fmt), "%s.member.%%zu", t->keys_member);
+        if (keys == NULL)
+            sa_step_tag_params(&params, t->tags_member, in, name);
+        for (size_t i = 0; keys != NULL && i < n; i++)
+            sa_params_addf(&params, fmt, i + 1, keys[i]);
+        call.params = &params;
+    } else if (t->path != NULL && keys != NULL) {
+        /* REST: the keys go in the query string */
+        call.method = "DELETE";
+        for (size_t i = 0; i < n && i < SA_N(query); i++)
+            query[i] = (sa_aws_param){t->keys_member, keys[i]};
+        call.query = query;
+        call.query_count = n < SA_N(query) ? n : SA_N(query);
+    } else {
+        sa_json_init(&body);
+        if (t->id_member != NULL)
+            sa_json_string(&body, body.root, t->id_member, id);
+        if (keys == NULL)
+            sa_step_tags(&body, t->tags_member, t->form, in, name);
+        else {
+            cJSON *list = sa_json_array(&body, body.root, t->keys_member);
+            for (size_t i = 0; i < n; i++)
+                sa_json_string(&body, list, NULL, keys[i]);
+        }
+        call.body = &body;
+        call.method = t->tag_method;
+    }
+    if (t->path != NULL) {
+        call.path = t->path;
+        call.labels[0] = id;
+    }
+    rc = sa_call_run(s, &c, &call, err);
+    sa_stack_call_dispose(&c);
+    if (call.body != NULL)
+        sa_json_dispose(&body);
+    sa_params_dispose(&params);
+    return rc;
+}
+
 int sa_step_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
-                  const sa_stack_state *st, const sa_retag *r, sa_error *err)
+                  const sa_tagging *t, const char *id, const char *name, sa_error *err)
 {
     const char *gone[64];
     size_t n = 0;
-    int rc = r->tag(s, in, st, err);
+    int rc = tagging_call(s, in, t, id, name, NULL, 0, err);
 
     if (rc != SA_OK || old_tags == NULL || old_tags->kind != SA_VALUE_OBJECT)
         return rc;
     for (size_t i = 0; i < old_tags->u.object.len && n < SA_N(gone); i++)
         if (sa_value_object_get(in->tags, old_tags->u.object.keys[i]) == NULL)
             gone[n++] = old_tags->u.object.keys[i];
-    return n > 0 ? r->untag(s, in, st, gone, n, err) : SA_OK;
+    return n > 0 ? tagging_call(s, in, t, id, name, gone, n, err) : SA_OK;
 }
 
 static int search_fn(void *ctx, bool *ret_found, sa_error *err)

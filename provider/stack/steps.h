@@ -25,9 +25,19 @@ typedef struct sa_tag {
 /* Fills out (SA_STEP_TAGS_MAX entries) and returns the count. */
 size_t sa_step_tag_list(sa_tag *out, const sa_stack_inputs *in, const char *name);
 
-/* The same as a JSON object {key: value}, added to the body under key. */
-void sa_step_tags(sa_json *body, cJSON *parent, const char *key, const sa_stack_inputs *in,
+/* How a service takes tags: the member under which they go and how they are written. */
+typedef enum sa_tag_form {
+    SA_TAGS_MAP,   /* a JSON object {key: value} (Logs, Lambda, API Gateway) */
+    SA_TAGS_LIST,  /* a JSON list [{TagKey, TagValue}] (KMS) */
+    SA_TAGS_QUERY, /* Query parameters <member>.member.N.Key / .Value (IAM) */
+} sa_tag_form;
+
+/* The tags of one piece, added to a JSON body (SA_TAGS_MAP, SA_TAGS_LIST) under member. */
+void sa_step_tags(sa_json *body, const char *member, sa_tag_form form, const sa_stack_inputs *in,
                   const char *name);
+/* The same as Query parameters (SA_TAGS_QUERY). */
+void sa_step_tag_params(sa_params *p, const char *member, const sa_stack_inputs *in,
+                        const char *name);
 
 /* Whether tags ({key: value}, as AWS returns them) carry this stack's ownership tag. */
 bool sa_step_owned(const cJSON *tags, const sa_stack_inputs *in);
@@ -47,17 +57,22 @@ typedef struct sa_adopt {
 int sa_step_adopt(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                   const sa_adopt *a, sa_error *err);
 
-/* Retagging one piece: every wanted tag is set, then the user's tags that old_tags had and the
- * inputs no longer have are removed. */
-typedef struct sa_retag {
-    int (*tag)(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-               sa_error *err);
-    int (*untag)(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st,
-                 const char *const *keys, size_t n, sa_error *err);
-} sa_retag;
+/* A service's tagging operations, as data: sa_step_retag sets every wanted tag on a resource,
+ * then removes the user's tags that old_tags had and the inputs no longer have. */
+typedef struct sa_tagging {
+    const char *service;
+    const char *tag_op, *untag_op;      /* "TagResource" / "UntagResource", "TagRole" / ... */
+    const char *id_member;              /* JSON and Query: the member naming the resource */
+    const char *tag_method, *path;      /* REST: the method of tag_op and the path ("{}": id) */
+    sa_tag_form form;
+    const char *tags_member;            /* "Tags", "tags" */
+    const char *keys_member;            /* JSON body list, REST query parameter, or Query
+                                           <member>.member.N */
+    const sa_retry_rules *retry;
+} sa_tagging;
 
 int sa_step_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
-                  const sa_stack_state *st, const sa_retag *r, sa_error *err);
+                  const sa_tagging *t, const char *id, const char *name, sa_error *err);
 
 /* The lost-answer search of an operation that makes a new object each time it runs: look runs a
  * search that records what it finds in the state, and found tells whether it did. */
