@@ -37,10 +37,13 @@ class MotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> None:
-        exe = Path(sys.executable).parent / "moto_server"
+        # moto with the routes it lacks supplied by the harness (harness/moto_ext.py)
+        argv = [sys.executable, "-m", "harness.moto_ext"]
         env = dict(os.environ)
         env.update({"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
         env.update(self.extra_env)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH", "")])
         last_err = None
         for _ in range(3):
             self.port = free_port()
@@ -48,7 +51,7 @@ class MotoServer:
             log_dir.mkdir(parents=True, exist_ok=True)
             self.log_path = log_dir / f"moto-{self.port}.log"
             log = open(self.log_path, "wb")
-            self.proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(self.port)],
+            self.proc = subprocess.Popen([*argv, "-H", "127.0.0.1", "-p", str(self.port)],
                                          stdout=log, stderr=subprocess.STDOUT, env=env,
                                          start_new_session=True)
             log.close()

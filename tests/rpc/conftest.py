@@ -1,7 +1,12 @@
-"""Fixtures of the rpc suite: a recording fake Engine and the plugin launched against it."""
-import pytest
+"""Fixtures of the rpc suite: a recording fake Engine, the plugin launched against it, and the
+plugin configured for moto."""
+import os
 
-from harness.plugin import Plugin, RecordingEngine
+import pytest
+from pulumi.runtime.proto import provider_pb2
+
+from harness.plugin import Plugin, RecordingEngine, struct
+from harness.stack_checks import REGION
 
 
 @pytest.fixture
@@ -14,5 +19,17 @@ def engine():
 @pytest.fixture
 def plugin(plugin_bin, engine, tmp_path):
     p = Plugin(plugin_bin, engine=engine, stderr_path=tmp_path / "plugin.stderr")
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def aws_plugin(plugin_bin, engine, tmp_path, aws):
+    """The plugin configured (with its STS check) for moto in the stacks' region."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(aws.client_env(REGION))
+    p = Plugin(plugin_bin, engine=engine, env=env, stderr_path=tmp_path / "plugin.stderr")
+    p.stub.Configure(provider_pb2.ConfigureRequest(args=struct({}), acceptSecrets=True,
+                                                   acceptResources=True))
     yield p
     p.close()

@@ -3,85 +3,20 @@ every sub-resource checked through boto3 (policy documents parsed and compared, 
 string-matched): create; refresh with no drift; each in-place update verified in moto with no
 replacement; a suffix change replaces; drift repaired after out-of-band deletes; import; delete
 leaves nothing in any of the six services."""
-import os
-
 import grpc
 import pytest
 from google.protobuf import json_format
 from pulumi.runtime.proto import provider_pb2
 
-from harness.plugin import Plugin, struct
+from harness.plugin import struct
+from harness.resource import TYPE, URN, Stack
 from harness.stack_checks import REGION, check_stack_in_moto, everything
-
-TYPE = "secureapi:index:SecureApiStack"
-URN = f"urn:pulumi:dev::proj::{TYPE}::api"
-
-
 
 D = json_format.MessageToDict
 
 
-class Stack:
-    """The engine's side of one resource: checked inputs, outputs and id, as the state keeps them."""
-
-    def __init__(self, plugin):
-        self.p = plugin
-        self.inputs = None
-        self.outputs = None
-        self.id = None
-
-    def check(self, news, seed=b"seed"):
-        r = self.p.stub.Check(provider_pb2.CheckRequest(
-            urn=URN, olds=self.inputs or struct({}), news=struct(news), randomSeed=seed,
-            name="api", type=TYPE))
-        assert list(r.failures) == [], r.failures
-        return r.inputs
-
-    def create(self, news):
-        inputs = self.check(news)
-        r = self.p.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=inputs, name="api",
-                                                          type=TYPE, timeout=300))
-        self.inputs, self.outputs, self.id = inputs, r.properties, r.id
-        return D(r.properties)
-
-    def diff(self, news_inputs):
-        return self.p.stub.Diff(provider_pb2.DiffRequest(
-            id=self.id, urn=URN, olds=self.outputs, news=news_inputs, old_inputs=self.inputs,
-            name="api", type=TYPE))
-
-    def update(self, news):
-        new_inputs = self.check(news)
-        d = self.diff(new_inputs)
-        r = self.p.stub.Update(provider_pb2.UpdateRequest(
-            id=self.id, urn=URN, olds=self.outputs, news=new_inputs, old_inputs=self.inputs,
-            name="api", type=TYPE, timeout=300))
-        self.inputs, self.outputs = new_inputs, r.properties
-        return d, D(r.properties)
-
-    def read(self):
-        r = self.p.stub.Read(provider_pb2.ReadRequest(id=self.id, urn=URN, properties=self.outputs,
-                                                      inputs=self.inputs, name="api", type=TYPE))
-        return r
-
-    def delete(self):
-        self.p.stub.Delete(provider_pb2.DeleteRequest(id=self.id, urn=URN,
-                                                      properties=self.outputs, name="api",
-                                                      type=TYPE, timeout=300))
-
-
-@pytest.fixture
-def plugin(plugin_bin, engine, tmp_path, aws):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(aws.client_env(REGION))
-    p = Plugin(plugin_bin, engine=engine, env=env, stderr_path=tmp_path / "plugin.stderr")
-    p.stub.Configure(provider_pb2.ConfigureRequest(args=struct({}), acceptSecrets=True,
-                                                   acceptResources=True))
-    yield p
-    p.close()
-
-
-def test_lifecycle(plugin, aws):
-    s = Stack(plugin)
+def test_lifecycle(aws_plugin, aws):
+    s = Stack(aws_plugin)
     base = {"environmentSuffix": "dev", "tags": {"team": "api"}}
     out = s.create(base)
     assert s.id == f"{REGION}/{out['functionName']}"
@@ -132,8 +67,8 @@ def test_lifecycle(plugin, aws):
     assert everything(aws) == {k: [] for k in everything(aws)}
 
 
-def test_drift_repaired(plugin, aws):
-    s = Stack(plugin)
+def test_drift_repaired(aws_plugin, aws):
+    s = Stack(aws_plugin)
     out = s.create({"environmentSuffix": "drift"})
     aws.boto3_client("logs").delete_log_group(logGroupName=out["logGroupName"])
     aws.boto3_client("lambda").delete_function(FunctionName=out["functionName"])
@@ -153,7 +88,8 @@ def test_drift_repaired(plugin, aws):
     assert r.id == ""
 
 
-def test_import(plugin, aws):
+def test_import(aws_plugin, aws):
+    plugin = aws_plugin
     s = Stack(plugin)
     out = s.create({"environmentSuffix": "imp", "lambdaMemorySize": 1024,
                     "tags": {"team": "x"}, "lambdaEnvironment": {"MODE": "fast"}})
