@@ -89,6 +89,16 @@ def version() -> str:
     return project_version()
 
 
+# ---- the engine's side ------------------------------------------------------------------------
+@pytest.fixture
+def engine():
+    """A recording fake pulumirpc.Engine (harness/plugin.py) for a plugin to log to."""
+    from harness.plugin import RecordingEngine
+    e = RecordingEngine()
+    yield e
+    e.stop()
+
+
 # ---- moto ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def moto():

@@ -1,19 +1,12 @@
-"""Fixtures of the rpc suite: a recording fake Engine, the plugin launched against it, and the
+"""Fixtures of the rpc suite: the plugin launched against the recording fake Engine, and the
 plugin configured for moto."""
 import os
 
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from harness.plugin import Plugin, RecordingEngine, struct
+from harness.plugin import Plugin, struct
 from harness.stack_checks import REGION
-
-
-@pytest.fixture
-def engine():
-    e = RecordingEngine()
-    yield e
-    e.stop()
 
 
 @pytest.fixture
