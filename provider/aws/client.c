@@ -15,11 +15,11 @@
 #include <string.h>
 
 #include "aws/credentials.h"
-#include "base/alloc.h"
 #include "aws/curl_transport.h"
 #include "aws/profile_file.h"
 #include "aws/services.h"
 #include "aws/sigv4.h"
+#include "base/alloc.h"
 
 /* Temporary credentials are replaced this long before they expire. */
 #define CREDENTIALS_REFRESH_MARGIN_S 300
@@ -53,7 +53,7 @@ struct sa_aws_client {
     sa_aws_rng rng;
     sa_aws_retry_quota quota;
     bool locks_ready;
-    atomic_int refs;            /* holders: the client is freed when the last one releases it */
+    atomic_int refs; /* holders: the client is freed when the last one releases it */
 };
 
 /* ---- process-wide set-up ----------------------------------------------------------------- */
@@ -208,7 +208,8 @@ static int copy_overrides(sa_aws_client *c, const sa_aws_client_config *cfg, sa_
         if (o->url == NULL || o->url[0] == '\0')
             continue;
         if (svc == NULL)
-            return sa_error_set(err, SA_EINVAL, "provider config endpoints: unknown service '%.40s'",
+            return sa_error_set(err, SA_EINVAL,
+                                "provider config endpoints: unknown service '%.40s'",
                                 o->service ? o->service : "");
         rc = sa_aws_endpoint_resolve(&ep, svc, c->region, o, 1, NULL, err);
         sa_aws_endpoint_dispose(&ep);
@@ -343,7 +344,8 @@ int64_t sa_aws_client_now_ms(const sa_aws_client *c)
 
 /* ---- debug lines ------------------------------------------------------------------------- */
 
-static void debugf(const sa_aws_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void debugf(const sa_aws_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void debugf(const sa_aws_client *c, const char *fmt, ...)
 {
@@ -371,8 +373,8 @@ static void debug_request(const sa_aws_client *c, const sa_aws_http_request *req
 /* ---- credentials ------------------------------------------------------------------------- */
 
 /* A copy of the current credentials (resolved or refreshed when needed). */
-static int get_credentials(sa_aws_credentials *out, sa_aws_client *c,
-                           const atomic_bool *cancelled, sa_error *err)
+static int get_credentials(sa_aws_credentials *out, sa_aws_client *c, const atomic_bool *cancelled,
+                           sa_error *err)
 {
     time_t now = c->clock.wall(c->clock.ctx);
     sa_aws_credentials fresh = {0};
@@ -382,8 +384,8 @@ static int get_credentials(sa_aws_credentials *out, sa_aws_client *c,
     int rc;
 
     pthread_mutex_lock(&c->creds_lock);
-    if (c->have_creds && (c->creds.expiration == 0 ||
-                          c->creds.expiration - CREDENTIALS_REFRESH_MARGIN_S > now)) {
+    if (c->have_creds &&
+        (c->creds.expiration == 0 || c->creds.expiration - CREDENTIALS_REFRESH_MARGIN_S > now)) {
         rc = sa_aws_credentials_copy(out, &c->creds, err);
         goto out;
     }
@@ -426,10 +428,10 @@ typedef struct call_state {
     const sa_aws_operation *op;
     const sa_aws_call_options *opts;
     sa_aws_endpoint ep;
-    char what[96];        /* "KMS CreateKey" */
+    char what[96]; /* "KMS CreateKey" */
     int64_t started_ms;
     int attempts;
-    int retry_tokens;     /* quota taken by this call's retries */
+    int retry_tokens; /* quota taken by this call's retries */
 } call_state;
 
 static int64_t remaining_ms(const call_state *st)
@@ -634,8 +636,8 @@ int sa_aws_call(sa_aws_response *out, sa_aws_client *c, const sa_aws_operation *
             goto out;
         }
         st.attempts++;
-        debugf(c, "aws: %s attempt %d: %s %s%s (%s)", st.what, st.attempts, req.method,
-               req.origin, req.path, st.ep.source);
+        debugf(c, "aws: %s attempt %d: %s %s%s (%s)", st.what, st.attempts, req.method, req.origin,
+               req.path, st.ep.source);
         debug_request(c, &req);
         t0 = sa_aws_client_now_ms(c);
         rc = sa_aws_transport_send(&c->transport, &resp, &req, &terr);
@@ -660,8 +662,7 @@ int sa_aws_call(sa_aws_response *out, sa_aws_client *c, const sa_aws_operation *
             a.html = ae.html;
         } else {
             debugf(c, "aws: %s -> %s: %s", st.what, sa_status_name(rc), terr.message);
-            if (rc == SA_ECANCELLED || rc == SA_ENOMEM || rc == SA_EINVAL ||
-                rc == SA_EINTERNAL) {
+            if (rc == SA_ECANCELLED || rc == SA_ENOMEM || rc == SA_EINVAL || rc == SA_EINTERNAL) {
                 rc = fail_transport(&st, rc, terr.message, NULL, ret_aws_error, err);
                 goto out;
             }
@@ -671,8 +672,8 @@ int sa_aws_call(sa_aws_response *out, sa_aws_client *c, const sa_aws_operation *
                                 sa_aws_client_now_ms(c) - st.started_ms, remaining_ms(&st),
                                 draw_random(&st));
         if (d.retry && d.kind != SA_AWS_RETRY_RULE) {
-            int cost = d.kind == SA_AWS_RETRY_TIMEOUT ? SA_AWS_RETRY_TIMEOUT_COST
-                                                      : SA_AWS_RETRY_COST;
+            int cost =
+                d.kind == SA_AWS_RETRY_TIMEOUT ? SA_AWS_RETRY_TIMEOUT_COST : SA_AWS_RETRY_COST;
             bool ok;
             pthread_mutex_lock(&c->state_lock);
             ok = sa_aws_retry_quota_acquire(&c->quota, cost);
@@ -687,8 +688,8 @@ int sa_aws_call(sa_aws_response *out, sa_aws_client *c, const sa_aws_operation *
         if (!d.retry) {
             debugf(c, "aws: %s: not retrying: %s", st.what, d.why);
             rc = a.transport_status == SA_OK
-                     ? fail_aws(&st, &ae, d.kind != SA_AWS_RETRY_NONE ? d.why : NULL,
-                                ret_aws_error, err)
+                     ? fail_aws(&st, &ae, d.kind != SA_AWS_RETRY_NONE ? d.why : NULL, ret_aws_error,
+                                err)
                      : fail_transport(&st, a.transport_status, terr.message,
                                       d.kind != SA_AWS_RETRY_NONE ? d.why : NULL, ret_aws_error,
                                       err);
@@ -703,9 +704,9 @@ int sa_aws_call(sa_aws_response *out, sa_aws_client *c, const sa_aws_operation *
         }
         if (st.opts->find != NULL && maybe_carried_out(&a)) {
             bool found = false;
-            rc = find_instead(out, &found, &st,
-                              a.transport_status == SA_OK ? ae.code : terr.message,
-                              ret_aws_error, err);
+            rc =
+                find_instead(out, &found, &st, a.transport_status == SA_OK ? ae.code : terr.message,
+                             ret_aws_error, err);
             if (rc != SA_OK || found)
                 goto out;
         }

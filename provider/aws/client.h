@@ -36,8 +36,8 @@ void sa_aws_global_cleanup(void);
 
 /* Time and waiting, as a seam. */
 typedef struct sa_aws_clock {
-    time_t (*wall)(void *ctx);      /* signing time */
-    int64_t (*mono_ms)(void *ctx);  /* deadlines and elapsed time */
+    time_t (*wall)(void *ctx);     /* signing time */
+    int64_t (*mono_ms)(void *ctx); /* deadlines and elapsed time */
     /* Waits ms milliseconds; returns SA_ECANCELLED as soon as *cancelled is raised. */
     int (*sleep)(void *ctx, int64_t ms, const atomic_bool *cancelled);
     void *ctx;
@@ -58,19 +58,19 @@ typedef struct sa_aws_client_config {
     const char *profile;
     const char *shared_credentials_file;
     const char *config_file;
-    bool skip_metadata;            /* never ask EC2 instance metadata */
+    bool skip_metadata; /* never ask EC2 instance metadata */
     /* where calls go */
-    const char *region;            /* NULL: AWS_REGION, AWS_DEFAULT_REGION, profile, default */
+    const char *region; /* NULL: AWS_REGION, AWS_DEFAULT_REGION, profile, default */
     const sa_aws_endpoint_override *endpoints;
     size_t endpoint_count;
     /* behaviour; 0 means the default */
-    int max_attempts;              /* default: AWS_MAX_ATTEMPTS, else 3 */
-    int64_t retry_base_delay_ms;   /* 100 */
+    int max_attempts;                     /* default: AWS_MAX_ATTEMPTS, else 3 */
+    int64_t retry_base_delay_ms;          /* 100 */
     int64_t retry_throttle_base_delay_ms; /* 500 */
-    int64_t retry_max_backoff_ms;  /* 20000 */
-    long connect_timeout_ms;       /* per HTTP exchange: 10 s */
-    long attempt_timeout_ms;       /* per HTTP exchange: 120 s */
-    uint64_t rng_seed;             /* jitter seed; 0: from the clock */
+    int64_t retry_max_backoff_ms;         /* 20000 */
+    long connect_timeout_ms;              /* per HTTP exchange: 10 s */
+    long attempt_timeout_ms;              /* per HTTP exchange: 120 s */
+    uint64_t rng_seed;                    /* jitter seed; 0: from the clock */
     /* seams; NULL: the real one. Borrowed: they must outlive the client. */
     const sa_aws_env *env;
     const sa_aws_transport *transport;
@@ -105,13 +105,13 @@ int sa_aws_client_check_credentials(char *ret_source, size_t size, sa_aws_client
                                     const atomic_bool *cancelled, sa_error *err);
 
 typedef struct sa_aws_call_options {
-    const atomic_bool *cancelled;      /* NULL: not cancellable */
-    int64_t deadline_ms;               /* on sa_aws_client_now_ms's clock; 0: none */
-    const char *region;                /* the resource's own region; NULL: the client's */
-    const sa_aws_retry_rule *rules;    /* extra retry rules for this call */
+    const atomic_bool *cancelled;   /* NULL: not cancellable */
+    int64_t deadline_ms;            /* on sa_aws_client_now_ms's clock; 0: none */
+    const char *region;             /* the resource's own region; NULL: the client's */
+    const sa_aws_retry_rule *rules; /* extra retry rules for this call */
     size_t rule_count;
-    int max_attempts;                  /* 0: the client's */
-    sa_aws_rng *rng;                   /* jitter (not locked: one per thread); NULL: the client's own */
+    int max_attempts; /* 0: the client's */
+    sa_aws_rng *rng;  /* jitter (not locked: one per thread); NULL: the client's own */
     /* For an operation that makes a new object each time it runs and takes no idempotency token
      * (KMS CreateKey, API Gateway CreateRestApi). An attempt that timed out, lost its connection
      * or got a 5xx may still have been carried out, and repeating it would make a second object,

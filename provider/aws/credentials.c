@@ -113,8 +113,8 @@ int sa_aws_credentials_from_env(sa_aws_credentials *out, const sa_aws_env *env, 
 
 /* Profile settings that configure credentials we do not implement. */
 static const char *const unsupported_profile_keys[] = {
-    "role_arn",         "credential_process", "sso_session", "sso_start_url",
-    "web_identity_token_file", "credential_source",
+    "role_arn",      "credential_process",      "sso_session",
+    "sso_start_url", "web_identity_token_file", "credential_source",
 };
 
 int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_shared_config *shared,
@@ -150,8 +150,7 @@ int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_shared
         return sa_error_set(err, SA_EINVAL, "profile '%.64s' has %s but not %s", name,
                             ak ? "aws_access_key_id" : "aws_secret_access_key",
                             ak ? "aws_secret_access_key" : "aws_access_key_id");
-    for (size_t i = 0; i < SA_N(unsupported_profile_keys);
-         i++) {
+    for (size_t i = 0; i < SA_N(unsupported_profile_keys); i++) {
         if (sa_aws_shared_config_get(shared, unsupported_profile_keys[i]) != NULL)
             return sa_error_set(err, SA_EUNSUPPORTED,
                                 "profile '%.64s' uses %s, which this provider does not support; "

@@ -32,8 +32,7 @@ typedef struct sa_aws_credentials {
 
 /* Wipes and frees the insides. */
 void sa_aws_credentials_dispose(sa_aws_credentials *c);
-int sa_aws_credentials_copy(sa_aws_credentials *out, const sa_aws_credentials *src,
-                            sa_error *err);
+int sa_aws_credentials_copy(sa_aws_credentials *out, const sa_aws_credentials *src, sa_error *err);
 /* Takes copies of the strings; session_token may be NULL. */
 int sa_aws_credentials_set(sa_aws_credentials *out, const char *access_key_id,
                            const char *secret_access_key, const char *session_token,
@@ -49,10 +48,10 @@ typedef struct sa_aws_credentials_settings {
 
 typedef struct sa_aws_credentials_ctx {
     const sa_aws_env *env;
-    const sa_aws_shared_config *shared;  /* loaded shared files; NULL skips them */
-    const sa_aws_transport *transport;   /* for container and IMDS; NULL skips them */
-    const atomic_bool *cancelled;        /* may be NULL */
-    time_t now;                          /* to reject already-expired credentials */
+    const sa_aws_shared_config *shared; /* loaded shared files; NULL skips them */
+    const sa_aws_transport *transport;  /* for container and IMDS; NULL skips them */
+    const atomic_bool *cancelled;       /* may be NULL */
+    time_t now;                         /* to reject already-expired credentials */
 } sa_aws_credentials_ctx;
 
 /* Runs the chain. */

@@ -14,10 +14,10 @@
 #include <strings.h>
 
 #include "aws/buf.h"
-#include "base/util.h"
-#include "base/alloc.h"
 #include "aws/credentials.h"
 #include "aws/uri.h"
+#include "base/alloc.h"
+#include "base/util.h"
 
 #define CONTAINER_HOST "http://169.254.170.2"
 #define IMDS_HOST "http://169.254.169.254"
@@ -186,8 +186,8 @@ static int container_target(char **origin, char **path, char **query, const sa_a
         }
         snprintf(*origin, n, "%s://%s%s", u.scheme, u.host, port);
     }
-    rc = dup_into(path, u.base_path[0] ? u.base_path : "/", strlen(u.base_path[0] ? u.base_path : "/"),
-                  err);
+    rc = dup_into(path, u.base_path[0] ? u.base_path : "/",
+                  strlen(u.base_path[0] ? u.base_path : "/"), err);
     if (rc == SA_OK && q != NULL)
         rc = dup_into(query, q + 1, strlen(q + 1), err);
 out:
@@ -267,7 +267,8 @@ static int imds_origin(char **out, const sa_aws_env *env, sa_error *err)
     int rc;
 
     if (ep == NULL) {
-        const char *o = (mode != NULL && strcasecmp(mode, "IPv6") == 0) ? IMDS_HOST_IPV6 : IMDS_HOST;
+        const char *o =
+            (mode != NULL && strcasecmp(mode, "IPv6") == 0) ? IMDS_HOST_IPV6 : IMDS_HOST;
         return dup_into(out, o, strlen(o), err);
     }
     rc = sa_aws_url_parse(&u, ep, "AWS_EC2_METADATA_SERVICE_ENDPOINT", err);
@@ -346,9 +347,9 @@ int sa_aws_credentials_from_imds(sa_aws_credentials *out, const sa_aws_credentia
     if (rc != SA_OK)
         goto out;
     if (resp.status != 200 || resp.body_len == 0 || resp.body_len > 4096) {
-        rc = sa_error_set(err, SA_ENOTFOUND,
-                          "EC2 instance metadata: the token request returned HTTP %ld",
-                          resp.status);
+        rc =
+            sa_error_set(err, SA_ENOTFOUND,
+                         "EC2 instance metadata: the token request returned HTTP %ld", resp.status);
         goto out;
     }
     rc = dup_into(&token, (const char *)resp.body, resp.body_len, err);

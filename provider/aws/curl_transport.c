@@ -3,8 +3,8 @@
  * one exchange per send, libcurl errors mapped onto the transport status contract of http.h.
  */
 #include "aws/curl_transport.h"
-#include "base/util.h"
 #include "base/alloc.h"
+#include "base/util.h"
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -121,9 +121,7 @@ static int pick_ca(sa_aws_curl_transport *t, const sa_aws_curl_options *opts, sa
             file = opts->ssl_cert_file;
         if (opts != NULL && opts->ssl_cert_dir != NULL && opts->ssl_cert_dir[0] != '\0')
             dir = opts->ssl_cert_dir;
-        for (size_t i = 0; file == NULL && dir == NULL &&
-                           i < SA_N(WELL_KNOWN_CA_BUNDLES);
-             i++) {
+        for (size_t i = 0; file == NULL && dir == NULL && i < SA_N(WELL_KNOWN_CA_BUNDLES); i++) {
             if (access(WELL_KNOWN_CA_BUNDLES[i], R_OK) == 0)
                 file = WELL_KNOWN_CA_BUNDLES[i];
         }
@@ -146,11 +144,12 @@ int sa_aws_curl_transport_new(sa_aws_curl_transport **out, const sa_aws_curl_opt
     t->connect_timeout_ms = opts && opts->connect_timeout_ms > 0
                                 ? opts->connect_timeout_ms
                                 : SA_AWS_CURL_DEFAULT_CONNECT_TIMEOUT_MS;
-    t->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : SA_AWS_CURL_DEFAULT_TIMEOUT_MS;
+    t->timeout_ms =
+        opts && opts->timeout_ms > 0 ? opts->timeout_ms : SA_AWS_CURL_DEFAULT_TIMEOUT_MS;
     t->max_response = opts && opts->max_response_bytes > 0 ? opts->max_response_bytes
                                                            : SA_AWS_CURL_DEFAULT_MAX_RESPONSE;
-    t->idle_max = opts && opts->max_idle_handles > 0 ? opts->max_idle_handles
-                                                     : SA_AWS_CURL_DEFAULT_MAX_IDLE;
+    t->idle_max =
+        opts && opts->max_idle_handles > 0 ? opts->max_idle_handles : SA_AWS_CURL_DEFAULT_MAX_IDLE;
     atomic_init(&t->connections, 0);
     rc = pick_ca(t, opts, err);
     if (rc != SA_OK)
@@ -240,7 +239,7 @@ typedef struct exchange {
     sa_aws_headers headers;
     size_t header_bytes;
     bool header_overflow;
-    bool headers_ended;   /* the blank line after the last response's headers arrived */
+    bool headers_ended; /* the blank line after the last response's headers arrived */
     int header_rc;
     const atomic_bool *cancelled;
 } exchange;
@@ -289,8 +288,8 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
     v = colon + 1;
     while (v < data + len && (*v == ' ' || *v == '\t'))
         v++;
-    if (sa_aws_headers_addn(&x->headers, data, (size_t)(colon - data), v,
-                            (size_t)(data + len - v), NULL) != SA_OK) {
+    if (sa_aws_headers_addn(&x->headers, data, (size_t)(colon - data), v, (size_t)(data + len - v),
+                            NULL) != SA_OK) {
         x->header_rc = SA_ENOMEM;
         return 0;
     }
@@ -318,8 +317,7 @@ static void free_header_list(struct curl_slist *list)
     curl_slist_free_all(list);
 }
 
-static int build_header_list(struct curl_slist **out, const sa_aws_http_request *req,
-                             sa_error *err)
+static int build_header_list(struct curl_slist **out, const sa_aws_http_request *req, sa_error *err)
 {
     struct curl_slist *list = NULL;
     sa_aws_buf line;

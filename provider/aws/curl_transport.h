@@ -25,7 +25,7 @@
 #define SA_AWS_CURL_DEFAULT_MAX_IDLE 8
 
 typedef struct sa_aws_curl_options {
-    const char *ca_bundle;     /* a PEM file of trusted CAs (AWS_CA_BUNDLE); NULL: the system's */
+    const char *ca_bundle; /* a PEM file of trusted CAs (AWS_CA_BUNDLE); NULL: the system's */
     /* OpenSSL's variables, used when ca_bundle is NULL and libcurl was built without a CA
      * location of its own (the static release build): SSL_CERT_FILE, SSL_CERT_DIR. Without
      * them, the first bundle found at the usual places of the common distributions. */

@@ -37,10 +37,10 @@ typedef struct sa_aws_endpoint_override {
 } sa_aws_endpoint_override;
 
 typedef struct sa_aws_endpoint {
-    char *origin;         /* "https://kms.ap-southeast-1.amazonaws.com", "http://127.0.0.1:5000" */
-    char *base_path;      /* "" or "/prefix" from a custom URL, without a trailing slash */
+    char *origin;    /* "https://kms.ap-southeast-1.amazonaws.com", "http://127.0.0.1:5000" */
+    char *base_path; /* "" or "/prefix" from a custom URL, without a trailing slash */
     char *signing_region;
-    char source[96];      /* "provider config", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL", "default" */
+    char source[96]; /* "provider config", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL", "default" */
 } sa_aws_endpoint;
 
 int sa_aws_endpoint_resolve(sa_aws_endpoint *out, const sa_aws_service *svc, const char *region,

@@ -200,8 +200,8 @@ static void parse_html(sa_aws_error *e, const char *body, size_t len)
         copy_node_text(para, sizeof(para), find_element(root, "p", 0));
         xmlFreeDoc(doc);
     }
-    snprintf(e->message, sizeof(e->message), "HTML error page%s%s%s%s", title[0] ? ": " : "",
-             title, para[0] ? " - " : "", para);
+    snprintf(e->message, sizeof(e->message), "HTML error page%s%s%s%s", title[0] ? ": " : "", title,
+             para[0] ? " - " : "", para);
 }
 
 /* ---- entry point ------------------------------------------------------------------------- */

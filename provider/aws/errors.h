@@ -25,8 +25,8 @@ typedef struct sa_aws_error {
     char message[SA_AWS_ERROR_MESSAGE_MAX]; /* one line */
     long http_status;                       /* 0: no HTTP response (transport failure) */
     char request_id[SA_AWS_REQUEST_ID_MAX];
-    bool html;                              /* the body was an HTML page */
-    int attempts;                           /* filled by sa_aws_call */
+    bool html;    /* the body was an HTML page */
+    int attempts; /* filled by sa_aws_call */
 } sa_aws_error;
 
 /* Reads an error response. Never fails: what cannot be read is described generically. */

@@ -2,8 +2,8 @@
  * Header lists, request and response lifetimes, and the transport call wrapper (see http.h).
  */
 #include "aws/http.h"
-#include "base/util.h"
 #include "base/alloc.h"
+#include "base/util.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -92,12 +92,8 @@ void sa_aws_headers_dispose(sa_aws_headers *h)
 bool sa_aws_header_is_sensitive(const char *name)
 {
     static const char *const sensitive[] = {
-        "authorization",
-        "x-amz-security-token",
-        "x-aws-ec2-metadata-token",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
+        "authorization", "x-amz-security-token", "x-aws-ec2-metadata-token", "proxy-authorization",
+        "cookie",        "set-cookie",
     };
     for (size_t i = 0; i < SA_N(sensitive); i++) {
         if (strcasecmp(name, sensitive[i]) == 0)

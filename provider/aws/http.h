@@ -56,16 +56,16 @@ bool sa_aws_header_is_sensitive(const char *name);
 const char *sa_aws_header_display_value(const char *name, const char *value);
 
 typedef struct sa_aws_http_request {
-    char *method;                  /* "GET", "POST", "PUT", "DELETE", ... */
-    char *origin;                  /* "https://host" or "http://host:port" */
-    char *path;                    /* as sent on the request line; begins with '/' */
-    char *query;                   /* as sent, without '?'; NULL when none */
-    sa_aws_headers headers;        /* everything we send; Host included */
-    unsigned char *body;           /* NULL when body_len is 0 */
+    char *method;           /* "GET", "POST", "PUT", "DELETE", ... */
+    char *origin;           /* "https://host" or "http://host:port" */
+    char *path;             /* as sent on the request line; begins with '/' */
+    char *query;            /* as sent, without '?'; NULL when none */
+    sa_aws_headers headers; /* everything we send; Host included */
+    unsigned char *body;    /* NULL when body_len is 0 */
     size_t body_len;
-    long connect_timeout_ms;       /* 0: the transport's default */
-    long timeout_ms;               /* whole exchange; 0: the transport's default */
-    const atomic_bool *cancelled;  /* borrowed; may be NULL */
+    long connect_timeout_ms;      /* 0: the transport's default */
+    long timeout_ms;              /* whole exchange; 0: the transport's default */
+    const atomic_bool *cancelled; /* borrowed; may be NULL */
     /* On a new connection, not a pooled one. libcurl sends a request again by itself when a
      * reused connection dies before any answer arrives; an operation that makes a new object
      * each time it runs must not be sent twice behind the caller's back. */

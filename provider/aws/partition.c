@@ -14,15 +14,24 @@
 #include "base/util.h"
 
 static const sa_aws_partition partitions[] = {
-    {.name = "aws-cn", .region_prefix = "cn-", .dns_suffix = "amazonaws.com.cn",
-     .global_region = "cn-north-1", .global_label = "cn-north-1",
+    {.name = "aws-cn",
+     .region_prefix = "cn-",
+     .dns_suffix = "amazonaws.com.cn",
+     .global_region = "cn-north-1",
+     .global_label = "cn-north-1",
      .regional_logs_principal = true},
-    {.name = "aws-us-gov", .region_prefix = "us-gov-", .dns_suffix = "amazonaws.com",
-     .global_region = "us-gov-west-1", .global_label = "us-gov",
+    {.name = "aws-us-gov",
+     .region_prefix = "us-gov-",
+     .dns_suffix = "amazonaws.com",
+     .global_region = "us-gov-west-1",
+     .global_label = "us-gov",
      .regional_logs_principal = true},
     /* last: every other region */
-    {.name = "aws", .region_prefix = "", .dns_suffix = "amazonaws.com",
-     .global_region = "us-east-1", .global_label = "",
+    {.name = "aws",
+     .region_prefix = "",
+     .dns_suffix = "amazonaws.com",
+     .global_region = "us-east-1",
+     .global_label = "",
      .regional_logs_principal = true},
 };
 
@@ -52,8 +61,8 @@ bool sa_aws_arn(char *out, size_t cap, const sa_aws_partition *p, const char *se
     return n >= 0 && (size_t)n < cap;
 }
 
-bool sa_aws_service_principal(char *out, size_t cap, const sa_aws_partition *p,
-                              const char *service, const char *region)
+bool sa_aws_service_principal(char *out, size_t cap, const sa_aws_partition *p, const char *service,
+                              const char *region)
 {
     int n;
 

@@ -12,12 +12,12 @@
 #include <stddef.h>
 
 typedef struct sa_aws_partition {
-    const char *name;          /* "aws", "aws-cn", "aws-us-gov": the ARN partition */
-    const char *region_prefix; /* how its region names start ("" for the rest: aws) */
-    const char *dns_suffix;    /* "amazonaws.com", "amazonaws.com.cn" */
-    const char *global_region; /* where global services (IAM) live and are signed for */
-    const char *global_label;  /* the label between a global service's prefix and the DNS
-                                  suffix: "" (iam.amazonaws.com), "cn-north-1", "us-gov" */
+    const char *name;             /* "aws", "aws-cn", "aws-us-gov": the ARN partition */
+    const char *region_prefix;    /* how its region names start ("" for the rest: aws) */
+    const char *dns_suffix;       /* "amazonaws.com", "amazonaws.com.cn" */
+    const char *global_region;    /* where global services (IAM) live and are signed for */
+    const char *global_label;     /* the label between a global service's prefix and the DNS
+                                     suffix: "" (iam.amazonaws.com), "cn-north-1", "us-gov" */
     bool regional_logs_principal; /* CloudWatch Logs' principal is logs.<region>.<dns suffix> */
 } sa_aws_partition;
 
@@ -40,7 +40,7 @@ bool sa_aws_arn(char *out, size_t cap, const sa_aws_partition *p, const char *se
 /* The service principal of a service in region: "<service>.amazonaws.com" for most services in
  * every partition, "logs.<region>.<dns suffix>" for CloudWatch Logs (the form its KMS key policy
  * condition needs). Returns false when it did not fit. */
-bool sa_aws_service_principal(char *out, size_t cap, const sa_aws_partition *p,
-                              const char *service, const char *region);
+bool sa_aws_service_principal(char *out, size_t cap, const sa_aws_partition *p, const char *service,
+                              const char *region);
 
 #endif

@@ -240,8 +240,8 @@ int sa_aws_profile_file_parse(sa_aws_profile_file *out, const char *text, size_t
             const char *name;
             size_t name_len;
             if (close == NULL) {
-                rc = sa_error_set(err, SA_EINVAL, "%s line %zu: a section header needs a ']'",
-                                  path, line_no);
+                rc = sa_error_set(err, SA_EINVAL, "%s line %zu: a section header needs a ']'", path,
+                                  line_no);
                 goto out;
             }
             section_name(&name, &name_len, s + 1, close, kind);
@@ -371,8 +371,8 @@ int sa_aws_shared_config_load(sa_aws_shared_config *out, const char *profile,
         credentials_file = sa_aws_env_get(env, "AWS_SHARED_CREDENTIALS_FILE");
     if (config_file == NULL || config_file[0] == '\0')
         config_file = sa_aws_env_get(env, "AWS_CONFIG_FILE");
-    rc = expand_path(&c.credentials_path, credentials_file ? credentials_file : "~/.aws/credentials",
-                     env, err);
+    rc = expand_path(&c.credentials_path,
+                     credentials_file ? credentials_file : "~/.aws/credentials", env, err);
     if (rc == SA_OK)
         rc = expand_path(&c.config_path, config_file ? config_file : "~/.aws/config", env, err);
     if (rc == SA_OK)

@@ -49,11 +49,11 @@ const char *sa_aws_profile_get(const sa_aws_profile *p, const char *key);
 
 /* The active profile, read from both shared files. */
 typedef struct sa_aws_shared_config {
-    char *profile_name;        /* the selected profile */
-    const char *profile_from;  /* static: "provider config", "AWS_PROFILE" or "default" */
-    char *credentials_path;    /* NULL when no path could be determined (no HOME) */
+    char *profile_name;       /* the selected profile */
+    const char *profile_from; /* static: "provider config", "AWS_PROFILE" or "default" */
+    char *credentials_path;   /* NULL when no path could be determined (no HOME) */
     char *config_path;
-    bool credentials_found;    /* whether the file exists */
+    bool credentials_found; /* whether the file exists */
     bool config_found;
     sa_aws_profile_file credentials;
     sa_aws_profile_file config;

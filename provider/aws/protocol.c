@@ -3,8 +3,8 @@
  * protocol.h).
  */
 #include "aws/protocol.h"
-#include "base/util.h"
 #include "base/alloc.h"
+#include "base/util.h"
 
 #include <ctype.h>
 #include <libxml/parser.h>
@@ -285,8 +285,10 @@ int sa_aws_protocol_read_success(sa_aws_response *out, const sa_aws_service *svc
             break; /* a REST payload that is not JSON (e.g. a Lambda invoke result) */
         r.json = cJSON_ParseWithLength((const char *)r.body, r.body_len);
         if (r.json == NULL)
-            rc = sa_error_set(err, SA_EIO, "%s: the response is not valid JSON (or memory ran "
-                              "out reading it)", what);
+            rc = sa_error_set(err, SA_EIO,
+                              "%s: the response is not valid JSON (or memory ran "
+                              "out reading it)",
+                              what);
         break;
     case SA_AWS_PROTOCOL_QUERY:
         if (first == NULL) {

@@ -28,18 +28,18 @@ typedef struct sa_aws_param {
 
 /* One AWS operation, as a service module describes it. Everything is borrowed for the call. */
 typedef struct sa_aws_operation {
-    const char *service;         /* a service id: "kms", "iam", "lambda", ... */
-    const char *name;            /* the operation: "CreateKey", "ListRoles", "ListFunctions" */
+    const char *service; /* a service id: "kms", "iam", "lambda", ... */
+    const char *name;    /* the operation: "CreateKey", "ListRoles", "ListFunctions" */
     /* REST-JSON only */
-    const char *method;          /* "GET", "POST", "PUT", "DELETE", "PATCH" */
-    const char *path;            /* wire path from sa_aws_path_build, without the endpoint's path */
-    const sa_aws_param *query;   /* raw; encoded here */
+    const char *method;        /* "GET", "POST", "PUT", "DELETE", "PATCH" */
+    const char *path;          /* wire path from sa_aws_path_build, without the endpoint's path */
+    const sa_aws_param *query; /* raw; encoded here */
     size_t query_count;
     const sa_aws_param *headers; /* extra request headers */
     size_t header_count;
     /* JSON 1.1 and REST-JSON: the JSON body; NULL means "{}" for JSON 1.1 and none for REST */
     const char *body;
-    size_t body_len;             /* 0: strlen(body) */
+    size_t body_len; /* 0: strlen(body) */
     /* Query only: parameters besides Action and Version */
     const sa_aws_param *params;
     size_t param_count;
@@ -65,9 +65,9 @@ typedef struct sa_aws_response {
     sa_aws_headers headers;
     unsigned char *body; /* NUL-terminated; NULL when empty */
     size_t body_len;
-    cJSON *json;         /* JSON 1.1 / REST-JSON: the parsed body; NULL when empty or not JSON */
-    xmlDoc *xml;         /* Query: the parsed body */
-    int attempts;        /* how many attempts the call took */
+    cJSON *json;  /* JSON 1.1 / REST-JSON: the parsed body; NULL when empty or not JSON */
+    xmlDoc *xml;  /* Query: the parsed body */
+    int attempts; /* how many attempts the call took */
 } sa_aws_response;
 
 void sa_aws_response_dispose(sa_aws_response *r);

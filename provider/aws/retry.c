@@ -141,9 +141,8 @@ static sa_aws_retry_decision no(sa_aws_retry_kind kind, const char *why)
 
 sa_aws_retry_decision sa_aws_retry_decide(const sa_aws_retry_policy *p,
                                           const sa_aws_retry_rule *rules, size_t rule_count,
-                                          const sa_aws_attempt *a, int attempts,
-                                          int64_t elapsed_ms, int64_t remaining_ms,
-                                          uint64_t random)
+                                          const sa_aws_attempt *a, int attempts, int64_t elapsed_ms,
+                                          int64_t remaining_ms, uint64_t random)
 {
     const sa_aws_retry_rule *rule = NULL;
     sa_aws_retry_kind kind = sa_aws_retry_classify(a, rules, rule_count, &rule);

@@ -38,22 +38,25 @@ typedef struct sa_aws_retry_rule {
 #define SA_AWS_RULE_DEFAULT_MAX_ATTEMPTS 30
 
 typedef struct sa_aws_retry_policy {
-    int max_attempts;              /* standard retries; includes the first attempt */
-    int64_t base_delay_ms;         /* 100 */
+    int max_attempts;               /* standard retries; includes the first attempt */
+    int64_t base_delay_ms;          /* 100 */
     int64_t throttle_base_delay_ms; /* 500 */
-    int64_t max_backoff_ms;        /* 20000 */
+    int64_t max_backoff_ms;         /* 20000 */
 } sa_aws_retry_policy;
 
 #define SA_AWS_RETRY_DEFAULT_MAX_ATTEMPTS 3
-#define SA_AWS_RETRY_POLICY_DEFAULT {SA_AWS_RETRY_DEFAULT_MAX_ATTEMPTS, 100, 500, 20000}
+#define SA_AWS_RETRY_POLICY_DEFAULT                                                                \
+    {                                                                                              \
+        SA_AWS_RETRY_DEFAULT_MAX_ATTEMPTS, 100, 500, 20000                                         \
+    }
 
 /* What one attempt came to. */
 typedef struct sa_aws_attempt {
-    int transport_status;  /* SA_OK when an HTTP response arrived; else the transport's code */
-    long http_status;      /* when transport_status is SA_OK */
+    int transport_status;      /* SA_OK when an HTTP response arrived; else the transport's code */
+    long http_status;          /* when transport_status is SA_OK */
     const char *error_code;    /* parsed AWS error code or NULL/"" */
     const char *error_message; /* parsed message or NULL */
-    bool html;             /* the error body was an HTML page */
+    bool html;                 /* the error body was an HTML page */
 } sa_aws_attempt;
 
 typedef enum sa_aws_retry_kind {
@@ -85,9 +88,8 @@ typedef struct sa_aws_retry_decision {
  * random any 64-bit value (the jitter). */
 sa_aws_retry_decision sa_aws_retry_decide(const sa_aws_retry_policy *p,
                                           const sa_aws_retry_rule *rules, size_t rule_count,
-                                          const sa_aws_attempt *a, int attempts,
-                                          int64_t elapsed_ms, int64_t remaining_ms,
-                                          uint64_t random);
+                                          const sa_aws_attempt *a, int attempts, int64_t elapsed_ms,
+                                          int64_t remaining_ms, uint64_t random);
 
 /* Full-jitter exponential backoff: random fraction of min(cap, base * 2^(attempts-1)). */
 int64_t sa_aws_retry_backoff(int64_t base_ms, int64_t cap_ms, int attempts, uint64_t random);
@@ -100,7 +102,10 @@ typedef struct sa_aws_retry_quota {
     int max;
 } sa_aws_retry_quota;
 
-#define SA_AWS_RETRY_QUOTA_INIT {500, 500}
+#define SA_AWS_RETRY_QUOTA_INIT                                                                    \
+    {                                                                                              \
+        500, 500                                                                                   \
+    }
 #define SA_AWS_RETRY_COST 5
 #define SA_AWS_RETRY_TIMEOUT_COST 10
 

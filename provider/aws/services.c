@@ -39,9 +39,12 @@ const sa_aws_service *sa_aws_services(size_t *out_count)
 const char *sa_aws_protocol_name(sa_aws_protocol p)
 {
     switch (p) {
-    case SA_AWS_PROTOCOL_JSON: return "json";
-    case SA_AWS_PROTOCOL_REST_JSON: return "rest-json";
-    case SA_AWS_PROTOCOL_QUERY: return "query";
+    case SA_AWS_PROTOCOL_JSON:
+        return "json";
+    case SA_AWS_PROTOCOL_REST_JSON:
+        return "rest-json";
+    case SA_AWS_PROTOCOL_QUERY:
+        return "query";
     }
     return "unknown";
 }

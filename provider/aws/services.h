@@ -16,11 +16,11 @@ typedef enum sa_aws_protocol {
 } sa_aws_protocol;
 
 typedef struct sa_aws_service {
-    const char *id;                 /* what callers say, also the provider config endpoints key */
-    const char *name;               /* for messages: "KMS" */
-    const char *signing_name;       /* SigV4 service name */
-    const char *endpoint_prefix;    /* <prefix>.<region>.amazonaws.com */
-    const char *env_suffix;         /* AWS_ENDPOINT_URL_<env_suffix> */
+    const char *id;              /* what callers say, also the provider config endpoints key */
+    const char *name;            /* for messages: "KMS" */
+    const char *signing_name;    /* SigV4 service name */
+    const char *endpoint_prefix; /* <prefix>.<region>.amazonaws.com */
+    const char *env_suffix;      /* AWS_ENDPOINT_URL_<env_suffix> */
     sa_aws_protocol protocol;
     const char *json_target_prefix; /* JSON 1.1 only */
     const char *api_version;        /* Query: the Version parameter; others: informative */

@@ -6,8 +6,8 @@
  * headers joined with ',' in their original order; the payload hash is the hex SHA-256 of the body.
  */
 #include "aws/sigv4.h"
-#include "base/util.h"
 #include "base/alloc.h"
+#include "base/util.h"
 
 #include <ctype.h>
 #include <openssl/crypto.h>
@@ -276,7 +276,7 @@ int sa_aws_sigv4_canonical_header_value(sa_aws_buf *out, const char *value, sa_e
 }
 
 typedef struct header_ref {
-    char *lname; /* lower-cased name */
+    char *lname;  /* lower-cased name */
     size_t index; /* position in the request, to keep repeated headers in order */
     const char *value;
 } header_ref;
@@ -405,8 +405,8 @@ static int build_canonical_request(sa_aws_buf *creq, sa_aws_buf *signed_headers,
     if (rc == SA_OK)
         rc = canonical_headers(creq, signed_headers, &req->headers, err);
     if (rc == SA_OK)
-        rc = sa_aws_buf_printf(creq, err, "\n%s\n%s", signed_headers->data ? signed_headers->data : "",
-                               payload_hash);
+        rc = sa_aws_buf_printf(creq, err, "\n%s\n%s",
+                               signed_headers->data ? signed_headers->data : "", payload_hash);
     return rc;
 }
 

@@ -6,7 +6,8 @@
  * and debugging. Every header present when signing is signed, except the ones proxies may change
  * (User-Agent, Expect, Transfer-Encoding, X-Amzn-Trace-Id). Derived keys and buffers holding the
  * session token are wiped after use. Conformance: every header-mode case of the official suites
- * (tests/unit/aws/test_sigv4.c). Presigned URLs (query mode) are not implemented: nothing needs them.
+ * (tests/unit/aws/test_sigv4.c). Presigned URLs (query mode) are not implemented: nothing needs
+ * them.
  */
 #ifndef SA_AWS_SIGV4_H
 #define SA_AWS_SIGV4_H
@@ -24,11 +25,11 @@ typedef struct sa_aws_sigv4_params {
     const char *secret_access_key;
     const char *session_token; /* NULL: none */
     const char *region;
-    const char *service;       /* the signing name, e.g. "kms", "logs", "apigateway" */
-    time_t when;               /* signing time, seconds since the epoch (UTC) */
-    bool normalize_path;       /* remove dot segments and repeated slashes (every service but S3) */
-    bool sign_body;            /* add and sign x-amz-content-sha256 */
-    bool omit_session_token;   /* add X-Amz-Security-Token after signing, unsigned */
+    const char *service;     /* the signing name, e.g. "kms", "logs", "apigateway" */
+    time_t when;             /* signing time, seconds since the epoch (UTC) */
+    bool normalize_path;     /* remove dot segments and repeated slashes (every service but S3) */
+    bool sign_body;          /* add and sign x-amz-content-sha256 */
+    bool omit_session_token; /* add X-Amz-Security-Token after signing, unsigned */
 } sa_aws_sigv4_params;
 
 /* The intermediate results of one signature. */

@@ -29,8 +29,8 @@ void sa_wipe_free_n(void *p, size_t n)
 #ifdef SA_ALLOC_TESTING
 
 static atomic_uint_fast64_t fail_at; /* the allocation to fail in this call; 0: count only */
-static uint64_t fail_step = 1;         /* how far it moves for the next call */
-static const char *fail_method;        /* the RPC method whose allocations are counted */
+static uint64_t fail_step = 1;       /* how far it moves for the next call */
+static const char *fail_method;      /* the RPC method whose allocations are counted */
 static atomic_int armed;
 static atomic_uint_fast64_t counted;
 static atomic_bool failed;
@@ -134,9 +134,7 @@ bool sa_alloc_failed(void)
 
 #else
 
-void sa_alloc_init(void)
-{
-}
+void sa_alloc_init(void) {}
 
 bool sa_alloc_method_armed(const char *method)
 {
@@ -144,17 +142,11 @@ bool sa_alloc_method_armed(const char *method)
     return false;
 }
 
-void sa_alloc_arm(void)
-{
-}
+void sa_alloc_arm(void) {}
 
-void sa_alloc_disarm(void)
-{
-}
+void sa_alloc_disarm(void) {}
 
-void sa_alloc_next(void)
-{
-}
+void sa_alloc_next(void) {}
 
 uint64_t sa_alloc_count(void)
 {

@@ -33,11 +33,26 @@ char *sa_strndup(const char *s, size_t n);
 #else
 #include <stdlib.h>
 #include <string.h>
-static inline void *sa_malloc(size_t n) { return malloc(n); }
-static inline void *sa_calloc(size_t count, size_t size) { return calloc(count, size); }
-static inline void *sa_realloc(void *p, size_t n) { return realloc(p, n); }
-static inline char *sa_strdup(const char *s) { return strdup(s); }
-static inline char *sa_strndup(const char *s, size_t n) { return strndup(s, n); }
+static inline void *sa_malloc(size_t n)
+{
+    return malloc(n);
+}
+static inline void *sa_calloc(size_t count, size_t size)
+{
+    return calloc(count, size);
+}
+static inline void *sa_realloc(void *p, size_t n)
+{
+    return realloc(p, n);
+}
+static inline char *sa_strdup(const char *s)
+{
+    return strdup(s);
+}
+static inline char *sa_strndup(const char *s, size_t n)
+{
+    return strndup(s, n);
+}
 #endif
 
 /* Whether the alloc_testing method filter names `method` (always false in a normal build). */

@@ -35,16 +35,27 @@ void sa_error_clear(sa_error *err)
 const char *sa_status_name(int code)
 {
     switch (code) {
-    case SA_OK: return "OK";
-    case SA_EINVAL: return "EINVAL";
-    case SA_ENOMEM: return "ENOMEM";
-    case SA_EIO: return "EIO";
-    case SA_ENOTFOUND: return "ENOTFOUND";
-    case SA_ECANCELLED: return "ECANCELLED";
-    case SA_ETIMEOUT: return "ETIMEOUT";
-    case SA_EAWS: return "EAWS";
-    case SA_EUNSUPPORTED: return "EUNSUPPORTED";
-    case SA_EINTERNAL: return "EINTERNAL";
-    default: return "EUNKNOWN";
+    case SA_OK:
+        return "OK";
+    case SA_EINVAL:
+        return "EINVAL";
+    case SA_ENOMEM:
+        return "ENOMEM";
+    case SA_EIO:
+        return "EIO";
+    case SA_ENOTFOUND:
+        return "ENOTFOUND";
+    case SA_ECANCELLED:
+        return "ECANCELLED";
+    case SA_ETIMEOUT:
+        return "ETIMEOUT";
+    case SA_EAWS:
+        return "EAWS";
+    case SA_EUNSUPPORTED:
+        return "EUNSUPPORTED";
+    case SA_EINTERNAL:
+        return "EINTERNAL";
+    default:
+        return "EUNKNOWN";
     }
 }

@@ -12,22 +12,22 @@
 
 typedef enum sa_status {
     SA_OK = 0,
-    SA_EINVAL = -1,     /* bad input: a property, setting or argument */
-    SA_ENOMEM = -2,     /* allocation failed */
-    SA_EIO = -3,        /* I/O or transport failure */
-    SA_ENOTFOUND = -4,  /* the thing asked for does not exist */
-    SA_ECANCELLED = -5, /* the engine cancelled the operation */
-    SA_ETIMEOUT = -6,   /* a deadline passed */
-    SA_EAWS = -7,       /* AWS answered with an error */
+    SA_EINVAL = -1,       /* bad input: a property, setting or argument */
+    SA_ENOMEM = -2,       /* allocation failed */
+    SA_EIO = -3,          /* I/O or transport failure */
+    SA_ENOTFOUND = -4,    /* the thing asked for does not exist */
+    SA_ECANCELLED = -5,   /* the engine cancelled the operation */
+    SA_ETIMEOUT = -6,     /* a deadline passed */
+    SA_EAWS = -7,         /* AWS answered with an error */
     SA_EUNSUPPORTED = -8, /* not implemented (yet), or not supported by design */
-    SA_EINTERNAL = -9,  /* a bug: an invariant did not hold */
+    SA_EINTERNAL = -9,    /* a bug: an invariant did not hold */
 } sa_status;
 
 #define SA_ERROR_MESSAGE_MAX 1024
 
 typedef struct sa_error {
-    int code;                            /* an sa_status */
-    char message[SA_ERROR_MESSAGE_MAX];  /* one line, no trailing newline */
+    int code;                           /* an sa_status */
+    char message[SA_ERROR_MESSAGE_MAX]; /* one line, no trailing newline */
 } sa_error;
 
 /* Sets *err (if not NULL) and returns code, so callers can write `return sa_error_set(...)`. */

@@ -3,8 +3,8 @@
  * the typed readers that look through secret wrappers. No protobuf here; value_struct.c converts.
  */
 #include "base/value.h"
-#include "base/util.h"
 #include "base/alloc.h"
+#include "base/util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,15 +38,24 @@ int sa_unknown_from_sentinel(const char *s)
 const char *sa_value_kind_name(sa_value_kind kind)
 {
     switch (kind) {
-    case SA_VALUE_NULL: return "null";
-    case SA_VALUE_BOOL: return "boolean";
-    case SA_VALUE_NUMBER: return "number";
-    case SA_VALUE_STRING: return "string";
-    case SA_VALUE_LIST: return "list";
-    case SA_VALUE_OBJECT: return "object";
-    case SA_VALUE_UNKNOWN: return "unknown";
-    case SA_VALUE_SECRET: return "secret";
-    case SA_VALUE_RESOURCE: return "resource reference";
+    case SA_VALUE_NULL:
+        return "null";
+    case SA_VALUE_BOOL:
+        return "boolean";
+    case SA_VALUE_NUMBER:
+        return "number";
+    case SA_VALUE_STRING:
+        return "string";
+    case SA_VALUE_LIST:
+        return "list";
+    case SA_VALUE_OBJECT:
+        return "object";
+    case SA_VALUE_UNKNOWN:
+        return "unknown";
+    case SA_VALUE_SECRET:
+        return "secret";
+    case SA_VALUE_RESOURCE:
+        return "resource reference";
     }
     return "?";
 }
@@ -266,12 +275,18 @@ sa_value *sa_value_copy(const sa_value *v)
     if (v == NULL)
         return NULL;
     switch (v->kind) {
-    case SA_VALUE_NULL: return sa_value_null();
-    case SA_VALUE_BOOL: return sa_value_bool(v->u.boolean);
-    case SA_VALUE_NUMBER: return sa_value_number(v->u.number);
-    case SA_VALUE_STRING: return sa_value_string_n(v->u.string.ptr, v->u.string.len);
-    case SA_VALUE_UNKNOWN: return sa_value_unknown(v->u.unknown);
-    case SA_VALUE_SECRET: return sa_value_secret(sa_value_copy(v->u.secret));
+    case SA_VALUE_NULL:
+        return sa_value_null();
+    case SA_VALUE_BOOL:
+        return sa_value_bool(v->u.boolean);
+    case SA_VALUE_NUMBER:
+        return sa_value_number(v->u.number);
+    case SA_VALUE_STRING:
+        return sa_value_string_n(v->u.string.ptr, v->u.string.len);
+    case SA_VALUE_UNKNOWN:
+        return sa_value_unknown(v->u.unknown);
+    case SA_VALUE_SECRET:
+        return sa_value_secret(sa_value_copy(v->u.secret));
     case SA_VALUE_LIST:
         c = sa_value_list();
         for (size_t i = 0; c != NULL && i < v->u.list.len; i++) {
@@ -357,14 +372,19 @@ bool sa_value_equal(const sa_value *a, const sa_value *b)
     if (a->kind != b->kind)
         return false;
     switch (a->kind) {
-    case SA_VALUE_NULL: return true;
-    case SA_VALUE_BOOL: return a->u.boolean == b->u.boolean;
-    case SA_VALUE_NUMBER: return a->u.number == b->u.number;
+    case SA_VALUE_NULL:
+        return true;
+    case SA_VALUE_BOOL:
+        return a->u.boolean == b->u.boolean;
+    case SA_VALUE_NUMBER:
+        return a->u.number == b->u.number;
     case SA_VALUE_STRING:
         return a->u.string.len == b->u.string.len &&
                memcmp(a->u.string.ptr, b->u.string.ptr, a->u.string.len) == 0;
-    case SA_VALUE_UNKNOWN: return a->u.unknown == b->u.unknown;
-    case SA_VALUE_SECRET: return sa_value_equal(a->u.secret, b->u.secret);
+    case SA_VALUE_UNKNOWN:
+        return a->u.unknown == b->u.unknown;
+    case SA_VALUE_SECRET:
+        return sa_value_equal(a->u.secret, b->u.secret);
     case SA_VALUE_LIST:
         if (a->u.list.len != b->u.list.len)
             return false;
@@ -377,8 +397,7 @@ bool sa_value_equal(const sa_value *a, const sa_value *b)
         if (a->u.object.len != b->u.object.len)
             return false;
         for (size_t i = 0; i < a->u.object.len; i++)
-            if (!sa_value_equal(a->u.object.values[i],
-                                sa_value_object_get(b, a->u.object.keys[i])))
+            if (!sa_value_equal(a->u.object.values[i], sa_value_object_get(b, a->u.object.keys[i])))
                 return false;
         return true;
     }

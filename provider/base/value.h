@@ -66,8 +66,8 @@ struct sa_value {
 
 /* Limits applied when decoding what the engine sends. */
 #define SA_VALUE_MAX_DEPTH 32
-#define SA_VALUE_MAX_ITEMS 100000         /* elements in one list or object */
-#define SA_VALUE_MAX_STRING (8u << 20)   /* bytes in one string */
+#define SA_VALUE_MAX_ITEMS 100000      /* elements in one list or object */
+#define SA_VALUE_MAX_STRING (8u << 20) /* bytes in one string */
 
 /* The protocol's constants. */
 #define SA_SIG_KEY "4dabf18193072939515e22adb298388d"
@@ -95,7 +95,8 @@ sa_value *sa_value_copy(const sa_value *v);
 
 /* Appends item to a list; takes ownership of item (freed on failure). */
 int sa_value_list_push(sa_value *list, sa_value *item);
-/* Sets key in an object (replacing an existing entry); takes ownership of val (freed on failure). */
+/* Sets key in an object (replacing an existing entry); takes ownership of val (freed on failure).
+ */
 int sa_value_object_set(sa_value *obj, const char *key, sa_value *val);
 /* Removes key from an object; returns true when it was there. */
 bool sa_value_object_remove(sa_value *obj, const char *key);

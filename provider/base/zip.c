@@ -26,8 +26,7 @@ static uint8_t *put32(uint8_t *p, unsigned long v)
     return put16(p, (unsigned)((v >> 16) & 0xffff));
 }
 
-static int deflate_raw(uint8_t **out, size_t *out_len, const uint8_t *in, size_t len,
-                       sa_error *err)
+static int deflate_raw(uint8_t **out, size_t *out_len, const uint8_t *in, size_t len, sa_error *err)
 {
     z_stream zs;
     uLong bound;
@@ -82,16 +81,16 @@ int sa_zip_single(uint8_t **out, size_t *out_len, const char *name, const uint8_
     p = zip;
     /* local file header */
     p = put32(p, 0x04034b50);
-    p = put16(p, 20);        /* version needed: 2.0 */
-    p = put16(p, 0);         /* flags */
-    p = put16(p, 8);         /* deflate */
+    p = put16(p, 20); /* version needed: 2.0 */
+    p = put16(p, 0);  /* flags */
+    p = put16(p, 8);  /* deflate */
     p = put16(p, DOS_TIME);
     p = put16(p, DOS_DATE);
     p = put32(p, crc);
     p = put32(p, (unsigned long)comp_len);
     p = put32(p, (unsigned long)data_len);
     p = put16(p, (unsigned)name_len);
-    p = put16(p, 0);         /* extra length */
+    p = put16(p, 0); /* extra length */
     memcpy(p, name, name_len);
     p += name_len;
     memcpy(p, comp, comp_len);
@@ -99,7 +98,7 @@ int sa_zip_single(uint8_t **out, size_t *out_len, const char *name, const uint8_
     /* central directory */
     central = p;
     p = put32(p, 0x02014b50);
-    p = put16(p, 0x0314);    /* made by: Unix, 2.0 */
+    p = put16(p, 0x0314); /* made by: Unix, 2.0 */
     p = put16(p, 20);
     p = put16(p, 0);
     p = put16(p, 8);
@@ -109,12 +108,12 @@ int sa_zip_single(uint8_t **out, size_t *out_len, const char *name, const uint8_
     p = put32(p, (unsigned long)comp_len);
     p = put32(p, (unsigned long)data_len);
     p = put16(p, (unsigned)name_len);
-    p = put16(p, 0);         /* extra */
-    p = put16(p, 0);         /* comment */
-    p = put16(p, 0);         /* disk */
-    p = put16(p, 0);         /* internal attributes */
+    p = put16(p, 0);               /* extra */
+    p = put16(p, 0);               /* comment */
+    p = put16(p, 0);               /* disk */
+    p = put16(p, 0);               /* internal attributes */
     p = put32(p, 0100644ul << 16); /* external: -rw-r--r-- */
-    p = put32(p, 0);         /* offset of the local header */
+    p = put32(p, 0);               /* offset of the local header */
     memcpy(p, name, name_len);
     p += name_len;
     /* end of central directory */

@@ -17,7 +17,8 @@ static int parse_verbosity(const char *s, int *out, sa_error *err)
     errno = 0;
     v = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 100)
-        return sa_error_set(err, SA_EINVAL, "invalid verbosity '-v=%s': expected a number 0-100", s);
+        return sa_error_set(err, SA_EINVAL, "invalid verbosity '-v=%s': expected a number 0-100",
+                            s);
     *out = (int)v;
     return SA_OK;
 }

@@ -13,10 +13,10 @@
 
 typedef struct sa_args {
     bool log_to_stderr;
-    int verbosity;               /* -v=N, 0 when absent */
-    const char *tracing;         /* borrowed from argv; NULL when absent */
-    const char *engine_address;  /* borrowed from argv; NULL means attach mode */
-    bool print_version;          /* --version */
+    int verbosity;              /* -v=N, 0 when absent */
+    const char *tracing;        /* borrowed from argv; NULL when absent */
+    const char *engine_address; /* borrowed from argv; NULL means attach mode */
+    bool print_version;         /* --version */
 } sa_args;
 
 /* Parses argv into *out. Fails only on a malformed value of a flag we know (e.g. -v=abc). */

@@ -3,9 +3,9 @@
  * accepts the value's typed form, its string form and a secret wrapper around either.
  */
 #include "plugin/config.h"
-#include "base/util.h"
 #include "aws/partition.h"
 #include "base/alloc.h"
+#include "base/util.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -21,8 +21,16 @@ const char *const sa_service_keys[SA_SVC_COUNT] = {
 };
 
 static const char *const known_keys[] = {
-    "region", "profile", "accessKey", "secretKey", "token", "endpoints",
-    "skipCredentialsValidation", "maxRetries", "httpTimeoutSeconds", "version",
+    "region",
+    "profile",
+    "accessKey",
+    "secretKey",
+    "token",
+    "endpoints",
+    "skipCredentialsValidation",
+    "maxRetries",
+    "httpTimeoutSeconds",
+    "version",
 };
 
 static void add_failure(sa_config_failures *f, const char *property, const char *fmt, ...)
@@ -138,8 +146,7 @@ static bool set_string(char **dst, const char *s)
     return *dst != NULL;
 }
 
-static void parse_endpoint(sa_config *out, const char *svc, const char *url,
-                           sa_config_failures *f)
+static void parse_endpoint(sa_config *out, const char *svc, const char *url, sa_config_failures *f)
 {
     char key[64];
 
@@ -153,8 +160,8 @@ static void parse_endpoint(sa_config *out, const char *svc, const char *url,
             return;
         }
     }
-    add_failure(f, key, "unknown service '%.40s': expected sts, kms, iam, lambda, logs or apigateway",
-                svc);
+    add_failure(f, key,
+                "unknown service '%.40s': expected sts, kms, iam, lambda, logs or apigateway", svc);
 }
 
 static void parse_endpoints(sa_config *out, const sa_value *v, sa_config_failures *f)
@@ -215,8 +222,9 @@ int sa_config_parse(sa_config *out, const sa_value *args, sa_config_failures *f)
     if (args == NULL || args->kind != SA_VALUE_OBJECT)
         return SA_OK;
 
-#define PRESENT(key) ((v = sa_value_object_get(args, key)) != NULL && !sa_value_is_unknown(v) && \
-                      sa_value_unwrap(v, NULL)->kind != SA_VALUE_NULL)
+#define PRESENT(key)                                                                               \
+    ((v = sa_value_object_get(args, key)) != NULL && !sa_value_is_unknown(v) &&                    \
+     sa_value_unwrap(v, NULL)->kind != SA_VALUE_NULL)
 
     if (PRESENT("region") && (s = read_string(v, "region", f)) != NULL) {
         if (!sa_aws_region_name_valid(s))

@@ -28,15 +28,15 @@ typedef enum sa_service {
 extern const char *const sa_service_keys[SA_SVC_COUNT];
 
 typedef struct sa_config {
-    char *region;                    /* NULL: resolve from the environment */
+    char *region; /* NULL: resolve from the environment */
     char *profile;
-    char *access_key;                /* secret */
-    char *secret_key;                /* secret */
-    char *token;                     /* secret */
-    char *endpoints[SA_SVC_COUNT];   /* NULL where not overridden */
+    char *access_key;              /* secret */
+    char *secret_key;              /* secret */
+    char *token;                   /* secret */
+    char *endpoints[SA_SVC_COUNT]; /* NULL where not overridden */
     bool skip_credentials_validation;
-    int max_retries;                 /* retries after the first attempt; -1: unset */
-    int http_timeout_seconds;        /* per HTTP exchange with AWS; 0: unset (the default) */
+    int max_retries;          /* retries after the first attempt; -1: unset */
+    int http_timeout_seconds; /* per HTTP exchange with AWS; 0: unset (the default) */
 } sa_config;
 
 #define SA_CONFIG_DEFAULT_MAX_RETRIES (-1) /* unset: AWS_MAX_ATTEMPTS, else 3 attempts */

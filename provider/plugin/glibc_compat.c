@@ -9,10 +9,10 @@
  * with dl_iterate_phdr, as the unwinder did before 2.35. Being defined in the executable, these
  * bind the runtime's references at static link time. */
 #include <dlfcn.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "plugin/args.h"
 #include "aws/client.h"
 #include "base/alloc.h"
+#include "base/version.h"
+#include "plugin/args.h"
 #include "plugin/provider.h"
 #include "plugin/server.h"
-#include "base/version.h"
 
 int main(int argc, char *argv[])
 {

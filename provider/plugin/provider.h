@@ -11,24 +11,24 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "plugin/config.h"
 #include "base/error.h"
+#include "plugin/config.h"
 
 struct grpc_channel;
 struct sa_aws_client;
 
 typedef struct sa_provider {
-    const char *version;          /* static string, the meson project version */
-    char *engine_address;         /* owned; NULL in attach mode until Attach */
+    const char *version;  /* static string, the meson project version */
+    char *engine_address; /* owned; NULL in attach mode until Attach */
     int verbosity;
-    atomic_bool cancelled;        /* set by Cancel and by SIGINT/SIGTERM */
-    pthread_mutex_t lock;         /* guards the fields below and engine_address */
+    atomic_bool cancelled;               /* set by Cancel and by SIGINT/SIGTERM */
+    pthread_mutex_t lock;                /* guards the fields below and engine_address */
     struct grpc_channel *engine_channel; /* owned; made on first Log (engine.c) */
     bool configured;
-    sa_config config;             /* set by Configure */
-    struct sa_aws_client *aws;    /* the provider's reference; made by Configure, retained by
-                                     every operation that uses it */
-    char account[16];             /* from STS during Configure; "" when skipped */
+    sa_config config;          /* set by Configure */
+    struct sa_aws_client *aws; /* the provider's reference; made by Configure, retained by
+                                  every operation that uses it */
+    char account[16];          /* from STS during Configure; "" when skipped */
     char partition[16];
 } sa_provider;
 

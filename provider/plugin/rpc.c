@@ -58,13 +58,19 @@ void sa_rpc_fail_oom(rpc_call *c)
 int sa_rpc_grpc_code(int status)
 {
     switch (status) {
-    case SA_EINVAL: return SA_GRPC_INVALID_ARGUMENT;
-    case SA_ECANCELLED: return SA_GRPC_CANCELLED;
-    case SA_ETIMEOUT: return SA_GRPC_DEADLINE_EXCEEDED;
-    case SA_EUNSUPPORTED: return SA_GRPC_UNIMPLEMENTED;
+    case SA_EINVAL:
+        return SA_GRPC_INVALID_ARGUMENT;
+    case SA_ECANCELLED:
+        return SA_GRPC_CANCELLED;
+    case SA_ETIMEOUT:
+        return SA_GRPC_DEADLINE_EXCEEDED;
+    case SA_EUNSUPPORTED:
+        return SA_GRPC_UNIMPLEMENTED;
     case SA_ENOMEM:
-    case SA_EINTERNAL: return SA_GRPC_INTERNAL;
-    default: return SA_GRPC_FAILED_PRECONDITION;
+    case SA_EINTERNAL:
+        return SA_GRPC_INTERNAL;
+    default:
+        return SA_GRPC_FAILED_PRECONDITION;
     }
 }
 
@@ -117,8 +123,7 @@ bool sa_rpc_add_string(char ***list, size_t *n, const char *s)
     return true;
 }
 
-static bool add_check_failure(Pulumirpc__CheckResponse *r, const char *property,
-                              const char *reason)
+static bool add_check_failure(Pulumirpc__CheckResponse *r, const char *property, const char *reason)
 {
     Pulumirpc__CheckFailure *f = sa_malloc(sizeof(*f));
     Pulumirpc__CheckFailure **items;
@@ -195,14 +200,14 @@ void sa_rpc_dispatch(sa_provider *p, const char *method, const uint8_t *req, siz
         }
     }
     if (m == NULL) {
-        sa_rpc_fail(&c, SA_GRPC_UNIMPLEMENTED, "method %s is not implemented by pulumi-resource-secureapi",
-             method);
+        sa_rpc_fail(&c, SA_GRPC_UNIMPLEMENTED,
+                    "method %s is not implemented by pulumi-resource-secureapi", method);
         return;
     }
     request = protobuf_c_message_unpack(m->request, NULL, req_len, req);
     if (request == NULL) {
-        sa_rpc_fail(&c, SA_GRPC_INVALID_ARGUMENT, "%s: the request is not a valid %s message", method,
-             m->request->name);
+        sa_rpc_fail(&c, SA_GRPC_INVALID_ARGUMENT, "%s: the request is not a valid %s message",
+                    method, m->request->name);
         return;
     }
     c.req = request;
@@ -218,8 +223,10 @@ void sa_rpc_dispatch(sa_provider *p, const char *method, const uint8_t *req, siz
     if (armed) {
         sa_alloc_disarm();
         /* the test harness reads this line (tests/alloc) */
-        fprintf(stderr, "pulumi-resource-secureapi: alloc: %s counted %llu allocations, failing "
-                "number %llu: %s\n", c.method, (unsigned long long)sa_alloc_count(),
+        fprintf(stderr,
+                "pulumi-resource-secureapi: alloc: %s counted %llu allocations, failing "
+                "number %llu: %s\n",
+                c.method, (unsigned long long)sa_alloc_count(),
                 (unsigned long long)sa_alloc_fail_target(), sa_alloc_failed() ? "failed" : "no");
         sa_alloc_next();
     }
@@ -267,7 +274,8 @@ int sa_rpc_partial_failure(sa_rpc_reply *out, int grpc_code, const char *message
     detail.id = (char *)(id ? id : "");
     detail.reasons = (char **)reasons;
     detail.n_reasons = n_reasons;
-    if (properties != NULL && (rc = sa_value_to_struct(&detail.properties, properties, err)) != SA_OK)
+    if (properties != NULL &&
+        (rc = sa_value_to_struct(&detail.properties, properties, err)) != SA_OK)
         goto cleanup;
     if (inputs != NULL && (rc = sa_value_to_struct(&detail.inputs, inputs, err)) != SA_OK)
         goto cleanup;

@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #include "base/error.h"
-#include "plugin/provider.h"
 #include "base/value.h"
+#include "plugin/provider.h"
 
 /* gRPC status codes we answer with (values are gRPC's). */
 enum {
@@ -29,9 +29,9 @@ enum {
 };
 
 typedef struct sa_rpc_reply {
-    int grpc_code;           /* SA_GRPC_* */
-    char *message;           /* owned; NULL when OK */
-    uint8_t *body;           /* owned packed response; NULL with len 0 for an empty message */
+    int grpc_code; /* SA_GRPC_* */
+    char *message; /* owned; NULL when OK */
+    uint8_t *body; /* owned packed response; NULL with len 0 for an empty message */
     size_t body_len;
     uint8_t *status_details; /* owned packed google.rpc.Status, or NULL */
     size_t status_details_len;

@@ -14,7 +14,7 @@
 
 typedef struct rpc_call {
     sa_provider *p;
-    const char *method;     /* "Create" */
+    const char *method; /* "Create" */
     const ProtobufCMessage *req;
     ProtobufCMessage *resp; /* set by the handler on success */
     sa_rpc_reply *reply;

@@ -153,9 +153,9 @@ static int make_client(sa_provider *p, const sa_config *cfg, sa_aws_client **out
         .region = cfg->region,
         .endpoints = overrides,
         .max_attempts = cfg->max_retries >= 0 ? cfg->max_retries + 1 : 0,
-        .attempt_timeout_ms = 1000L * (cfg->http_timeout_seconds > 0
-                                           ? cfg->http_timeout_seconds
-                                           : SA_CONFIG_DEFAULT_HTTP_TIMEOUT_SECONDS),
+        .attempt_timeout_ms =
+            1000L * (cfg->http_timeout_seconds > 0 ? cfg->http_timeout_seconds
+                                                   : SA_CONFIG_DEFAULT_HTTP_TIMEOUT_SECONDS),
         .debug = aws_debug,
         .debug_ctx = p,
     };
@@ -203,8 +203,8 @@ void sa_rpc_configure(rpc_call *c)
     }
     sa_value_free(args);
     if (make_client(c->p, &cfg, &client, account, partition, &err) != SA_OK) {
-        sa_rpc_fail(c, err.code == SA_EINVAL ? SA_GRPC_INVALID_ARGUMENT
-                                              : SA_GRPC_FAILED_PRECONDITION,
+        sa_rpc_fail(c,
+                    err.code == SA_EINVAL ? SA_GRPC_INVALID_ARGUMENT : SA_GRPC_FAILED_PRECONDITION,
                     "secureapi could not use the AWS configuration: %s%s", err.message,
                     cfg.skip_credentials_validation ? ""
                                                     : " (set secureapi:skipCredentialsValidation "

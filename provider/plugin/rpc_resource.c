@@ -21,13 +21,13 @@
 
 /* ---- the shared prologue of the AWS operations ---- */
 
-static void log_to_engine(void *ctx, sa_stack_severity severity, const char *urn,
-                          bool ephemeral, const char *message)
+static void log_to_engine(void *ctx, sa_stack_severity severity, const char *urn, bool ephemeral,
+                          const char *message)
 {
     static const sa_severity map[] = {SA_SEV_DEBUG, SA_SEV_INFO, SA_SEV_WARNING, SA_SEV_ERROR};
 
-    sa_engine_log(ctx, map[severity <= SA_STACK_ERROR ? severity : SA_STACK_ERROR], urn,
-                  ephemeral, "%s", message);
+    sa_engine_log(ctx, map[severity <= SA_STACK_ERROR ? severity : SA_STACK_ERROR], urn, ephemeral,
+                  "%s", message);
 }
 
 typedef struct operation {
@@ -46,8 +46,8 @@ static bool begin_operation(rpc_call *c, operation *op, const char *urn, double 
     snprintf(op->partition, sizeof(op->partition), "%s", c->p->partition);
     pthread_mutex_unlock(&c->p->lock);
     if (op->env.aws == NULL) {
-        sa_rpc_fail(c, SA_GRPC_FAILED_PRECONDITION,
-                    "%s: the secureapi provider is not configured", SA_STACK_TYPE);
+        sa_rpc_fail(c, SA_GRPC_FAILED_PRECONDITION, "%s: the secureapi provider is not configured",
+                    SA_STACK_TYPE);
         return false;
     }
     op->env.account = op->account;
@@ -104,7 +104,8 @@ void sa_rpc_check(rpc_call *c)
     sa_rpc_failure list[SA_N(failures.items)];
     sa_error err = {0};
     char *provider_region = NULL;
-    sa_check_context ctx = {.urn = req->urn, .resource_name = req->name,
+    sa_check_context ctx = {.urn = req->urn,
+                            .resource_name = req->name,
                             .random_seed = req->randomseed.data,
                             .random_seed_len = req->randomseed.len,
                             .getenv = secure_getenv_seam};
@@ -176,8 +177,8 @@ void sa_rpc_diff(rpc_call *c)
 {
     const Pulumirpc__DiffRequest *req = (const void *)c->req;
     sa_value *olds = sa_rpc_decode(c, req->olds, SA_STACK_TYPE " state");
-    sa_value *old_inputs = olds ? sa_rpc_decode(c, req->old_inputs, SA_STACK_TYPE " old inputs")
-                                : NULL;
+    sa_value *old_inputs =
+        olds ? sa_rpc_decode(c, req->old_inputs, SA_STACK_TYPE " old inputs") : NULL;
     sa_value *news = old_inputs ? sa_rpc_decode(c, req->news, SA_STACK_TYPE " inputs") : NULL;
     Pulumirpc__DiffResponse *r = NULL;
     sa_stack_diff_result d;
@@ -217,8 +218,9 @@ cleanup:
 static void answer(rpc_call *c, ProtobufCMessage *r, char **id, Google__Protobuf__Struct **props,
                    const char *id_value, const sa_value *outputs)
 {
-    sa_rpc_respond(c, r, (id == NULL || (*id = sa_strdup(id_value)) != NULL) &&
-                             (*props = sa_rpc_encode(c, outputs)) != NULL);
+    sa_rpc_respond(c, r,
+                   (id == NULL || (*id = sa_strdup(id_value)) != NULL) &&
+                       (*props = sa_rpc_encode(c, outputs)) != NULL);
 }
 
 /* What Create and Update are given (Create: news only). */
@@ -285,8 +287,8 @@ void sa_rpc_update(rpc_call *c)
     const Pulumirpc__UpdateRequest *req = (const void *)c->req;
     sa_value *olds = sa_rpc_decode(c, req->olds, SA_STACK_TYPE " state");
     sa_value *news = olds ? sa_rpc_decode(c, req->news, SA_STACK_TYPE " inputs") : NULL;
-    sa_value *old_inputs = news ? sa_rpc_decode(c, req->old_inputs, SA_STACK_TYPE " old inputs")
-                                : NULL;
+    sa_value *old_inputs =
+        news ? sa_rpc_decode(c, req->old_inputs, SA_STACK_TYPE " old inputs") : NULL;
 
     if (old_inputs != NULL)
         write_operation(c, false, req->preview, req->urn, req->timeout,
@@ -312,8 +314,10 @@ void sa_rpc_delete(rpc_call *c)
     rc = sa_stack_delete(&op.env, olds, &err);
     end_operation(c, &op);
     if (rc != SA_OK) {
-        sa_rpc_fail(c, sa_rpc_grpc_code(rc), "deleting %s: %s; run `pulumi destroy` again to "
-                    "continue", SA_STACK_TYPE, err.message);
+        sa_rpc_fail(c, sa_rpc_grpc_code(rc),
+                    "deleting %s: %s; run `pulumi destroy` again to "
+                    "continue",
+                    SA_STACK_TYPE, err.message);
         goto cleanup;
     }
     r = NEW(c, Google__Protobuf__Empty, google__protobuf__empty__init);
@@ -355,10 +359,9 @@ void sa_rpc_read(rpc_call *c)
     /* every piece gone: so is the resource (an empty id) */
     r->id = sa_strdup(res.outputs != NULL ? res.id : "");
     sa_rpc_respond(c, &r->base,
-                   r->id != NULL &&
-                       (res.outputs == NULL ||
-                        ((r->properties = sa_rpc_encode(c, res.outputs)) != NULL &&
-                         (r->inputs = sa_rpc_encode(c, res.inputs)) != NULL)));
+                   r->id != NULL && (res.outputs == NULL ||
+                                     ((r->properties = sa_rpc_encode(c, res.outputs)) != NULL &&
+                                      (r->inputs = sa_rpc_encode(c, res.inputs)) != NULL)));
 cleanup:
     sa_value_free(olds);
     sa_value_free(old_inputs);

@@ -211,8 +211,7 @@ static int decode_value(sa_value **out, const Google__Protobuf__Value *v, int de
         break;
     }
     default:
-        return sa_error_set(err, SA_EINVAL, "property '%s': unsupported value kind",
-                            path_name(p));
+        return sa_error_set(err, SA_EINVAL, "property '%s': unsupported value kind", path_name(p));
     }
     if (r == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");

@@ -9,8 +9,8 @@
 #define SA_VALUE_STRUCT_H
 
 #include "base/error.h"
-#include "google/protobuf/struct.pb-c.h"
 #include "base/value.h"
+#include "google/protobuf/struct.pb-c.h"
 
 /* Decodes a Struct into a new object value (an empty object when s is NULL). */
 int sa_value_from_struct(sa_value **out, const Google__Protobuf__Struct *s, sa_error *err);

@@ -19,10 +19,14 @@
 
 static const sa_aws_retry_rule control_plane[] = {
     {.error_code = "TooManyRequestsException", .budget_ms = 180000, .base_delay_ms = 1000},
-    {.error_code = "ConflictException", .message_contains = "concurrent modification",
-     .budget_ms = 60000, .base_delay_ms = 500},
-    {.error_code = "BadRequestException", .message_contains = "concurrent modification",
-     .budget_ms = 60000, .base_delay_ms = 500},
+    {.error_code = "ConflictException",
+     .message_contains = "concurrent modification",
+     .budget_ms = 60000,
+     .base_delay_ms = 500},
+    {.error_code = "BadRequestException",
+     .message_contains = "concurrent modification",
+     .budget_ms = 60000,
+     .base_delay_ms = 500},
 };
 /* Every API Gateway call: the rate limits and concurrent modifications of the control plane. */
 static const sa_retry_rules apigw_rules = SA_RETRY_RULES(control_plane);
@@ -72,23 +76,32 @@ static int api_page(void *ctx, const sa_stack_call *page, bool *ret_stop, sa_err
 }
 
 /* The API this stack made (by its name and ownership tag), and its stage. */
-static int find_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                    sa_error *err)
+static int find_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     api_search a = {in, st};
     sa_stack_call c;
     const cJSON *first;
     int rc;
 
-    rc = sa_call_pages(s, &(sa_call){.service = "apigateway", .op = "GetRestApis",
-                                     .method = "GET", .path = "/restapis", .query = page_size,
-                                     .query_count = SA_N(page_size), .retry = &apigw_rules},
+    rc = sa_call_pages(s,
+                       &(sa_call){.service = "apigateway",
+                                  .op = "GetRestApis",
+                                  .method = "GET",
+                                  .path = "/restapis",
+                                  .query = page_size,
+                                  .query_count = SA_N(page_size),
+                                  .retry = &apigw_rules},
                        &apigw_pager, api_page, &a, err);
     if (rc != SA_OK || st->rest_api_id[0] == '\0')
         return rc;
-    rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "GetStages", .method = "GET",
-                                       .path = "/restapis/{}/stages",
-                                       .labels = {st->rest_api_id}, .retry = &apigw_rules}, err);
+    rc = sa_call_run(s, &c,
+                     &(sa_call){.service = "apigateway",
+                                .op = "GetStages",
+                                .method = "GET",
+                                .path = "/restapis/{}/stages",
+                                .labels = {st->rest_api_id},
+                                .retry = &apigw_rules},
+                     err);
     first = rc == SA_OK ? cJSON_GetArrayItem(items(&c), 0) : NULL;
     if (sa_json_get(first, "stageName") != NULL) {
         SA_COPY(st->stage_name, sa_json_get(first, "stageName"));
@@ -133,10 +146,15 @@ static int find_resources(sa_stack_ctx *s, sa_stack_state *st, sa_error *err)
     resources r = {st};
 
     st->proxy_resource_id[0] = '\0';
-    return sa_call_pages(s, &(sa_call){.service = "apigateway", .op = "GetResources",
-                                       .method = "GET", .path = "/restapis/{}/resources",
-                                       .labels = {st->rest_api_id}, .query = page_size,
-                                       .query_count = SA_N(page_size), .retry = &apigw_rules},
+    return sa_call_pages(s,
+                         &(sa_call){.service = "apigateway",
+                                    .op = "GetResources",
+                                    .method = "GET",
+                                    .path = "/restapis/{}/resources",
+                                    .labels = {st->rest_api_id},
+                                    .query = page_size,
+                                    .query_count = SA_N(page_size),
+                                    .retry = &apigw_rules},
                          &apigw_pager, resource_page, &r, err);
 }
 
@@ -167,15 +185,21 @@ int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
     sa_json_init(&body);
     sa_json_string(&body, body.root, "name", in->api_name);
     sa_json_string(&body, body.root, "description", desc);
-    sa_json_string(&body,
-                   sa_json_array(&body, sa_json_object(&body, body.root, "endpointConfiguration"),
-                                 "types"),
-                   NULL, "REGIONAL");
+    sa_json_string(
+        &body,
+        sa_json_array(&body, sa_json_object(&body, body.root, "endpointConfiguration"), "types"),
+        NULL, "REGIONAL");
     sa_step_tags(&body, "tags", SA_TAGS_MAP, in, in->api_name);
     sa_stack_progress(s, "creating the REST API");
-    rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "CreateRestApi",
-                                       .method = "POST", .path = "/restapis", .body = &body,
-                                       .retry = &apigw_rules, .find = &find}, err);
+    rc = sa_call_run(s, &c,
+                     &(sa_call){.service = "apigateway",
+                                .op = "CreateRestApi",
+                                .method = "POST",
+                                .path = "/restapis",
+                                .body = &body,
+                                .retry = &apigw_rules,
+                                .find = &find},
+                     err);
     if (rc == SA_OK && c.resp.http_status == 0) {
         rc = find_resources(s, st, err); /* found after a lost answer, like an adopted API */
     } else if (rc == SA_OK) {
@@ -200,9 +224,12 @@ static int put_method(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
     sa_json body;
     char fn_arn[300], uri[600];
     sa_stack_call c;
-    sa_call call = {.service = "apigateway", .op = "PutMethod", .method = "PUT",
+    sa_call call = {.service = "apigateway",
+                    .op = "PutMethod",
+                    .method = "PUT",
                     .path = "/restapis/{}/resources/{}/methods/{}",
-                    .labels = {st->rest_api_id, resource, method}, .body = &body,
+                    .labels = {st->rest_api_id, resource, method},
+                    .body = &body,
                     .retry = &apigw_rules};
     int rc;
 
@@ -217,8 +244,10 @@ static int put_method(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
         return rc;
     /* the function's ARN is known before the function exists */
     sa_step_function_arn(fn_arn, sizeof(fn_arn), s, in->function_name);
-    snprintf(uri, sizeof(uri), "arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/"
-             "invocations", s->partition->name, s->region, fn_arn);
+    snprintf(uri, sizeof(uri),
+             "arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/"
+             "invocations",
+             s->partition->name, s->region, fn_arn);
     sa_json_init(&body);
     sa_json_string(&body, body.root, "type", "AWS_PROXY");
     /* integrationHttpMethod: "httpMethod" on the wire (the model's locationName) */
@@ -287,10 +316,15 @@ int sa_apigw_create_routes(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_
     if (st->proxy_resource_id[0] == '\0') {
         sa_json_init(&body);
         sa_json_string(&body, body.root, "pathPart", "{proxy+}");
-        rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "CreateResource",
-                                           .method = "POST", .path = "/restapis/{}/resources/{}",
-                                           .labels = {st->rest_api_id, st->root_resource_id},
-                                           .body = &body, .retry = &apigw_rules}, err);
+        rc = sa_call_run(s, &c,
+                         &(sa_call){.service = "apigateway",
+                                    .op = "CreateResource",
+                                    .method = "POST",
+                                    .path = "/restapis/{}/resources/{}",
+                                    .labels = {st->rest_api_id, st->root_resource_id},
+                                    .body = &body,
+                                    .retry = &apigw_rules},
+                         err);
         if (rc == SA_OK)
             SA_COPY(st->proxy_resource_id, sa_json_get(c.resp.json, "id"));
         else if (exists(rc, &c))
@@ -314,18 +348,21 @@ int sa_apigw_create_routes(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_
 static int delete_stage(sa_stack_ctx *s, sa_stack_state *st, const char *stage, sa_error *err)
 {
     sa_stack_call c;
-    int rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "DeleteStage",
-                                           .method = "DELETE", .path = "/restapis/{}/stages/{}",
-                                           .labels = {st->rest_api_id, stage},
-                                           .retry = &apigw_rules}, err);
+    int rc = sa_call_run(s, &c,
+                         &(sa_call){.service = "apigateway",
+                                    .op = "DeleteStage",
+                                    .method = "DELETE",
+                                    .path = "/restapis/{}/stages/{}",
+                                    .labels = {st->rest_api_id, stage},
+                                    .retry = &apigw_rules},
+                         err);
     if (sa_call_not_found(rc, &c))
         rc = SA_OK;
     sa_stack_call_dispose(&c);
     return rc;
 }
 
-int sa_apigw_deploy(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                    sa_error *err)
+int sa_apigw_deploy(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     sa_json body;
     sa_stack_call c;
@@ -336,10 +373,15 @@ int sa_apigw_deploy(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *
         sa_json_init(&body);
         sa_json_string(&body, body.root, "description", "secureapi: {proxy+} ANY and / GET");
         sa_stack_progress(s, "deploying the API");
-        rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "CreateDeployment",
-                                           .method = "POST", .path = "/restapis/{}/deployments",
-                                           .labels = {st->rest_api_id}, .body = &body,
-                                           .retry = &apigw_rules}, err);
+        rc = sa_call_run(s, &c,
+                         &(sa_call){.service = "apigateway",
+                                    .op = "CreateDeployment",
+                                    .method = "POST",
+                                    .path = "/restapis/{}/deployments",
+                                    .labels = {st->rest_api_id},
+                                    .body = &body,
+                                    .retry = &apigw_rules},
+                         err);
         if (rc == SA_OK && sa_json_get(c.resp.json, "id") == NULL)
             rc = sa_error_set(err, SA_EAWS, "API Gateway CreateDeployment: the answer has no id");
         if (rc == SA_OK)
@@ -357,10 +399,15 @@ int sa_apigw_deploy(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *
     sa_json_string(&body, body.root, "deploymentId", st->deployment_id);
     sa_json_string(&body, body.root, "description", "secureapi stage");
     sa_step_tags(&body, "tags", SA_TAGS_MAP, in, in->stage_name);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "CreateStage",
-                                       .method = "POST", .path = "/restapis/{}/stages",
-                                       .labels = {st->rest_api_id}, .body = &body,
-                                       .retry = &apigw_rules}, err);
+    rc = sa_call_run(s, &c,
+                     &(sa_call){.service = "apigateway",
+                                .op = "CreateStage",
+                                .method = "POST",
+                                .path = "/restapis/{}/stages",
+                                .labels = {st->rest_api_id},
+                                .body = &body,
+                                .retry = &apigw_rules},
+                     err);
     if (exists(rc, &c))
         rc = SA_OK;
     sa_stack_call_dispose(&c);
@@ -388,9 +435,14 @@ int sa_apigw_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st
             return rc;
         st->methods = true;
     }
-    rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "GetRestApi",
-                                       .method = "GET", .path = "/restapis/{}",
-                                       .labels = {st->rest_api_id}, .retry = &apigw_rules}, err);
+    rc = sa_call_run(s, &c,
+                     &(sa_call){.service = "apigateway",
+                                .op = "GetRestApi",
+                                .method = "GET",
+                                .path = "/restapis/{}",
+                                .labels = {st->rest_api_id},
+                                .retry = &apigw_rules},
+                     err);
     if (sa_call_not_found(rc, &c)) {
         st->rest_api_id[0] = st->root_resource_id[0] = st->proxy_resource_id[0] = '\0';
         st->deployment_id[0] = st->stage_name[0] = '\0';
@@ -404,10 +456,14 @@ int sa_apigw_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st
         return rc;
     st->methods = st->methods && st->proxy_resource_id[0] != '\0';
     SA_COPY(stage_copy, stage);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "GetStage", .method = "GET",
-                                       .path = "/restapis/{}/stages/{}",
-                                       .labels = {st->rest_api_id, stage_copy},
-                                       .retry = &apigw_rules}, err);
+    rc = sa_call_run(s, &c,
+                     &(sa_call){.service = "apigateway",
+                                .op = "GetStage",
+                                .method = "GET",
+                                .path = "/restapis/{}/stages/{}",
+                                .labels = {st->rest_api_id, stage_copy},
+                                .retry = &apigw_rules},
+                     err);
     if (rc == SA_OK) {
         SA_COPY(st->stage_name, stage_copy);
         if (sa_json_get(c.resp.json, "deploymentId") != NULL)
@@ -438,10 +494,15 @@ static void tag_arn(char *out, size_t cap, const sa_stack_ctx *s, const sa_stack
 int sa_apigw_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                    sa_stack_state *st, sa_error *err)
 {
-    static const sa_tagging tagging = {
-        .service = "apigateway", .tag_op = "TagResource", .untag_op = "UntagResource",
-        .tag_method = "PUT", .path = "/tags/{}", .form = SA_TAGS_MAP, .tags_member = "tags",
-        .keys_member = "tagKeys", .retry = &apigw_rules};
+    static const sa_tagging tagging = {.service = "apigateway",
+                                       .tag_op = "TagResource",
+                                       .untag_op = "UntagResource",
+                                       .tag_method = "PUT",
+                                       .path = "/tags/{}",
+                                       .form = SA_TAGS_MAP,
+                                       .tags_member = "tags",
+                                       .keys_member = "tagKeys",
+                                       .retry = &apigw_rules};
     char arn[300];
     int rc;
 
@@ -456,8 +517,7 @@ int sa_apigw_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *o
     return rc;
 }
 
-int sa_apigw_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                    sa_error *err)
+int sa_apigw_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     sa_stack_call c;
     int rc;
@@ -466,9 +526,14 @@ int sa_apigw_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *
     if (st->rest_api_id[0] == '\0')
         return SA_OK;
     /* deleting the API deletes its resources, methods, deployments and stages */
-    rc = sa_call_run(s, &c, &(sa_call){.service = "apigateway", .op = "DeleteRestApi",
-                                       .method = "DELETE", .path = "/restapis/{}",
-                                       .labels = {st->rest_api_id}, .retry = &apigw_rules}, err);
+    rc = sa_call_run(s, &c,
+                     &(sa_call){.service = "apigateway",
+                                .op = "DeleteRestApi",
+                                .method = "DELETE",
+                                .path = "/restapis/{}",
+                                .labels = {st->rest_api_id},
+                                .retry = &apigw_rules},
+                     err);
     if (sa_call_not_found(rc, &c))
         rc = SA_OK;
     if (rc == SA_OK) {

@@ -36,8 +36,8 @@ void sa_json_add(sa_json *j, cJSON *parent, const char *key, cJSON *item)
         j->failed = true;
         return;
     }
-    ok = key != NULL ? cJSON_AddItemToObject(parent, key, item)
-                     : cJSON_AddItemToArray(parent, item);
+    ok =
+        key != NULL ? cJSON_AddItemToObject(parent, key, item) : cJSON_AddItemToArray(parent, item);
     if (!ok) {
         cJSON_Delete(item);
         j->failed = true;
@@ -143,10 +143,13 @@ static const char *service_name(const char *id)
 
 int sa_call_run(sa_stack_ctx *s, sa_stack_call *out, const sa_call *call, sa_error *err)
 {
-    sa_aws_operation op = {.service = call->service, .name = call->op, .method = call->method,
-                           .query = call->query, .query_count = call->query_count};
-    sa_aws_call_options o = {.cancelled = s->cancelled, .deadline_ms = s->deadline_ms,
-                             .region = s->region};
+    sa_aws_operation op = {.service = call->service,
+                           .name = call->op,
+                           .method = call->method,
+                           .query = call->query,
+                           .query_count = call->query_count};
+    sa_aws_call_options o = {
+        .cancelled = s->cancelled, .deadline_ms = s->deadline_ms, .region = s->region};
     char *path = NULL, *text = NULL;
     int rc;
 
@@ -249,7 +252,8 @@ int sa_call_pages(sa_stack_ctx *s, const sa_call *call, const sa_pager *pager, s
             if (call->body != NULL) {
                 cJSON *t = cJSON_CreateString(token);
                 cJSON_DeleteItemFromObjectCaseSensitive(call->body->root, pager->request_token);
-                if (t == NULL || !cJSON_AddItemToObject(call->body->root, pager->request_token, t)) {
+                if (t == NULL ||
+                    !cJSON_AddItemToObject(call->body->root, pager->request_token, t)) {
                     cJSON_Delete(t);
                     rc = sa_error_set(err, SA_ENOMEM, "out of memory");
                     break;
@@ -314,8 +318,7 @@ int sa_stack_wait(sa_stack_ctx *s, int64_t ms, sa_error *err)
     return SA_OK;
 }
 
-void sa_stack_log(sa_stack_ctx *s, sa_stack_severity severity, bool ephemeral, const char *fmt,
-                  ...)
+void sa_stack_log(sa_stack_ctx *s, sa_stack_severity severity, bool ephemeral, const char *fmt, ...)
 {
     char line[768];
     va_list ap;

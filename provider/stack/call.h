@@ -23,14 +23,14 @@
 
 typedef struct sa_stack_ctx {
     sa_aws_client *aws;
-    const char *urn;          /* for messages; may be NULL */
-    const char *region;       /* where the stack lives */
-    const char *account;      /* the AWS account id */
+    const char *urn;     /* for messages; may be NULL */
+    const char *region;  /* where the stack lives */
+    const char *account; /* the AWS account id */
     const sa_aws_partition *partition;
     const atomic_bool *cancelled;
-    int64_t deadline_ms;      /* on the client's clock; 0: none */
-    atomic_int calls;         /* AWS calls made (for progress and tests) */
-    const sa_stack_env *env;  /* the caller's log sink */
+    int64_t deadline_ms;     /* on the client's clock; 0: none */
+    atomic_int calls;        /* AWS calls made (for progress and tests) */
+    const sa_stack_env *env; /* the caller's log sink */
 } sa_stack_ctx;
 
 /* ---- builders ---- */
@@ -76,7 +76,10 @@ typedef struct sa_retry_rules {
     size_t count;
 } sa_retry_rules;
 
-#define SA_RETRY_RULES(array) {(array), SA_N(array)}
+#define SA_RETRY_RULES(array)                                                                      \
+    {                                                                                              \
+        (array), SA_N(array)                                                                       \
+    }
 
 /* How to find the object an operation that makes a new one each time may have made although its
  * answer was lost (see sa_aws_call_options.find). */
@@ -86,8 +89,8 @@ typedef struct sa_stack_find {
 } sa_stack_find;
 
 typedef struct sa_call {
-    const char *service;          /* "kms", "lambda", ... */
-    const char *op;               /* "CreateKey" */
+    const char *service; /* "kms", "lambda", ... */
+    const char *op;      /* "CreateKey" */
     /* REST-JSON: the method and the path, whose {} are filled from labels in order */
     const char *method;
     const char *path;
@@ -98,8 +101,8 @@ typedef struct sa_call {
     const sa_json *body;
     /* Query protocol */
     const sa_params *params;
-    const sa_retry_rules *retry;  /* NULL: the standard policy only */
-    const sa_stack_find *find;    /* for operations that make a new object each time */
+    const sa_retry_rules *retry; /* NULL: the standard policy only */
+    const sa_stack_find *find;   /* for operations that make a new object each time */
 } sa_call;
 
 /* The answer of a call: the response (dispose it) and, on failure, AWS's error. */
@@ -142,8 +145,8 @@ const char *sa_json_get(const cJSON *obj, const char *key);
 int sa_stack_wait(sa_stack_ctx *s, int64_t ms, sa_error *err);
 
 /* A message for the user on the resource (ephemeral: a progress line that is not kept). */
-void sa_stack_log(sa_stack_ctx *s, sa_stack_severity severity, bool ephemeral, const char *fmt,
-                  ...) __attribute__((format(printf, 4, 5)));
+void sa_stack_log(sa_stack_ctx *s, sa_stack_severity severity, bool ephemeral, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 #define sa_stack_progress(s, ...) sa_stack_log((s), SA_STACK_INFO, true, __VA_ARGS__)
 
 #endif

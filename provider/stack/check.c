@@ -95,15 +95,16 @@ static void check_suffix(const sa_value *v, sa_check_failures *f, const char **r
     ok = len >= 1 && len <= 32 && s[0] != '-' && s[len - 1] != '-' &&
          sa_pattern_match("[A-Za-z0-9-]+", s);
     if (!ok) {
-        failure(f, "environmentSuffix", "environmentSuffix '%.40s' is not valid: use 1-32 "
-                "characters of A-Z, a-z, 0-9 and - (not at either end)", s);
+        failure(f, "environmentSuffix",
+                "environmentSuffix '%.40s' is not valid: use 1-32 "
+                "characters of A-Z, a-z, 0-9 and - (not at either end)",
+                s);
         return;
     }
     *ret = s;
 }
 
-static void check_runtime(const sa_value *v, const sa_value *olds, time_t now,
-                          sa_check_failures *f)
+static void check_runtime(const sa_value *v, const sa_value *olds, time_t now, sa_check_failures *f)
 {
     const char *s = string_input(v, "lambdaRuntime", f), *old = NULL;
     const sa_runtime *rt;
@@ -120,19 +121,23 @@ static void check_runtime(const sa_value *v, const sa_value *olds, time_t now,
     if (old != NULL && strcmp(old, s) == 0) {
         /* the function already uses it: only updates can be blocked */
         if (sa_date_passed(rt->block_update, now))
-            failure(f, "lambdaRuntime", "%s was deprecated on %s and Lambda blocks updates of "
-                    "functions using it since %s; choose a supported runtime (%s)", s,
-                    rt->deprecated, rt->block_update, sa_lambda_runtime_source);
+            failure(f, "lambdaRuntime",
+                    "%s was deprecated on %s and Lambda blocks updates of "
+                    "functions using it since %s; choose a supported runtime (%s)",
+                    s, rt->deprecated, rt->block_update, sa_lambda_runtime_source);
     } else if (sa_date_passed(rt->block_create, now)) {
-        failure(f, "lambdaRuntime", "%s is deprecated%s%s and Lambda no longer accepts it for "
+        failure(f, "lambdaRuntime",
+                "%s is deprecated%s%s and Lambda no longer accepts it for "
                 "new functions since %s; choose a supported runtime such as nodejs22.x or "
-                "nodejs24.x (%s)", s, rt->deprecated ? " since " : "",
-                rt->deprecated ? rt->deprecated : "", rt->block_create, sa_lambda_runtime_source);
+                "nodejs24.x (%s)",
+                s, rt->deprecated ? " since " : "", rt->deprecated ? rt->deprecated : "",
+                rt->block_create, sa_lambda_runtime_source);
         return;
     }
     /* the function's code (lambdaHandlerCode or the default handler) is index.js */
     if (strncmp(s, "nodejs", 6) != 0 || strcmp(s, "nodejs4.3-edge") == 0)
-        failure(f, "lambdaRuntime", "lambdaRuntime %s is not a Node.js runtime: the function's "
+        failure(f, "lambdaRuntime",
+                "lambdaRuntime %s is not a Node.js runtime: the function's "
                 "code (lambdaHandlerCode) is JavaScript (index.js); use nodejs22.x or nodejs24.x",
                 s);
 }
@@ -144,13 +149,16 @@ static void check_handler_code(const sa_value *v, sa_check_failures *f)
     if (s == NULL)
         return;
     if (*s == '\0')
-        failure(f, "lambdaHandlerCode", "lambdaHandlerCode is empty; leave it unset for the "
+        failure(f, "lambdaHandlerCode",
+                "lambdaHandlerCode is empty; leave it unset for the "
                 "default handler");
     else if (strlen(s) > (4u << 20))
-        failure(f, "lambdaHandlerCode", "lambdaHandlerCode is over 4 MB; deploy large code "
+        failure(f, "lambdaHandlerCode",
+                "lambdaHandlerCode is over 4 MB; deploy large code "
                 "another way");
     else if (strstr(s, "handler") == NULL)
-        failure(f, "lambdaHandlerCode", "lambdaHandlerCode must export a function named "
+        failure(f, "lambdaHandlerCode",
+                "lambdaHandlerCode must export a function named "
                 "handler (the function's handler is index.handler)");
 }
 
@@ -221,9 +229,11 @@ static void check_environment(const sa_value *v, const char *suffix, sa_check_fa
         const char *k = env->u.object.keys[i];
         snprintf(prop, sizeof(prop), "lambdaEnvironment.%s", k);
         if (!sa_limit_string_ok(&sa_lambda_env_name, k, NULL))
-            failure(f, prop, "environment variable name '%.64s' is not valid: it must start "
+            failure(f, prop,
+                    "environment variable name '%.64s' is not valid: it must start "
                     "with a letter and have at least two characters, only letters, digits and "
-                    "_ (%s)", k, sa_lambda_env_name.source);
+                    "_ (%s)",
+                    k, sa_lambda_env_name.source);
         else if (reserved_env(k))
             failure(f, prop, "%s is reserved by Lambda and cannot be set (%s)", k,
                     sa_lambda_reserved_env_source);
@@ -232,9 +242,10 @@ static void check_environment(const sa_value *v, const char *suffix, sa_check_fa
     }
     size = env_json_size(env, suffix);
     if (size > (size_t)sa_lambda_env_size.max)
-        failure(f, "lambdaEnvironment", "lambdaEnvironment is %zu bytes with the stack's own "
-                "LOG_LEVEL and ENVIRONMENT_SUFFIX; Lambda allows %lld bytes (%s)", size,
-                (long long)sa_lambda_env_size.max, sa_lambda_env_size.source);
+        failure(f, "lambdaEnvironment",
+                "lambdaEnvironment is %zu bytes with the stack's own "
+                "LOG_LEVEL and ENVIRONMENT_SUFFIX; Lambda allows %lld bytes (%s)",
+                size, (long long)sa_lambda_env_size.max, sa_lambda_env_size.source);
 }
 
 static void check_tag(const char *prop, const char *k, const char *s, sa_check_failures *f)
@@ -254,15 +265,19 @@ static void check_tag(const char *prop, const char *k, const char *s, sa_check_f
     for (size_t i = 0; i < sa_tag_rules_count; i++) {
         const sa_tag_rules *r = &sa_tag_rules_by_service[i];
         if (!sa_limit_string_ok(&r->key, k, &chars)) {
-            failure(f, prop, "tag key '%.64s' (%zu characters) is not accepted by %s: %lld-%lld "
-                    "characters%s%s (%s)", k, chars, r->service, (long long)r->key.min,
-                    (long long)r->key.max, r->key.pattern ? " matching " : "",
-                    r->key.pattern ? r->key.pattern : "", r->key.source);
+            failure(f, prop,
+                    "tag key '%.64s' (%zu characters) is not accepted by %s: %lld-%lld "
+                    "characters%s%s (%s)",
+                    k, chars, r->service, (long long)r->key.min, (long long)r->key.max,
+                    r->key.pattern ? " matching " : "", r->key.pattern ? r->key.pattern : "",
+                    r->key.source);
             return;
         }
         if (s != NULL && !sa_limit_string_ok(&r->value, s, &chars)) {
-            failure(f, prop, "tag value (%zu characters) is not accepted by %s: at most %lld "
-                    "characters%s%s (%s)", chars, r->service, (long long)r->value.max,
+            failure(f, prop,
+                    "tag value (%zu characters) is not accepted by %s: at most %lld "
+                    "characters%s%s (%s)",
+                    chars, r->service, (long long)r->value.max,
                     r->value.pattern ? " matching " : "", r->value.pattern ? r->value.pattern : "",
                     r->value.source);
             return;
@@ -281,7 +296,8 @@ static void check_tags(const sa_value *v, sa_check_failures *f)
         const sa_tag_rules *r = &sa_tag_rules_by_service[i];
         size_t allowed = (size_t)r->max_tags - SA_STACK_OWN_TAG_COUNT;
         if (tags->u.object.len > allowed) {
-            failure(f, "tags", "tags has %zu entries; at most %zu: %s allows %d tags per "
+            failure(f, "tags",
+                    "tags has %zu entries; at most %zu: %s allows %d tags per "
                     "resource and the stack sets Name, Environment and %s (%s)",
                     tags->u.object.len, allowed, r->service, r->max_tags, SA_STACK_OWNER_TAG,
                     r->count_source);
@@ -307,9 +323,11 @@ static void check_retention(const sa_value *v, sa_check_failures *f)
         for (size_t i = 0; i < sa_logs_retention_count; i++)
             ok = ok || sa_logs_retention_days[i] == n;
     if (!ok)
-        failure(f, "logRetentionInDays", "logRetentionInDays must be one of CloudWatch Logs' "
+        failure(f, "logRetentionInDays",
+                "logRetentionInDays must be one of CloudWatch Logs' "
                 "values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, "
-                "1827, 2192, 2557, 2922, 3288, 3653 (%s)", sa_logs_retention_source);
+                "1827, 2192, 2557, 2922, 3288, 3653 (%s)",
+                sa_logs_retention_source);
 }
 
 static void check_stage(const sa_value *v, sa_check_failures *f)
@@ -317,8 +335,10 @@ static void check_stage(const sa_value *v, sa_check_failures *f)
     const char *s = string_input(v, "stageName", f);
 
     if (s != NULL && !sa_limit_string_ok(&sa_apigw_stage_name, s, NULL))
-        failure(f, "stageName", "stageName '%.40s' is not valid: 1-128 characters of A-Z, a-z, "
-                "0-9, - and _ (%s)", s, sa_apigw_stage_name.source);
+        failure(f, "stageName",
+                "stageName '%.40s' is not valid: 1-128 characters of A-Z, a-z, "
+                "0-9, - and _ (%s)",
+                s, sa_apigw_stage_name.source);
 }
 
 static void check_policy(const sa_value *v, sa_check_failures *f)
@@ -326,8 +346,10 @@ static void check_policy(const sa_value *v, sa_check_failures *f)
     const char *s = string_input(v, "executionPolicy", f);
 
     if (s != NULL && strcmp(s, "scoped") != 0 && strcmp(s, "managed") != 0)
-        failure(f, "executionPolicy", "executionPolicy must be scoped (least privilege, the "
-                "default) or managed (AWSLambdaBasicExecutionRole), not '%.40s'", s);
+        failure(f, "executionPolicy",
+                "executionPolicy must be scoped (least privilege, the "
+                "default) or managed (AWSLambdaBasicExecutionRole), not '%.40s'",
+                s);
 }
 
 static void check_bool(const sa_value *v, const char *key, sa_check_failures *f)
@@ -404,10 +426,9 @@ static int derive_names(sa_value **out, const char *suffix, const char *region,
 {
     sa_stack_name_seed seed;
     char base[96];
-    int rc = sa_stack_name_seed_derive(&seed, base, sizeof(base), ctx->urn, ctx->random_seed,
-                                       ctx->random_seed_len,
-                                       ctx->resource_name ? ctx->resource_name : "stack", suffix,
-                                       region, err);
+    int rc = sa_stack_name_seed_derive(
+        &seed, base, sizeof(base), ctx->urn, ctx->random_seed, ctx->random_seed_len,
+        ctx->resource_name ? ctx->resource_name : "stack", suffix, region, err);
     return rc == SA_OK ? sa_stack_names_build(out, &seed, region, err) : rc;
 }
 
@@ -437,7 +458,8 @@ int sa_stack_check(sa_value **out, const sa_value *olds, const sa_value *news,
                     SA_STACK_TYPE);
     }
     if ((v = given(news, "environmentSuffix")) == NULL)
-        failure(f, "environmentSuffix", "environmentSuffix is required: 1-32 characters of "
+        failure(f, "environmentSuffix",
+                "environmentSuffix is required: 1-32 characters of "
                 "A-Z, a-z, 0-9 and - (for example dev or pr-123)");
     else
         check_suffix(v, f, &suffix);

@@ -76,14 +76,14 @@ static bool same(const sa_value *a, const sa_value *b)
     return sa_value_equal(a, b);
 }
 
-static void diff_scalar(sa_stack_diff_result *d, const char *key, const sa_value *a, const sa_value *b,
-                        bool replace)
+static void diff_scalar(sa_stack_diff_result *d, const char *key, const sa_value *a,
+                        const sa_value *b, bool replace)
 {
     if (same(a, b))
         return;
     add_top(d, key, replace);
     add_detail(d, key,
-               a == NULL ? (replace ? SA_DIFF_ADD_REPLACE : SA_DIFF_ADD)
+               a == NULL   ? (replace ? SA_DIFF_ADD_REPLACE : SA_DIFF_ADD)
                : b == NULL ? (replace ? SA_DIFF_DELETE_REPLACE : SA_DIFF_DELETE)
                            : (replace ? SA_DIFF_UPDATE_REPLACE : SA_DIFF_UPDATE));
 }
@@ -176,8 +176,8 @@ static bool code_drifted(const sa_value *old_outputs, const sa_value *news)
  * permission or a log group key that names a piece that was replaced, a replaced key still to be
  * retired, and code that is not the code in the inputs. Returns whether the key or the API will
  * be new. */
-static void diff_repairs(sa_stack_diff_result *d, const sa_value *old_outputs,
-                         const sa_value *news, bool *new_key, bool *new_api)
+static void diff_repairs(sa_stack_diff_result *d, const sa_value *old_outputs, const sa_value *news,
+                         bool *new_key, bool *new_api)
 {
     const char *api = str(old_outputs, "restApiId"), *perm = str(old_outputs, "_permissionApi");
     const char *key = str(old_outputs, "kmsKeyArn"), *group_key = str(old_outputs, "_logGroupKey");
@@ -209,8 +209,8 @@ static void diff_repairs(sa_stack_diff_result *d, const sa_value *old_outputs,
 int sa_stack_diff(sa_stack_diff_result *d, const sa_value *old_outputs, const sa_value *old_inputs,
                   const sa_value *news, sa_error *err)
 {
-    const sa_value *olds = old_inputs != NULL && old_inputs->u.object.len > 0 ? old_inputs
-                                                                             : old_outputs;
+    const sa_value *olds =
+        old_inputs != NULL && old_inputs->u.object.len > 0 ? old_inputs : old_outputs;
     const sa_value *names, *new_region, *old_region;
     bool new_key = false, new_api = false;
 
@@ -242,8 +242,7 @@ int sa_stack_diff(sa_stack_diff_result *d, const sa_value *old_outputs, const sa
     if (new_region != NULL && old_region != NULL && !same(old_region, new_region)) {
         add_top(d, "region", true);
         add_detail(d, "region", SA_DIFF_UPDATE_REPLACE);
-    } else if (new_region == NULL && names != NULL && sa_value_is_unknown(names) &&
-               !d->replace) {
+    } else if (new_region == NULL && names != NULL && sa_value_is_unknown(names) && !d->replace) {
         /* preview with an unknown region: it may move */
         add_top(d, "region", true);
         add_detail(d, "region", SA_DIFF_UPDATE_REPLACE);

@@ -13,9 +13,11 @@
 #include "base/util.h"
 #include "stack/steps.h"
 
-#define IAM_PAGER(result)                                                                    \
-    {.request_token = "Marker", .response_token = result "/Marker",                           \
-     .truncated = result "/IsTruncated"}
+#define IAM_PAGER(result)                                                                          \
+    {                                                                                              \
+        .request_token = "Marker", .response_token = result "/Marker",                             \
+        .truncated = result "/IsTruncated"                                                         \
+    }
 
 static const sa_pager role_tags_pager = IAM_PAGER("ListRoleTagsResult");
 static const sa_pager inline_pager = IAM_PAGER("ListRolePoliciesResult");
@@ -47,7 +49,8 @@ static xmlChar *child_text(xmlNode *item, const char *name)
 
 static void managed_arn(char *out, size_t cap, const sa_stack_ctx *s)
 {
-    sa_step_global_arn(out, cap, s, "iam", "aws", "policy/service-role/AWSLambdaBasicExecutionRole");
+    sa_step_global_arn(out, cap, s, "iam", "aws",
+                       "policy/service-role/AWSLambdaBasicExecutionRole");
 }
 
 static char *trust_policy(const sa_stack_ctx *s)
@@ -61,8 +64,7 @@ static char *trust_policy(const sa_stack_ctx *s)
     sa_json_string(&doc, doc.root, "Version", "2012-10-17");
     stmt = sa_json_object(&doc, sa_json_array(&doc, doc.root, "Statement"), NULL);
     sa_json_string(&doc, stmt, "Effect", "Allow");
-    if (!sa_aws_service_principal(principal, sizeof(principal), s->partition, "lambda",
-                                  s->region))
+    if (!sa_aws_service_principal(principal, sizeof(principal), s->partition, "lambda", s->region))
         doc.failed = true;
     sa_json_string(&doc, sa_json_object(&doc, stmt, "Principal"), "Service", principal);
     sa_json_string(&doc, stmt, "Action", "sts:AssumeRole");
@@ -104,8 +106,8 @@ static int tag_item(void *ctx, xmlNode *item, sa_error *err)
     xmlChar *k = child_text(item, "Key"), *v = child_text(item, "Value");
     int rc = SA_OK;
 
-    if (k != NULL && v != NULL && cJSON_AddStringToObject(tags, (const char *)k,
-                                                          (const char *)v) == NULL)
+    if (k != NULL && v != NULL &&
+        cJSON_AddStringToObject(tags, (const char *)k, (const char *)v) == NULL)
         rc = sa_error_set(err, SA_ENOMEM, "out of memory");
     xmlFree(k);
     xmlFree(v);
@@ -118,8 +120,7 @@ static int tag_page(void *ctx, const sa_stack_call *page, bool *ret_stop, sa_err
     return xml_each(page, "ListRoleTagsResult/Tags", tag_item, ctx, err);
 }
 
-static int role_tags_of(sa_stack_ctx *s, const sa_stack_inputs *in, cJSON **ret_tags,
-                        sa_error *err)
+static int role_tags_of(sa_stack_ctx *s, const sa_stack_inputs *in, cJSON **ret_tags, sa_error *err)
 {
     sa_params p = {0};
     cJSON *tags = cJSON_CreateObject();
@@ -169,9 +170,13 @@ int sa_iam_create_role(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_stat
     if (sa_call_error_is(rc, &c, "EntityAlreadyExists", NULL)) {
         /* adopt only a role this stack made (an interrupted run) */
         sa_stack_call_dispose(&c);
-        return sa_step_adopt(s, in, st, &(sa_adopt){.what = "the IAM role", .name = in->role_name,
-                                                    .tags = role_tags_of, .read = sa_iam_read,
-                                                    .found = role_found}, err);
+        return sa_step_adopt(s, in, st,
+                             &(sa_adopt){.what = "the IAM role",
+                                         .name = in->role_name,
+                                         .tags = role_tags_of,
+                                         .read = sa_iam_read,
+                                         .found = role_found},
+                             err);
     }
     if (rc == SA_OK)
         rc = sa_aws_xml_text(&arn, &c.resp, "CreateRoleResult/Role/Arn", err);
@@ -228,8 +233,7 @@ static int managed(sa_stack_ctx *s, const sa_stack_inputs *in, bool attach, sa_e
                      !attach, err);
 }
 
-int sa_iam_set_policy(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                      sa_error *err)
+int sa_iam_set_policy(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     bool want_managed = strcmp(in->execution_policy, "managed") == 0;
     char before[16];
@@ -313,14 +317,14 @@ int sa_iam_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, 
     rc = sa_call_pages(s, &(sa_call){.service = "iam", .op = "ListRolePolicies", .params = &p},
                        &inline_pager, inline_page, &pol, err);
     if (rc == SA_OK)
-        rc = sa_call_pages(s, &(sa_call){.service = "iam", .op = "ListAttachedRolePolicies",
-                                         .params = &p},
-                           &attached_pager, attached_page, &pol, err);
+        rc = sa_call_pages(
+            s, &(sa_call){.service = "iam", .op = "ListAttachedRolePolicies", .params = &p},
+            &attached_pager, attached_page, &pol, err);
     if (rc == SA_OK)
         SA_COPY(st->role_policy, pol.has_inline && pol.has_managed ? "both"
-                                 : pol.has_inline                   ? "scoped"
-                                 : pol.has_managed                  ? "managed"
-                                                                    : "");
+                                 : pol.has_inline                  ? "scoped"
+                                 : pol.has_managed                 ? "managed"
+                                                                   : "");
 out:
     free(arn);
     sa_stack_call_dispose(&c);
@@ -333,13 +337,17 @@ out:
 int sa_iam_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                  sa_stack_state *st, sa_error *err)
 {
-    static const sa_tagging tagging = {
-        .service = "iam", .tag_op = "TagRole", .untag_op = "UntagRole", .id_member = "RoleName",
-        .form = SA_TAGS_QUERY, .tags_member = "Tags", .keys_member = "TagKeys"};
+    static const sa_tagging tagging = {.service = "iam",
+                                       .tag_op = "TagRole",
+                                       .untag_op = "UntagRole",
+                                       .id_member = "RoleName",
+                                       .form = SA_TAGS_QUERY,
+                                       .tags_member = "Tags",
+                                       .keys_member = "TagKeys"};
 
-    return st->role_arn[0] ? sa_step_retag(s, in, old_tags, &tagging, in->role_name,
-                                           in->role_name, err)
-                           : SA_OK;
+    return st->role_arn[0]
+               ? sa_step_retag(s, in, old_tags, &tagging, in->role_name, in->role_name, err)
+               : SA_OK;
 }
 
 int sa_iam_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)

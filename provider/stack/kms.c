@@ -15,8 +15,8 @@
 #include "stack/steps.h"
 
 /* The alias and tag listings page with Marker / NextMarker while Truncated is true. */
-static const sa_pager kms_pager = {.request_token = "Marker", .response_token = "NextMarker",
-                                   .truncated = "Truncated"};
+static const sa_pager kms_pager = {
+    .request_token = "Marker", .response_token = "NextMarker", .truncated = "Truncated"};
 
 static char *key_policy(const sa_stack_ctx *s, const sa_stack_inputs *in)
 {
@@ -79,8 +79,8 @@ static int key_page(void *ctx, const sa_stack_call *page, bool *ret_stop, sa_err
     const cJSON *item;
     int rc = SA_OK;
 
-    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(page->resp.json,
-                                                              "ResourceTagMappingList"))
+    cJSON_ArrayForEach(item,
+                       cJSON_GetObjectItemCaseSensitive(page->resp.json, "ResourceTagMappingList"))
     {
         const char *arn = sa_json_get(item, "ResourceARN");
         sa_json q;
@@ -126,15 +126,14 @@ static int find_own_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
     int rc;
 
     sa_json_init(&body);
-    sa_json_string(&body, sa_json_array(&body, body.root, "ResourceTypeFilters"), NULL,
-                   "kms:key");
+    sa_json_string(&body, sa_json_array(&body, body.root, "ResourceTypeFilters"), NULL, "kms:key");
     f = sa_json_object(&body, sa_json_array(&body, body.root, "TagFilters"), NULL);
     sa_json_string(&body, f, "Key", SA_STACK_OWNER_TAG);
     sa_json_string(&body, sa_json_array(&body, f, "Values"), NULL, in->function_name);
-    rc = sa_call_pages(s, &(sa_call){.service = "tagging", .op = "GetResources", .body = &body},
-                       &(sa_pager){.request_token = "PaginationToken",
-                                   .response_token = "PaginationToken"},
-                       key_page, &found, &e);
+    rc = sa_call_pages(
+        s, &(sa_call){.service = "tagging", .op = "GetResources", .body = &body},
+        &(sa_pager){.request_token = "PaginationToken", .response_token = "PaginationToken"},
+        key_page, &found, &e);
     sa_json_dispose(&body);
     if (rc == SA_EAWS)
         return SA_OK; /* not allowed or not available: nothing to adopt */
@@ -148,8 +147,7 @@ static bool key_found(const sa_stack_state *st)
     return st->kms_key_id[0] != '\0';
 }
 
-int sa_kms_create_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                      sa_error *err)
+int sa_kms_create_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     sa_json body;
     char *policy;
@@ -175,8 +173,8 @@ int sa_kms_create_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
     sa_json_string(&body, body.root, "Policy", policy); /* NULL (no memory): the body fails */
     sa_step_tags(&body, "Tags", SA_TAGS_LIST, in, in->alias_name);
     sa_stack_progress(s, "creating KMS key");
-    rc = sa_call_run(s, &c, &(sa_call){.service = "kms", .op = "CreateKey", .body = &body,
-                                       .find = &find}, err);
+    rc = sa_call_run(
+        s, &c, &(sa_call){.service = "kms", .op = "CreateKey", .body = &body, .find = &find}, err);
     if (rc == SA_OK && c.resp.http_status != 0) {
         meta = cJSON_GetObjectItemCaseSensitive(c.resp.json, "KeyMetadata");
         if (sa_json_get(meta, "KeyId") == NULL || sa_json_get(meta, "Arn") == NULL)
@@ -205,10 +203,11 @@ int sa_kms_set_rotation(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
 
     sa_json_init(&body);
     sa_json_string(&body, body.root, "KeyId", st->kms_key_id);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "kms",
-                                       .op = in->rotation ? "EnableKeyRotation"
-                                                          : "DisableKeyRotation",
-                                       .body = &body}, err);
+    rc = sa_call_run(s, &c,
+                     &(sa_call){.service = "kms",
+                                .op = in->rotation ? "EnableKeyRotation" : "DisableKeyRotation",
+                                .body = &body},
+                     err);
     if (rc == SA_OK)
         st->kms_rotation = in->rotation;
     sa_stack_call_dispose(&c);
@@ -301,8 +300,7 @@ static int tags_of_key(sa_stack_ctx *s, const char *key_id, cJSON **ret_tags, sa
     return SA_OK;
 }
 
-int sa_kms_set_alias(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                     sa_error *err)
+int sa_kms_set_alias(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     sa_json body;
     sa_stack_call c;
@@ -322,14 +320,15 @@ int sa_kms_set_alias(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state 
         if (rc == SA_OK && target[0] != '\0')
             rc = tags_of_key(s, target, &tags, err);
         if (rc == SA_OK && target[0] != '\0' && !sa_step_owned(tags, in))
-            rc = sa_error_set(err, SA_EAWS, "the KMS alias %s already exists and names a key that "
+            rc = sa_error_set(err, SA_EAWS,
+                              "the KMS alias %s already exists and names a key that "
                               "is not part of this stack (it lacks the tag %s=%s); delete it, or "
-                              "choose another environmentSuffix", in->alias_name,
-                              SA_STACK_OWNER_TAG, in->function_name);
+                              "choose another environmentSuffix",
+                              in->alias_name, SA_STACK_OWNER_TAG, in->function_name);
         cJSON_Delete(tags);
         if (rc == SA_OK)
-            rc = sa_call_run(s, &c, &(sa_call){.service = "kms", .op = "UpdateAlias",
-                                               .body = &body}, err);
+            rc = sa_call_run(s, &c,
+                             &(sa_call){.service = "kms", .op = "UpdateAlias", .body = &body}, err);
     }
     if (rc == SA_OK)
         st->alias = true;
@@ -377,8 +376,8 @@ int sa_kms_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, 
         SA_COPY(st->kms_key_arn, sa_json_get(meta, "Arn"));
     sa_stack_call_dispose(&c);
 
-    rc = sa_call_run(s, &c, &(sa_call){.service = "kms", .op = "GetKeyRotationStatus",
-                                       .body = &body}, err);
+    rc = sa_call_run(
+        s, &c, &(sa_call){.service = "kms", .op = "GetKeyRotationStatus", .body = &body}, err);
     if (rc != SA_OK)
         goto out;
     st->kms_rotation =
@@ -395,14 +394,17 @@ out:
 int sa_kms_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                  sa_stack_state *st, sa_error *err)
 {
-    static const sa_tagging tagging = {
-        .service = "kms", .tag_op = "TagResource", .untag_op = "UntagResource",
-        .id_member = "KeyId", .form = SA_TAGS_LIST, .tags_member = "Tags",
-        .keys_member = "TagKeys"};
+    static const sa_tagging tagging = {.service = "kms",
+                                       .tag_op = "TagResource",
+                                       .untag_op = "UntagResource",
+                                       .id_member = "KeyId",
+                                       .form = SA_TAGS_LIST,
+                                       .tags_member = "Tags",
+                                       .keys_member = "TagKeys"};
 
-    return st->kms_key_id[0] ? sa_step_retag(s, in, old_tags, &tagging, st->kms_key_id,
-                                             in->alias_name, err)
-                             : SA_OK;
+    return st->kms_key_id[0]
+               ? sa_step_retag(s, in, old_tags, &tagging, st->kms_key_id, in->alias_name, err)
+               : SA_OK;
 }
 
 static int schedule_deletion(sa_stack_ctx *s, const sa_stack_inputs *in, const char *key_id,
@@ -415,8 +417,8 @@ static int schedule_deletion(sa_stack_ctx *s, const sa_stack_inputs *in, const c
     sa_json_init(&body);
     sa_json_string(&body, body.root, "KeyId", key_id);
     sa_json_number(&body, body.root, "PendingWindowInDays", (double)in->deletion_window);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "kms", .op = "ScheduleKeyDeletion",
-                                       .body = &body}, err);
+    rc = sa_call_run(s, &c,
+                     &(sa_call){.service = "kms", .op = "ScheduleKeyDeletion", .body = &body}, err);
     if (rc == SA_OK) {
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(c.resp.json, "DeletionDate");
         char when[64] = "";
@@ -439,8 +441,7 @@ static int schedule_deletion(sa_stack_ctx *s, const sa_stack_inputs *in, const c
     return rc;
 }
 
-int sa_kms_retire(sa_stack_ctx *s, const sa_stack_inputs *in, const char *key_id,
-                  sa_error *err)
+int sa_kms_retire(sa_stack_ctx *s, const sa_stack_inputs *in, const char *key_id, sa_error *err)
 {
     return key_id[0] != '\0' ? schedule_deletion(s, in, key_id, err) : SA_OK;
 }

@@ -19,19 +19,28 @@
 
 static const sa_aws_retry_rule propagation[] = {
     {.error_code = "InvalidParameterValueException",
-     .message_contains = "cannot be assumed by Lambda", .budget_ms = 120000, .base_delay_ms = 1000},
-    {.error_code = "InvalidParameterValueException",
-     .message_contains = "execution role does not have permissions", .budget_ms = 120000,
+     .message_contains = "cannot be assumed by Lambda",
+     .budget_ms = 120000,
      .base_delay_ms = 1000},
-    {.error_code = "InvalidParameterValueException", .message_contains = "KMS key is invalid",
-     .budget_ms = 120000, .base_delay_ms = 1000},
-    {.error_code = "ResourceConflictException", .message_contains = "in progress",
-     .budget_ms = 300000, .base_delay_ms = 1000},
+    {.error_code = "InvalidParameterValueException",
+     .message_contains = "execution role does not have permissions",
+     .budget_ms = 120000,
+     .base_delay_ms = 1000},
+    {.error_code = "InvalidParameterValueException",
+     .message_contains = "KMS key is invalid",
+     .budget_ms = 120000,
+     .base_delay_ms = 1000},
+    {.error_code = "ResourceConflictException",
+     .message_contains = "in progress",
+     .budget_ms = 300000,
+     .base_delay_ms = 1000},
     {.error_code = "TooManyRequestsException", .budget_ms = 120000},
 };
 static const sa_aws_retry_rule in_progress[] = {
-    {.error_code = "ResourceConflictException", .message_contains = "in progress",
-     .budget_ms = 300000, .base_delay_ms = 1000},
+    {.error_code = "ResourceConflictException",
+     .message_contains = "in progress",
+     .budget_ms = 300000,
+     .base_delay_ms = 1000},
     {.error_code = "TooManyRequestsException", .budget_ms = 120000},
 };
 /* A new role (or key) that Lambda cannot use yet, and updates still running. */
@@ -63,8 +72,8 @@ static int package64(char **out, char sha[64], const sa_stack_inputs *in, sa_err
 
 static void environment(sa_json *body, const sa_stack_inputs *in)
 {
-    cJSON *vars = sa_json_object(body, sa_json_object(body, body->root, "Environment"),
-                                 "Variables");
+    cJSON *vars =
+        sa_json_object(body, sa_json_object(body, body->root, "Environment"), "Variables");
     bool log_level = false;
 
     for (size_t i = 0; in->environment != NULL && i < in->environment->u.object.len; i++) {
@@ -92,14 +101,14 @@ static void record(sa_stack_state *st, const cJSON *config)
 /* Whether a function configuration says it is ready for the next change. */
 static bool ready(const cJSON *config)
 {
-    const char *state = sa_json_get(config, "State"), *update = sa_json_get(config, "LastUpdateStatus");
+    const char *state = sa_json_get(config, "State"),
+               *update = sa_json_get(config, "LastUpdateStatus");
     return (state == NULL || strcmp(state, "Active") == 0) &&
            (update == NULL || strcmp(update, "InProgress") != 0);
 }
 
 /* Polls GetFunction until State is Active and LastUpdateStatus is not InProgress. */
-static int wait_ready(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                      sa_error *err)
+static int wait_ready(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     int64_t delay = 500;
 
@@ -107,9 +116,13 @@ static int wait_ready(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
         sa_stack_call c;
         const cJSON *cfg;
         const char *state;
-        int rc = sa_call_run(s, &c, &(sa_call){.service = "lambda", .op = "GetFunction",
-                                               .method = "GET", .path = FN_PATH,
-                                               .labels = {in->function_name}}, err);
+        int rc = sa_call_run(s, &c,
+                             &(sa_call){.service = "lambda",
+                                        .op = "GetFunction",
+                                        .method = "GET",
+                                        .path = FN_PATH,
+                                        .labels = {in->function_name}},
+                             err);
         if (rc != SA_OK) {
             sa_stack_call_dispose(&c);
             return rc;
@@ -167,8 +180,7 @@ static bool function_found(const sa_stack_state *st)
     return st->function_arn[0] != '\0';
 }
 
-int sa_lambda_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                     sa_error *err)
+int sa_lambda_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     sa_json body;
     char *zip64 = NULL, sha[64], desc[200];
@@ -195,18 +207,26 @@ int sa_lambda_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state 
     environment(&body, in);
     sa_step_tags(&body, "Tags", SA_TAGS_MAP, in, in->function_name);
     sa_stack_progress(s, "creating the Lambda function");
-    rc = sa_call_run(s, &c, &(sa_call){.service = "lambda", .op = "CreateFunction",
-                                       .method = "POST", .path = "/2015-03-31/functions",
-                                       .body = &body, .retry = &role_not_ready}, err);
+    rc = sa_call_run(s, &c,
+                     &(sa_call){.service = "lambda",
+                                .op = "CreateFunction",
+                                .method = "POST",
+                                .path = "/2015-03-31/functions",
+                                .body = &body,
+                                .retry = &role_not_ready},
+                     err);
     if (rc == SA_OK) {
         record(st, c.resp.json);
         active = ready(c.resp.json) && sa_json_get(c.resp.json, "State") != NULL;
     } else if (sa_call_error_is(rc, &c, "ResourceConflictException", "already exist")) {
         /* there already: adopt it only if this stack made it (an interrupted run) */
-        rc = sa_step_adopt(s, in, st, &(sa_adopt){.what = "the Lambda function",
-                                                  .name = in->function_name,
-                                                  .tags = function_tags, .read = read_function,
-                                                  .found = function_found}, err);
+        rc = sa_step_adopt(s, in, st,
+                           &(sa_adopt){.what = "the Lambda function",
+                                       .name = in->function_name,
+                                       .tags = function_tags,
+                                       .read = read_function,
+                                       .found = function_found},
+                           err);
     }
     if (rc == SA_OK && !active)
         rc = wait_ready(s, in, st, err);
@@ -230,10 +250,15 @@ int sa_lambda_update_config(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack
     sa_json_string(&body, body.root, "Role", st->role_arn);
     environment(&body, in);
     sa_stack_progress(s, "updating the Lambda function's configuration");
-    rc = sa_call_run(s, &c, &(sa_call){.service = "lambda", .op = "UpdateFunctionConfiguration",
-                                       .method = "PUT", .path = FN_PATH "/configuration",
-                                       .labels = {in->function_name}, .body = &body,
-                                       .retry = &role_not_ready}, err);
+    rc = sa_call_run(s, &c,
+                     &(sa_call){.service = "lambda",
+                                .op = "UpdateFunctionConfiguration",
+                                .method = "PUT",
+                                .path = FN_PATH "/configuration",
+                                .labels = {in->function_name},
+                                .body = &body,
+                                .retry = &role_not_ready},
+                     err);
     sa_stack_call_dispose(&c);
     sa_json_dispose(&body);
     return rc == SA_OK ? wait_ready(s, in, st, err) : rc;
@@ -253,10 +278,15 @@ int sa_lambda_update_code(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_s
     sa_json_string(&body, body.root, "ZipFile", zip64);
     sa_json_bool(&body, body.root, "Publish", false);
     sa_stack_progress(s, "updating the Lambda function's code");
-    rc = sa_call_run(s, &c, &(sa_call){.service = "lambda", .op = "UpdateFunctionCode",
-                                       .method = "PUT", .path = FN_PATH "/code",
-                                       .labels = {in->function_name}, .body = &body,
-                                       .retry = &function_busy}, err);
+    rc = sa_call_run(s, &c,
+                     &(sa_call){.service = "lambda",
+                                .op = "UpdateFunctionCode",
+                                .method = "PUT",
+                                .path = FN_PATH "/code",
+                                .labels = {in->function_name},
+                                .body = &body,
+                                .retry = &function_busy},
+                     err);
     if (rc == SA_OK)
         rc = wait_ready(s, in, st, err);
     sa_stack_call_dispose(&c);
@@ -270,10 +300,14 @@ int sa_lambda_update_code(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_s
 static int remove_permission(sa_stack_ctx *s, const sa_stack_inputs *in, sa_error *err)
 {
     sa_stack_call c;
-    int rc = sa_call_run(s, &c, &(sa_call){.service = "lambda", .op = "RemovePermission",
-                                           .method = "DELETE", .path = FN_PATH "/policy/{}",
-                                           .labels = {in->function_name, SA_STACK_PERMISSION_SID},
-                                           .retry = &function_busy}, err);
+    int rc = sa_call_run(s, &c,
+                         &(sa_call){.service = "lambda",
+                                    .op = "RemovePermission",
+                                    .method = "DELETE",
+                                    .path = FN_PATH "/policy/{}",
+                                    .labels = {in->function_name, SA_STACK_PERMISSION_SID},
+                                    .retry = &function_busy},
+                         err);
     if (sa_call_not_found(rc, &c))
         rc = SA_OK;
     sa_stack_call_dispose(&c);
@@ -286,8 +320,12 @@ int sa_lambda_set_permission(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stac
     sa_json body;
     sa_stack_call c;
     char resource[64], source[300];
-    sa_call add = {.service = "lambda", .op = "AddPermission", .method = "POST",
-                   .path = FN_PATH "/policy", .labels = {in->function_name}, .body = &body,
+    sa_call add = {.service = "lambda",
+                   .op = "AddPermission",
+                   .method = "POST",
+                   .path = FN_PATH "/policy",
+                   .labels = {in->function_name},
+                   .body = &body,
                    .retry = &function_busy};
     int rc;
 
@@ -357,7 +395,10 @@ static void permission_api_of(char out[32], const char *policy_text)
 int sa_lambda_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                    cJSON **ret_function, sa_error *err)
 {
-    sa_call get = {.service = "lambda", .op = "GetFunction", .method = "GET", .path = FN_PATH,
+    sa_call get = {.service = "lambda",
+                   .op = "GetFunction",
+                   .method = "GET",
+                   .path = FN_PATH,
                    .labels = {in->function_name}};
     sa_stack_call c;
     int rc;
@@ -406,24 +447,31 @@ int sa_lambda_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *s
 int sa_lambda_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                     sa_stack_state *st, sa_error *err)
 {
-    static const sa_tagging tagging = {
-        .service = "lambda", .tag_op = "TagResource", .untag_op = "UntagResource",
-        .tag_method = "POST", .path = "/2017-03-31/tags/{}", .form = SA_TAGS_MAP,
-        .tags_member = "Tags", .keys_member = "tagKeys"};
+    static const sa_tagging tagging = {.service = "lambda",
+                                       .tag_op = "TagResource",
+                                       .untag_op = "UntagResource",
+                                       .tag_method = "POST",
+                                       .path = "/2017-03-31/tags/{}",
+                                       .form = SA_TAGS_MAP,
+                                       .tags_member = "Tags",
+                                       .keys_member = "tagKeys"};
 
-    return st->function_arn[0] ? sa_step_retag(s, in, old_tags, &tagging, st->function_arn,
-                                               in->function_name, err)
-                               : SA_OK;
+    return st->function_arn[0]
+               ? sa_step_retag(s, in, old_tags, &tagging, st->function_arn, in->function_name, err)
+               : SA_OK;
 }
 
-int sa_lambda_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                     sa_error *err)
+int sa_lambda_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     sa_stack_call c;
-    int rc = sa_call_run(s, &c, &(sa_call){.service = "lambda", .op = "DeleteFunction",
-                                           .method = "DELETE", .path = FN_PATH,
-                                           .labels = {in->function_name},
-                                           .retry = &function_busy}, err);
+    int rc = sa_call_run(s, &c,
+                         &(sa_call){.service = "lambda",
+                                    .op = "DeleteFunction",
+                                    .method = "DELETE",
+                                    .path = FN_PATH,
+                                    .labels = {in->function_name},
+                                    .retry = &function_busy},
+                         err);
 
     if (sa_call_not_found(rc, &c))
         rc = SA_OK;

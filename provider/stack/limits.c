@@ -20,32 +20,37 @@
 #define TAG_CHARS_VALUE "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"
 
 const sa_tag_rules sa_tag_rules_by_service[] = {
-    {.service = "KMS", .max_tags = 50,
+    {.service = "KMS",
+     .max_tags = 50,
      .count_source = "https://docs.aws.amazon.com/kms/latest/developerguide/tagging-keys.html "
                      "(up to 50 user-created tags)",
      .key = {"KMS TagKey", 1, 128, NULL, "kms 2014-11-01 Tag.TagKey (TagKeyType): min 1, max 128"},
      .value = {"KMS TagValue", 0, 256, NULL,
                "kms 2014-11-01 Tag.TagValue (TagValueType): min 0, max 256"}},
-    {.service = "IAM", .max_tags = 50,
+    {.service = "IAM",
+     .max_tags = 50,
      .count_source = "iam 2010-05-08 CreateRole.Tags (tagListType): max 50",
      .key = {"IAM tag key", 1, 128, TAG_CHARS_KEY,
              "iam 2010-05-08 Tag.Key (tagKeyType): min 1, max 128, pattern"},
      .value = {"IAM tag value", 0, 256, TAG_CHARS_VALUE,
                "iam 2010-05-08 Tag.Value (tagValueType): min 0, max 256, pattern"}},
-    {.service = "Lambda", .max_tags = 50,
+    {.service = "Lambda",
+     .max_tags = 50,
      .count_source = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html "
                      "(maximum number of tags per resource: 50)",
      .key = {"Lambda TagKey", 1, 128, "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)",
              "lambda 2015-03-31 Tags key (TagKey): min 1, max 128, pattern"},
      .value = {"Lambda TagValue", 0, 256, "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)",
                "lambda 2015-03-31 Tags value (TagValue): min 0, max 256, pattern"}},
-    {.service = "CloudWatch Logs", .max_tags = 50,
+    {.service = "CloudWatch Logs",
+     .max_tags = 50,
      .count_source = "logs 2014-03-28 CreateLogGroup.tags (Tags): max 50",
      .key = {"CloudWatch Logs TagKey", 1, 128, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$",
              "logs 2014-03-28 Tags key (TagKey): min 1, max 128, pattern"},
      .value = {"CloudWatch Logs TagValue", 0, 256, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
                "logs 2014-03-28 Tags value (TagValue): max 256, pattern"}},
-    {.service = "API Gateway", .max_tags = 50,
+    {.service = "API Gateway",
+     .max_tags = 50,
      .count_source = "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
                      "apigateway-tagging-supported-resources.html (a maximum of 50 tags)",
      .key = {"API Gateway tag key", 1, 128, TAG_CHARS_KEY,
@@ -210,8 +215,8 @@ bool sa_date_passed(const char *date, time_t now)
 
 /* ---- CloudWatch Logs ---- */
 
-const int64_t sa_logs_retention_days[] = {1,   3,   5,   7,   14,  30,   60,   90,
-                                          120, 150, 180, 365, 400, 545,  731,  1096,
+const int64_t sa_logs_retention_days[] = {1,    3,    5,    7,    14,   30,  60,  90,
+                                          120,  150,  180,  365,  400,  545, 731, 1096,
                                           1827, 2192, 2557, 2922, 3288, 3653};
 const size_t sa_logs_retention_count = SA_N(sa_logs_retention_days);
 const char *const sa_logs_retention_source =
@@ -256,8 +261,8 @@ static pcre2_code *code_for(const char *pattern)
             code = cache[i].code;
     if (code == NULL) {
         code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                             PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED | PCRE2_ENDANCHORED,
-                             &errcode, &erroffset, NULL);
+                             PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &errcode,
+                             &erroffset, NULL);
         if (code != NULL && cache_len < SA_N(cache))
             cache[cache_len++] = (compiled){pattern, code};
         else if (code != NULL) {
@@ -292,7 +297,11 @@ static long utf8_chars(const char *s)
     const unsigned char *p = (const unsigned char *)s;
 
     while (*p) {
-        int len = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
+        int len = *p < 0x80         ? 1
+                  : (*p >> 5) == 6  ? 2
+                  : (*p >> 4) == 14 ? 3
+                  : (*p >> 3) == 30 ? 4
+                                    : 0;
         if (len == 0)
             return -1;
         for (int i = 1; i < len; i++)

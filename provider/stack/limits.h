@@ -16,16 +16,16 @@
 /* A range and/or pattern of one AWS value. For strings min/max count characters (code points),
  * for numbers they bound the value. pattern is the model's, matched against the whole string. */
 typedef struct sa_limit {
-    const char *what;     /* "Lambda MemorySize" */
+    const char *what; /* "Lambda MemorySize" */
     int64_t min, max;
-    const char *pattern;  /* NULL: none */
-    const char *source;   /* "lambda 2015-03-31 CreateFunction.MemorySize: min 128" or a URL */
+    const char *pattern; /* NULL: none */
+    const char *source;  /* "lambda 2015-03-31 CreateFunction.MemorySize: min 128" or a URL */
 } sa_limit;
 
 /* The tag rules of one service. */
 typedef struct sa_tag_rules {
-    const char *service;     /* "IAM" */
-    int max_tags;            /* per resource, counting the stack's own three */
+    const char *service; /* "IAM" */
+    int max_tags;        /* per resource, counting the stack's own three */
     sa_limit key, value;
     const char *count_source;
 } sa_tag_rules;
@@ -38,10 +38,10 @@ extern const size_t sa_tag_rules_count;
 extern const char *const sa_aws_reserved_tag_source;
 
 /* Lambda. */
-extern const sa_limit sa_lambda_memory;           /* MB */
-extern const sa_limit sa_lambda_timeout;          /* seconds */
-extern const sa_limit sa_lambda_env_name;         /* an environment variable's name */
-extern const sa_limit sa_lambda_env_size;         /* bytes of the variables as JSON */
+extern const sa_limit sa_lambda_memory;            /* MB */
+extern const sa_limit sa_lambda_timeout;           /* seconds */
+extern const sa_limit sa_lambda_env_name;          /* an environment variable's name */
+extern const sa_limit sa_lambda_env_size;          /* bytes of the variables as JSON */
 extern const char *const sa_lambda_reserved_env[]; /* names Lambda reserves */
 extern const size_t sa_lambda_reserved_env_count;
 extern const char *const sa_lambda_reserved_env_source;
@@ -49,13 +49,13 @@ extern const char *const sa_lambda_reserved_env_source;
 /* A Lambda runtime and its lifecycle (AWS's "Lambda runtimes" table). Dates are UTC days as
  * "YYYY-MM-DD"; NULL when AWS has not set one. */
 typedef struct sa_runtime {
-    const char *id;            /* "nodejs22.x" */
-    const char *deprecated;    /* deprecation date */
-    const char *block_create;  /* after this day, no new function can use it */
-    const char *block_update;  /* after this day, no function using it can be updated */
+    const char *id;           /* "nodejs22.x" */
+    const char *deprecated;   /* deprecation date */
+    const char *block_create; /* after this day, no new function can use it */
+    const char *block_update; /* after this day, no function using it can be updated */
 } sa_runtime;
 
-extern const sa_runtime sa_lambda_runtimes[];     /* every value of the model's Runtime enum */
+extern const sa_runtime sa_lambda_runtimes[]; /* every value of the model's Runtime enum */
 extern const size_t sa_lambda_runtime_count;
 extern const char *const sa_lambda_runtime_source;
 

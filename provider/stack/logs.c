@@ -13,9 +13,13 @@
 #include "stack/steps.h"
 
 static const sa_aws_retry_rule key_propagation[] = {
-    {.error_code = "AccessDeniedException", .message_contains = "KMS key", .budget_ms = 300000,
+    {.error_code = "AccessDeniedException",
+     .message_contains = "KMS key",
+     .budget_ms = 300000,
      .base_delay_ms = 1000},
-    {.error_code = "InvalidParameterException", .message_contains = "KMS Key", .budget_ms = 300000,
+    {.error_code = "InvalidParameterException",
+     .message_contains = "KMS Key",
+     .budget_ms = 300000,
      .base_delay_ms = 1000},
     {.error_code = "OperationAbortedException", .budget_ms = 60000, .base_delay_ms = 500},
 };
@@ -44,8 +48,7 @@ static int group_json(sa_stack_ctx *s, const sa_stack_inputs *in, const char *op
     return rc;
 }
 
-static int group_tags(sa_stack_ctx *s, const sa_stack_inputs *in, cJSON **ret_tags,
-                      sa_error *err)
+static int group_tags(sa_stack_ctx *s, const sa_stack_inputs *in, cJSON **ret_tags, sa_error *err)
 {
     sa_json body;
     sa_stack_call c;
@@ -56,8 +59,8 @@ static int group_tags(sa_stack_ctx *s, const sa_stack_inputs *in, cJSON **ret_ta
     sa_step_log_group_arn(arn, sizeof(arn), s, in->log_group_name);
     sa_json_init(&body);
     sa_json_string(&body, body.root, "resourceArn", arn);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "logs", .op = "ListTagsForResource",
-                                       .body = &body}, err);
+    rc = sa_call_run(
+        s, &c, &(sa_call){.service = "logs", .op = "ListTagsForResource", .body = &body}, err);
     if (rc == SA_OK) {
         *ret_tags = cJSON_DetachItemFromObjectCaseSensitive(c.resp.json, "tags");
         if (*ret_tags == NULL)
@@ -88,16 +91,22 @@ int sa_logs_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *s
     sa_json_string(&body, body.root, "kmsKeyId", st->kms_key_arn);
     sa_step_tags(&body, "tags", SA_TAGS_MAP, in, in->log_group_name);
     sa_stack_progress(s, "creating the encrypted log group");
-    rc = sa_call_run(s, &c, &(sa_call){.service = "logs", .op = "CreateLogGroup", .body = &body,
-                                       .retry = &key_not_ready}, err);
+    rc = sa_call_run(
+        s, &c,
+        &(sa_call){
+            .service = "logs", .op = "CreateLogGroup", .body = &body, .retry = &key_not_ready},
+        err);
     sa_json_dispose(&body);
     if (sa_call_error_is(rc, &c, "ResourceAlreadyExistsException", NULL)) {
         /* left by an interrupted run of this stack (then adopt it), or someone else's (refuse) */
         sa_stack_call_dispose(&c);
-        return sa_step_adopt(s, in, st, &(sa_adopt){.what = "the log group",
-                                                    .name = in->log_group_name,
-                                                    .tags = group_tags, .read = sa_logs_read,
-                                                    .found = group_found}, err);
+        return sa_step_adopt(s, in, st,
+                             &(sa_adopt){.what = "the log group",
+                                         .name = in->log_group_name,
+                                         .tags = group_tags,
+                                         .read = sa_logs_read,
+                                         .found = group_found},
+                             err);
     }
     sa_stack_call_dispose(&c);
     if (rc != SA_OK)
@@ -108,8 +117,7 @@ int sa_logs_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *s
     return SA_OK;
 }
 
-int sa_logs_set_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                    sa_error *err)
+int sa_logs_set_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     sa_stack_call c;
     int rc;
@@ -132,8 +140,11 @@ int sa_logs_set_retention(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_s
     sa_json_init(&body);
     sa_json_string(&body, body.root, "logGroupName", in->log_group_name);
     sa_json_number(&body, body.root, "retentionInDays", (double)in->retention);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "logs", .op = "PutRetentionPolicy",
-                                       .body = &body, .retry = &group_busy}, err);
+    rc = sa_call_run(
+        s, &c,
+        &(sa_call){
+            .service = "logs", .op = "PutRetentionPolicy", .body = &body, .retry = &group_busy},
+        err);
     if (rc == SA_OK)
         st->retention = in->retention;
     sa_stack_call_dispose(&c);
@@ -195,10 +206,14 @@ int sa_logs_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
 int sa_logs_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                   sa_stack_state *st, sa_error *err)
 {
-    static const sa_tagging tagging = {
-        .service = "logs", .tag_op = "TagResource", .untag_op = "UntagResource",
-        .id_member = "resourceArn", .form = SA_TAGS_MAP, .tags_member = "tags",
-        .keys_member = "tagKeys", .retry = &group_busy};
+    static const sa_tagging tagging = {.service = "logs",
+                                       .tag_op = "TagResource",
+                                       .untag_op = "UntagResource",
+                                       .id_member = "resourceArn",
+                                       .form = SA_TAGS_MAP,
+                                       .tags_member = "tags",
+                                       .keys_member = "tagKeys",
+                                       .retry = &group_busy};
 
     return st->log_group_arn[0] ? sa_step_retag(s, in, old_tags, &tagging, st->log_group_arn,
                                                 in->log_group_name, err)

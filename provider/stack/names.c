@@ -38,8 +38,8 @@ static void sanitize(char *out, size_t cap, const char *in)
         snprintf(out, cap, "secureapi");
 }
 
-int sa_stack_name_seed_derive(sa_stack_name_seed *out, char *base, size_t base_cap,
-                              const char *urn, const uint8_t *random_seed, size_t seed_len,
+int sa_stack_name_seed_derive(sa_stack_name_seed *out, char *base, size_t base_cap, const char *urn,
+                              const uint8_t *random_seed, size_t seed_len,
                               const char *resource_name, const char *suffix, const char *region,
                               sa_error *err)
 {
@@ -85,8 +85,10 @@ int sa_stack_name_seed_from_function(sa_stack_name_seed *out, char *base, size_t
     for (const char *p = ok ? dash + 1 : ""; *p; p++)
         ok = ok && isxdigit((unsigned char)*p);
     if (!ok)
-        return sa_error_set(err, SA_EINVAL, "'%s' is not the function of a SecureApiStack "
-                            "(expected <name>-<suffix>-<7 hex digits>)", fn);
+        return sa_error_set(err, SA_EINVAL,
+                            "'%s' is not the function of a SecureApiStack "
+                            "(expected <name>-<suffix>-<7 hex digits>)",
+                            fn);
     snprintf(base, base_cap, "%.*s", (int)(dash - fn), fn);
     SA_COPY(out->hex, dash + 1);
     out->base = base;
@@ -98,8 +100,8 @@ static sa_value *name(const sa_stack_name_seed *seed, const char *prefix, const 
 {
     char buf[160];
 
-    snprintf(buf, sizeof(buf), "%s%s%s%s-%s", prefix, seed->base, part ? "-" : "",
-             part ? part : "", seed->hex);
+    snprintf(buf, sizeof(buf), "%s%s%s%s-%s", prefix, seed->base, part ? "-" : "", part ? part : "",
+             seed->hex);
     return sa_value_string(buf);
 }
 

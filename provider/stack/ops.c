@@ -110,8 +110,7 @@ static void *chain_main(void *arg)
     return NULL;
 }
 
-int sa_ops_converge(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                    sa_error *err)
+int sa_ops_converge(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     gate g = {.open = 0, .failed = 0};
     chain chains[3] = {
@@ -219,8 +218,7 @@ int sa_ops_update(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *ol
     return SA_OK;
 }
 
-int sa_ops_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                  sa_error *err)
+int sa_ops_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     int rc;
 

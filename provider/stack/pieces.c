@@ -16,7 +16,8 @@ size_t sa_step_tag_list(sa_tag *out, const sa_stack_inputs *in, const char *name
 
     /* Check allows at most 47 user tags (AWS's 50 less our three) */
     for (size_t i = 0; in->tags != NULL && i < in->tags->u.object.len &&
-                       n < SA_STEP_TAGS_MAX - SA_STACK_OWN_TAG_COUNT; i++) {
+                       n < SA_STEP_TAGS_MAX - SA_STACK_OWN_TAG_COUNT;
+         i++) {
         const char *k = in->tags->u.object.keys[i], *v = NULL;
         /* Check refuses the stack's own keys; a state from before that rule keeps ours */
         if (strcmp(k, "Name") == 0 || strcmp(k, "Environment") == 0 ||
@@ -71,8 +72,8 @@ bool sa_step_owned(const cJSON *tags, const sa_stack_inputs *in)
     return owner != NULL && strcmp(owner, in->function_name) == 0;
 }
 
-int sa_step_adopt(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                  const sa_adopt *a, sa_error *err)
+int sa_step_adopt(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, const sa_adopt *a,
+                  sa_error *err)
 {
     cJSON *tags = NULL;
     int rc = a->tags(s, in, &tags, err);
@@ -95,8 +96,7 @@ static int tagging_call(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_tag
                         const char *id, const char *name, const char *const *keys, size_t n,
                         sa_error *err)
 {
-    sa_call call = {.service = t->service, .op = keys ? t->untag_op : t->tag_op,
-                    .retry = t->retry};
+    sa_call call = {.service = t->service, .op = keys ? t->untag_op : t->tag_op, .retry = t->retry};
     sa_json body = {0};
     sa_params params = {0};
     sa_aws_param query[64];

@@ -23,58 +23,117 @@ enum {
 
 const sa_prop sa_stack_props[] = {
     /* inputs (also outputs) */
-    {.key = "environmentSuffix", .type = SA_PROP_STRING,
-     .flags = I | SA_PROP_REQUIRED | SA_PROP_REPLACES | SA_PROP_STABLE, .input = IN(suffix)},
-    {.key = "region", .type = SA_PROP_STRING, .flags = I | SA_PROP_STABLE, .input = IN(region),
-     .state = ST(region), .name = "region"},
-    {.key = "lambdaRuntime", .type = SA_PROP_STRING, .flags = I, .input = IN(runtime),
+    {.key = "environmentSuffix",
+     .type = SA_PROP_STRING,
+     .flags = I | SA_PROP_REQUIRED | SA_PROP_REPLACES | SA_PROP_STABLE,
+     .input = IN(suffix)},
+    {.key = "region",
+     .type = SA_PROP_STRING,
+     .flags = I | SA_PROP_STABLE,
+     .input = IN(region),
+     .state = ST(region),
+     .name = "region"},
+    {.key = "lambdaRuntime",
+     .type = SA_PROP_STRING,
+     .flags = I,
+     .input = IN(runtime),
      .dflt = "\"nodejs22.x\""},
-    {.key = "lambdaHandlerCode", .type = SA_PROP_STRING, .flags = I, .input = IN(handler_code),
+    {.key = "lambdaHandlerCode",
+     .type = SA_PROP_STRING,
+     .flags = I,
+     .input = IN(handler_code),
      .dflt_text = sa_default_handler_js},
-    {.key = "lambdaMemorySize", .type = SA_PROP_INT, .flags = I, .input = IN(memory),
+    {.key = "lambdaMemorySize",
+     .type = SA_PROP_INT,
+     .flags = I,
+     .input = IN(memory),
      .dflt = "256"},
     {.key = "lambdaTimeout", .type = SA_PROP_INT, .flags = I, .input = IN(timeout), .dflt = "29"},
-    {.key = "lambdaEnvironment", .type = SA_PROP_MAP, .flags = I, .input = IN(environment),
+    {.key = "lambdaEnvironment",
+     .type = SA_PROP_MAP,
+     .flags = I,
+     .input = IN(environment),
      .dflt = "{}"},
-    {.key = "logRetentionInDays", .type = SA_PROP_INT, .flags = I, .input = IN(retention),
+    {.key = "logRetentionInDays",
+     .type = SA_PROP_INT,
+     .flags = I,
+     .input = IN(retention),
      .dflt = "7"},
-    {.key = "kmsKeyRotation", .type = SA_PROP_BOOL, .flags = I, .input = IN(rotation),
+    {.key = "kmsKeyRotation",
+     .type = SA_PROP_BOOL,
+     .flags = I,
+     .input = IN(rotation),
      .dflt = "true"},
-    {.key = "kmsDeletionWindowInDays", .type = SA_PROP_INT, .flags = I,
-     .input = IN(deletion_window), .dflt = "30"},
-    {.key = "stageName", .type = SA_PROP_STRING, .flags = I, .input = IN(stage_name),
+    {.key = "kmsDeletionWindowInDays",
+     .type = SA_PROP_INT,
+     .flags = I,
+     .input = IN(deletion_window),
+     .dflt = "30"},
+    {.key = "stageName",
+     .type = SA_PROP_STRING,
+     .flags = I,
+     .input = IN(stage_name),
      .dflt = "\"prod\""},
-    {.key = "executionPolicy", .type = SA_PROP_STRING, .flags = I, .input = IN(execution_policy),
+    {.key = "executionPolicy",
+     .type = SA_PROP_STRING,
+     .flags = I,
+     .input = IN(execution_policy),
      .dflt = "\"scoped\""},
     {.key = "tags", .type = SA_PROP_MAP, .flags = I, .input = IN(tags), .dflt = "{}"},
     /* outputs: derived names (known at preview) */
-    {.key = "functionName", .type = SA_PROP_STRING,
-     .flags = O | SA_PROP_STABLE | SA_PROP_SUFFIX_SECRET, .input = IN(function_name),
+    {.key = "functionName",
+     .type = SA_PROP_STRING,
+     .flags = O | SA_PROP_STABLE | SA_PROP_SUFFIX_SECRET,
+     .input = IN(function_name),
      .name = "functionName"},
-    {.key = "roleName", .type = SA_PROP_STRING,
-     .flags = O | SA_PROP_STABLE | SA_PROP_SUFFIX_SECRET, .input = IN(role_name),
+    {.key = "roleName",
+     .type = SA_PROP_STRING,
+     .flags = O | SA_PROP_STABLE | SA_PROP_SUFFIX_SECRET,
+     .input = IN(role_name),
      .name = "roleName"},
-    {.key = "kmsAliasName", .type = SA_PROP_STRING,
-     .flags = O | SA_PROP_STABLE | SA_PROP_SUFFIX_SECRET, .input = IN(alias_name),
+    {.key = "kmsAliasName",
+     .type = SA_PROP_STRING,
+     .flags = O | SA_PROP_STABLE | SA_PROP_SUFFIX_SECRET,
+     .input = IN(alias_name),
      .name = "aliasName"},
-    {.key = "logGroupName", .type = SA_PROP_STRING,
-     .flags = O | SA_PROP_STABLE | SA_PROP_SUFFIX_SECRET, .input = IN(log_group_name),
+    {.key = "logGroupName",
+     .type = SA_PROP_STRING,
+     .flags = O | SA_PROP_STABLE | SA_PROP_SUFFIX_SECRET,
+     .input = IN(log_group_name),
      .name = "logGroupName"},
     /* outputs AWS assigns */
     {.key = "apiUrl", .type = SA_PROP_STRING, .flags = O | SA_PROP_ASSIGNED},
-    {.key = "restApiId", .type = SA_PROP_STRING, .flags = AS, .state = ST(rest_api_id),
+    {.key = "restApiId",
+     .type = SA_PROP_STRING,
+     .flags = AS,
+     .state = ST(rest_api_id),
      .repair = "restApiId"},
-    {.key = "functionArn", .type = SA_PROP_STRING, .flags = AS | SA_PROP_SUFFIX_SECRET,
-     .state = ST(function_arn), .repair = "functionArn"},
-    {.key = "roleArn", .type = SA_PROP_STRING, .flags = AS | SA_PROP_SUFFIX_SECRET,
-     .state = ST(role_arn), .repair = "roleArn"},
-    {.key = "kmsKeyId", .type = SA_PROP_STRING, .flags = AS, .state = ST(kms_key_id),
+    {.key = "functionArn",
+     .type = SA_PROP_STRING,
+     .flags = AS | SA_PROP_SUFFIX_SECRET,
+     .state = ST(function_arn),
+     .repair = "functionArn"},
+    {.key = "roleArn",
+     .type = SA_PROP_STRING,
+     .flags = AS | SA_PROP_SUFFIX_SECRET,
+     .state = ST(role_arn),
+     .repair = "roleArn"},
+    {.key = "kmsKeyId",
+     .type = SA_PROP_STRING,
+     .flags = AS,
+     .state = ST(kms_key_id),
      .repair = "kmsKeyId"},
     {.key = "kmsKeyArn", .type = SA_PROP_STRING, .flags = AS, .state = ST(kms_key_arn)},
-    {.key = "logGroupArn", .type = SA_PROP_STRING, .flags = AS | SA_PROP_SUFFIX_SECRET,
-     .state = ST(log_group_arn), .repair = "logGroupArn"},
-    {.key = "deploymentId", .type = SA_PROP_STRING, .flags = O | SA_PROP_ASSIGNED,
-     .state = ST(deployment_id), .repair = "deploymentId"},
+    {.key = "logGroupArn",
+     .type = SA_PROP_STRING,
+     .flags = AS | SA_PROP_SUFFIX_SECRET,
+     .state = ST(log_group_arn),
+     .repair = "logGroupArn"},
+    {.key = "deploymentId",
+     .type = SA_PROP_STRING,
+     .flags = O | SA_PROP_ASSIGNED,
+     .state = ST(deployment_id),
+     .repair = "deploymentId"},
     {.key = "accountId", .type = SA_PROP_STRING, .flags = AS, .state = ST(account)},
     /* state only */
     {.key = "_partition", .type = SA_PROP_STRING, .flags = 0, .state = ST(partition)},
@@ -82,14 +141,26 @@ const sa_prop sa_stack_props[] = {
     {.key = "_codeSha256", .type = SA_PROP_STRING, .flags = 0, .state = ST(code_sha256)},
     {.key = "_rootResourceId", .type = SA_PROP_STRING, .flags = 0, .state = ST(root_resource_id)},
     {.key = "_proxyResourceId", .type = SA_PROP_STRING, .flags = 0, .state = ST(proxy_resource_id)},
-    {.key = "_stage", .type = SA_PROP_STRING, .flags = 0, .state = ST(stage_name),
+    {.key = "_stage",
+     .type = SA_PROP_STRING,
+     .flags = 0,
+     .state = ST(stage_name),
      .repair = "stageName"},
-    {.key = "_alias", .type = SA_PROP_BOOL, .flags = 0, .state = ST(alias),
+    {.key = "_alias",
+     .type = SA_PROP_BOOL,
+     .flags = 0,
+     .state = ST(alias),
      .repair = "kmsAliasName"},
     {.key = "_kmsRotation", .type = SA_PROP_BOOL, .flags = 0, .state = ST(kms_rotation)},
-    {.key = "_methods", .type = SA_PROP_BOOL, .flags = 0, .state = ST(methods),
+    {.key = "_methods",
+     .type = SA_PROP_BOOL,
+     .flags = 0,
+     .state = ST(methods),
      .repair = "restApiId"},
-    {.key = "_permissionApi", .type = SA_PROP_STRING, .flags = 0, .state = ST(permission_api),
+    {.key = "_permissionApi",
+     .type = SA_PROP_STRING,
+     .flags = 0,
+     .state = ST(permission_api),
      .repair = "functionArn"},
     {.key = "_retention", .type = SA_PROP_INT, .flags = 0, .state = ST(retention)},
     {.key = "_logGroupKey", .type = SA_PROP_STRING, .flags = 0, .state = ST(log_group_key)},
@@ -125,8 +196,10 @@ int sa_stack_inputs_parse(sa_stack_inputs *in, const sa_value *inputs, sa_error 
 
     memset(in, 0, sizeof(*in));
     if (names == NULL || names->kind != SA_VALUE_OBJECT)
-        return sa_error_set(err, SA_EINVAL, "%s: the checked inputs have no names; run "
-                            "`pulumi up` again so Check can derive them", SA_STACK_TYPE);
+        return sa_error_set(err, SA_EINVAL,
+                            "%s: the checked inputs have no names; run "
+                            "`pulumi up` again so Check can derive them",
+                            SA_STACK_TYPE);
     for (size_t i = 0; i < sa_stack_prop_count; i++) {
         const sa_prop *p = &sa_stack_props[i];
         const sa_value *v;
@@ -135,31 +208,32 @@ int sa_stack_inputs_parse(sa_stack_inputs *in, const sa_value *inputs, sa_error 
         if (p->input == 0)
             continue;
         f = field(in, p->input);
-        v = p->name != NULL ? sa_value_object_get(names, p->name) : sa_value_object_get(inputs, p->key);
+        v = p->name != NULL ? sa_value_object_get(names, p->name)
+                            : sa_value_object_get(inputs, p->key);
         if (p->name != NULL && strcmp(p->key, "region") == 0 && str(inputs, "region") != NULL)
             v = sa_value_object_get(inputs, "region"); /* an explicit region wins */
         switch (p->type) {
         case SA_PROP_STRING:
             *(const char **)f = NULL;
             if (!sa_value_get_string(v, (const char **)f))
-                return sa_error_set(err, SA_EINVAL, "%s: the checked inputs lack %s",
-                                    SA_STACK_TYPE, p->key);
+                return sa_error_set(err, SA_EINVAL, "%s: the checked inputs lack %s", SA_STACK_TYPE,
+                                    p->key);
             break;
         case SA_PROP_INT:
             if (!sa_value_get_int(v, (int64_t *)f))
-                return sa_error_set(err, SA_EINVAL, "%s: the checked inputs lack %s",
-                                    SA_STACK_TYPE, p->key);
+                return sa_error_set(err, SA_EINVAL, "%s: the checked inputs lack %s", SA_STACK_TYPE,
+                                    p->key);
             break;
         case SA_PROP_BOOL:
             if (!sa_value_get_bool(v, (bool *)f))
-                return sa_error_set(err, SA_EINVAL, "%s: the checked inputs lack %s",
-                                    SA_STACK_TYPE, p->key);
+                return sa_error_set(err, SA_EINVAL, "%s: the checked inputs lack %s", SA_STACK_TYPE,
+                                    p->key);
             break;
         case SA_PROP_MAP:
             *(const sa_value **)f = sa_value_unwrap(v, NULL);
             if (*(const sa_value **)f == NULL || (*(const sa_value **)f)->kind != SA_VALUE_OBJECT)
-                return sa_error_set(err, SA_EINVAL, "%s: the checked inputs lack %s",
-                                    SA_STACK_TYPE, p->key);
+                return sa_error_set(err, SA_EINVAL, "%s: the checked inputs lack %s", SA_STACK_TYPE,
+                                    p->key);
             break;
         }
     }
@@ -324,8 +398,8 @@ int sa_stack_preview_outputs(sa_value **out, const sa_value *inputs, sa_error *e
             continue;
         if (p->flags & SA_PROP_ASSIGNED) {
             rc = sa_value_object_set(o, p->key, sa_value_unknown(SA_UNKNOWN_STRING));
-        } else if (p->name != NULL && !((p->flags & SA_PROP_INPUT) &&
-                                        sa_value_object_get(inputs, p->key) != NULL)) {
+        } else if (p->name != NULL &&
+                   !((p->flags & SA_PROP_INPUT) && sa_value_object_get(inputs, p->key) != NULL)) {
             n = names != NULL ? sa_value_object_get(names, p->name) : NULL;
             v = n != NULL ? sa_value_copy(n) : sa_value_unknown(SA_UNKNOWN_STRING);
             if (v != NULL && secret && (p->flags & SA_PROP_SUFFIX_SECRET))

@@ -85,8 +85,8 @@ static void warn_timeout(sa_stack_ctx *s, const sa_stack_inputs *in)
         sa_stack_log(s, SA_STACK_WARNING, false,
                      "lambdaTimeout is %lld s but API Gateway's REST integration timeout is %d s: "
                      "a request still running then gets 504 Gateway Timeout while the function "
-                     "runs on to its own timeout", (long long)in->timeout,
-                     SA_INTEGRATION_TIMEOUT_S);
+                     "runs on to its own timeout",
+                     (long long)in->timeout, SA_INTEGRATION_TIMEOUT_S);
 }
 
 int sa_stack_identity(sa_stack_env *env, char account[16], char partition[16], sa_error *err)
@@ -104,8 +104,7 @@ int sa_stack_identity(sa_stack_env *env, char account[16], char partition[16], s
     return rc;
 }
 
-int sa_stack_create(sa_stack_result *out, sa_stack_env *env, const sa_value *inputs,
-                    sa_error *err)
+int sa_stack_create(sa_stack_result *out, sa_stack_env *env, const sa_value *inputs, sa_error *err)
 {
     sa_stack_inputs in;
     sa_stack_state st;
@@ -205,8 +204,10 @@ static int import_inputs(sa_value **out, sa_stack_env *env, const char *id, char
 
     *out = NULL;
     if (slash == NULL || (size_t)(slash - id) >= region_cap)
-        return sa_error_set(err, SA_EINVAL, "import id '%s' is not <region>/<function name>, "
-                            "e.g. ap-southeast-1/secure-api-stack-dev-1a2b3c4", id);
+        return sa_error_set(err, SA_EINVAL,
+                            "import id '%s' is not <region>/<function name>, "
+                            "e.g. ap-southeast-1/secure-api-stack-dev-1a2b3c4",
+                            id);
     snprintf(region, region_cap, "%.*s", (int)(slash - id), id);
     fn_name = slash + 1;
     if (!sa_aws_region_name_valid(region))
@@ -231,8 +232,10 @@ static int import_inputs(sa_value **out, sa_stack_env *env, const char *id, char
     if (suffix == NULL)
         suffix = sa_json_get(cJSON_GetObjectItemCaseSensitive(fn, "Tags"), "Environment");
     if (suffix == NULL) {
-        rc = sa_error_set(err, SA_EINVAL, "the function %s has no ENVIRONMENT_SUFFIX: it was not "
-                          "made by a SecureApiStack", fn_name);
+        rc = sa_error_set(err, SA_EINVAL,
+                          "the function %s has no ENVIRONMENT_SUFFIX: it was not "
+                          "made by a SecureApiStack",
+                          fn_name);
         goto out;
     }
     rc = sa_stack_names_build(&names, &seed, region, err);
@@ -267,8 +270,7 @@ out:
 }
 
 /* An imported function whose code is not the default handler: the program must say what it is. */
-static void warn_foreign_code(sa_stack_ctx *s, const sa_stack_inputs *in,
-                              const sa_stack_state *st)
+static void warn_foreign_code(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st)
 {
     uint8_t *zip = NULL;
     size_t zip_len = 0;

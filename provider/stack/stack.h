@@ -40,13 +40,13 @@ typedef struct sa_check_failures {
 
 /* What Check needs besides the news. */
 typedef struct sa_check_context {
-    const char *urn;                 /* the resource's URN: names derive from it */
-    const char *resource_name;       /* the Pulumi resource name (from the URN) */
-    const uint8_t *random_seed;      /* the engine's seed; used only when there is no URN */
+    const char *urn;            /* the resource's URN: names derive from it */
+    const char *resource_name;  /* the Pulumi resource name (from the URN) */
+    const uint8_t *random_seed; /* the engine's seed; used only when there is no URN */
     size_t random_seed_len;
-    const char *provider_region;     /* the configured provider region, or NULL */
+    const char *provider_region;             /* the configured provider region, or NULL */
     const char *(*getenv)(const char *name); /* environment seam; NULL means no environment */
-    time_t now;                      /* today, for runtime deprecation dates; 0: the clock's */
+    time_t now; /* today, for runtime deprecation dates; 0: the clock's */
 } sa_check_context;
 
 /* Validates news against what AWS accepts, fills defaults and derives names (reusing those in
@@ -69,16 +69,16 @@ typedef enum sa_diff_kind {
 } sa_diff_kind;
 
 typedef struct sa_prop_diff {
-    char path[160];     /* e.g. lambdaMemorySize, tags.owner, tags["a b"] */
+    char path[160]; /* e.g. lambdaMemorySize, tags.owner, tags["a b"] */
     sa_diff_kind kind;
 } sa_prop_diff;
 
 typedef struct sa_stack_diff {
     bool changed;
     bool replace;
-    char diffs[24][32];      /* changed top-level inputs */
+    char diffs[24][32]; /* changed top-level inputs */
     size_t n_diffs;
-    char replaces[4][32];    /* top-level inputs forcing replacement */
+    char replaces[4][32]; /* top-level inputs forcing replacement */
     size_t n_replaces;
     sa_prop_diff detailed[128];
     size_t n_detailed;
@@ -88,8 +88,8 @@ typedef struct sa_stack_diff {
 
 /* Compares the old state (outputs, and the old inputs when the engine sends them) with the new
  * checked inputs. Pure. */
-int sa_stack_diff(sa_stack_diff_result *out, const sa_value *old_outputs, const sa_value *old_inputs,
-                  const sa_value *news, sa_error *err);
+int sa_stack_diff(sa_stack_diff_result *out, const sa_value *old_outputs,
+                  const sa_value *old_inputs, const sa_value *news, sa_error *err);
 
 /* ---- previews ------------------------------------------------------------------------------- */
 
@@ -124,16 +124,16 @@ typedef struct sa_stack_env {
     void (*log)(void *ctx, sa_stack_severity severity, const char *urn, bool ephemeral,
                 const char *message);
     void *log_ctx;
-    int calls;                    /* out: AWS calls the operation made */
+    int calls; /* out: AWS calls the operation made */
 } sa_stack_env;
 
 /* What an operation returns: the resource id and its outputs; on a failure part-way (partial),
  * the outputs of what exists, for the engine to keep. Read also returns the live inputs. */
 typedef struct sa_stack_result {
     char id[320];
-    sa_value *outputs;  /* owned; NULL when nothing exists (Read: the resource is gone) */
-    sa_value *inputs;   /* Read only: the inputs as AWS shows them; owned */
-    bool partial;       /* the operation failed but outputs say what exists */
+    sa_value *outputs; /* owned; NULL when nothing exists (Read: the resource is gone) */
+    sa_value *inputs;  /* Read only: the inputs as AWS shows them; owned */
+    bool partial;      /* the operation failed but outputs say what exists */
 } sa_stack_result;
 
 void sa_stack_result_dispose(sa_stack_result *r);
@@ -143,8 +143,7 @@ int sa_stack_identity(sa_stack_env *env, char account[16], char partition[16], s
 
 /* Creates every piece of the stack from checked inputs. On failure out->partial says whether
  * out->outputs records pieces that exist. */
-int sa_stack_create(sa_stack_result *out, sa_stack_env *env, const sa_value *inputs,
-                    sa_error *err);
+int sa_stack_create(sa_stack_result *out, sa_stack_env *env, const sa_value *inputs, sa_error *err);
 
 /* Brings an existing stack (old outputs, and the inputs it was made from; old_inputs may be
  * empty) in line with new checked inputs, also recreating what drift removed. */

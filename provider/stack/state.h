@@ -38,8 +38,8 @@ typedef struct sa_stack_inputs {
     int64_t retention;
     int64_t deletion_window;
     bool rotation;
-    const sa_value *environment;  /* object of strings (may hold secrets) */
-    const sa_value *tags;         /* object of strings */
+    const sa_value *environment; /* object of strings (may hold secrets) */
+    const sa_value *tags;        /* object of strings */
     const char *region;
     /* the derived names (see names.c) */
     const char *function_name;
@@ -56,24 +56,24 @@ typedef struct sa_stack_state {
     char partition[16];
     char kms_key_id[64];
     char kms_key_arn[160];
-    char retired_key_id[64];    /* a disabled key of the stack, replaced, to be scheduled for
-                                   deletion */
-    bool kms_rotation;          /* rotation as last set or read */
-    bool alias;                 /* the alias exists and names kms_key_id */
+    char retired_key_id[64]; /* a disabled key of the stack, replaced, to be scheduled for
+                                deletion */
+    bool kms_rotation;       /* rotation as last set or read */
+    bool alias;              /* the alias exists and names kms_key_id */
     char log_group_arn[320];
-    char log_group_key[160];    /* the key ARN the log group is encrypted with */
-    int64_t retention;          /* as last set or read; 0 unknown */
+    char log_group_key[160]; /* the key ARN the log group is encrypted with */
+    int64_t retention;       /* as last set or read; 0 unknown */
     char role_arn[200];
-    char role_policy[16];       /* "scoped", "managed", "both" or "" when none is set */
+    char role_policy[16]; /* "scoped", "managed", "both" or "" when none is set */
     char function_arn[200];
     char code_sha256[64];
     char rest_api_id[32];
     char root_resource_id[32];
     char proxy_resource_id[32];
-    bool methods;               /* both methods and integrations exist */
-    char permission_api[32];    /* the REST API the invoke permission names, "" if none */
+    bool methods;            /* both methods and integrations exist */
+    char permission_api[32]; /* the REST API the invoke permission names, "" if none */
     char deployment_id[32];
-    char stage_name[130];       /* the stage that exists, "" if none */
+    char stage_name[130]; /* the stage that exists, "" if none */
 } sa_stack_state;
 
 /* ---- the property table ---- */
@@ -86,28 +86,28 @@ typedef enum sa_prop_type {
 } sa_prop_type;
 
 enum {
-    SA_PROP_INPUT = 1u << 0,     /* a user input (the schema's inputProperties) */
-    SA_PROP_OUTPUT = 1u << 1,    /* a schema output */
-    SA_PROP_REQUIRED = 1u << 2,  /* a required input */
-    SA_PROP_REPLACES = 1u << 3,  /* changing it replaces the stack */
-    SA_PROP_STABLE = 1u << 4,    /* an in-place update never changes it */
-    SA_PROP_ASSIGNED = 1u << 5,  /* AWS assigns it: unknown in a create preview */
+    SA_PROP_INPUT = 1u << 0,         /* a user input (the schema's inputProperties) */
+    SA_PROP_OUTPUT = 1u << 1,        /* a schema output */
+    SA_PROP_REQUIRED = 1u << 2,      /* a required input */
+    SA_PROP_REPLACES = 1u << 3,      /* changing it replaces the stack */
+    SA_PROP_STABLE = 1u << 4,        /* an in-place update never changes it */
+    SA_PROP_ASSIGNED = 1u << 5,      /* AWS assigns it: unknown in a create preview */
     SA_PROP_SUFFIX_SECRET = 1u << 6, /* embeds the suffix: secret when environmentSuffix is */
 };
 
 typedef struct sa_prop {
-    const char *key;        /* the property name ("_" first: kept in the state, not a schema
-                               output) */
+    const char *key; /* the property name ("_" first: kept in the state, not a schema
+                        output) */
     sa_prop_type type;
     unsigned flags;
-    size_t input;           /* offsetof(sa_stack_inputs, field) + 1; 0: none */
-    size_t state;           /* offsetof(sa_stack_state, field) + 1; 0: none */
-    size_t state_size;      /* the size of a string state field */
-    const char *name;       /* the __names key of a derived name (names.c) */
-    const char *dflt;       /* the default of an input, as JSON ("256", "true", "\"prod\"") */
-    const char *dflt_text;  /* or as a string taken as it is */
-    const char *repair;     /* a piece: when the state lacks it, Diff shows this property as
-                               the update that recreates it */
+    size_t input;          /* offsetof(sa_stack_inputs, field) + 1; 0: none */
+    size_t state;          /* offsetof(sa_stack_state, field) + 1; 0: none */
+    size_t state_size;     /* the size of a string state field */
+    const char *name;      /* the __names key of a derived name (names.c) */
+    const char *dflt;      /* the default of an input, as JSON ("256", "true", "\"prod\"") */
+    const char *dflt_text; /* or as a string taken as it is */
+    const char *repair;    /* a piece: when the state lacks it, Diff shows this property as
+                              the update that recreates it */
 } sa_prop;
 
 extern const sa_prop sa_stack_props[];
@@ -155,8 +155,8 @@ int sa_stack_name_seed_from_function(sa_stack_name_seed *out, char *base, size_t
                                      const char *function_name, sa_error *err);
 
 /* The seed Check derives: the hex of the URN (or seed), resource name, suffix and region. */
-int sa_stack_name_seed_derive(sa_stack_name_seed *out, char *base, size_t base_cap,
-                              const char *urn, const uint8_t *random_seed, size_t seed_len,
+int sa_stack_name_seed_derive(sa_stack_name_seed *out, char *base, size_t base_cap, const char *urn,
+                              const uint8_t *random_seed, size_t seed_len,
                               const char *resource_name, const char *suffix, const char *region,
                               sa_error *err);
 

@@ -45,7 +45,7 @@ bool sa_step_owned(const cJSON *tags, const sa_stack_inputs *in);
 /* An object that already exists under our name: adopt it when its tags say this stack made it
  * (an interrupted run), refuse it otherwise with an error naming it. */
 typedef struct sa_adopt {
-    const char *what;   /* "the IAM role" */
+    const char *what; /* "the IAM role" */
     const char *name;
     /* its tags as {key: value} (the caller deletes *ret_tags) */
     int (*tags)(sa_stack_ctx *s, const sa_stack_inputs *in, cJSON **ret_tags, sa_error *err);
@@ -54,20 +54,20 @@ typedef struct sa_adopt {
     bool (*found)(const sa_stack_state *st);
 } sa_adopt;
 
-int sa_step_adopt(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                  const sa_adopt *a, sa_error *err);
+int sa_step_adopt(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, const sa_adopt *a,
+                  sa_error *err);
 
 /* A service's tagging operations, as data: sa_step_retag sets every wanted tag on a resource,
  * then removes the user's tags that old_tags had and the inputs no longer have. */
 typedef struct sa_tagging {
     const char *service;
-    const char *tag_op, *untag_op;      /* "TagResource" / "UntagResource", "TagRole" / ... */
-    const char *id_member;              /* JSON and Query: the member naming the resource */
-    const char *tag_method, *path;      /* REST: the method of tag_op and the path ("{}": id) */
+    const char *tag_op, *untag_op; /* "TagResource" / "UntagResource", "TagRole" / ... */
+    const char *id_member;         /* JSON and Query: the member naming the resource */
+    const char *tag_method, *path; /* REST: the method of tag_op and the path ("{}": id) */
     sa_tag_form form;
-    const char *tags_member;            /* "Tags", "tags" */
-    const char *keys_member;            /* JSON body list, REST query parameter, or Query
-                                           <member>.member.N */
+    const char *tags_member; /* "Tags", "tags" */
+    const char *keys_member; /* JSON body list, REST query parameter, or Query
+                                <member>.member.N */
     const sa_retry_rules *retry;
 } sa_tagging;
 
@@ -103,21 +103,18 @@ int sa_kms_create_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
                       sa_error *err);
 int sa_kms_set_rotation(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                         sa_error *err);
-int sa_kms_set_alias(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                     sa_error *err);
+int sa_kms_set_alias(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
 int sa_kms_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
 int sa_kms_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                  sa_stack_state *st, sa_error *err);
 /* Schedules the deletion of the key (and removes the alias when it names it). */
 int sa_kms_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
 /* Schedules the deletion of a key the stack no longer uses (replaced after drift). */
-int sa_kms_retire(sa_stack_ctx *s, const sa_stack_inputs *in, const char *key_id,
-                  sa_error *err);
+int sa_kms_retire(sa_stack_ctx *s, const sa_stack_inputs *in, const char *key_id, sa_error *err);
 
 /* ---- CloudWatch Logs: the encrypted log group and its retention ---- */
 int sa_logs_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
-int sa_logs_set_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                    sa_error *err);
+int sa_logs_set_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
 int sa_logs_set_retention(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                           sa_error *err);
 int sa_logs_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
@@ -136,8 +133,7 @@ int sa_iam_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old
 int sa_iam_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
 
 /* ---- Lambda: the function, its readiness, configuration and code, the invoke permission ---- */
-int sa_lambda_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                     sa_error *err);
+int sa_lambda_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
 int sa_lambda_update_config(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                             sa_error *err);
 int sa_lambda_update_code(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
@@ -150,20 +146,17 @@ int sa_lambda_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *s
                    cJSON **ret_function, sa_error *err);
 int sa_lambda_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                     sa_stack_state *st, sa_error *err);
-int sa_lambda_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                     sa_error *err);
+int sa_lambda_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
 
 /* ---- API Gateway: the REST API, its {proxy+} and root routes, the deployment and stage ---- */
 int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                         sa_error *err);
 int sa_apigw_create_routes(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                            sa_error *err);
-int sa_apigw_deploy(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                    sa_error *err);
+int sa_apigw_deploy(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
 int sa_apigw_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
 int sa_apigw_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                    sa_stack_state *st, sa_error *err);
-int sa_apigw_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                    sa_error *err);
+int sa_apigw_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
 
 #endif

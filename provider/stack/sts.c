@@ -21,8 +21,10 @@ int sa_sts_identity(sa_stack_ctx *s, char account[16], char partition[16], sa_er
     if (rc == SA_OK)
         rc = sa_aws_xml_text(&arn, &c.resp, "GetCallerIdentityResult/Arn", err);
     if (rc == SA_OK && (strlen(acct) >= 16 || strncmp(arn, "arn:", 4) != 0))
-        rc = sa_error_set(err, SA_EAWS, "STS GetCallerIdentity: unexpected account '%.20s' or "
-                          "ARN", acct);
+        rc = sa_error_set(err, SA_EAWS,
+                          "STS GetCallerIdentity: unexpected account '%.20s' or "
+                          "ARN",
+                          acct);
     if (rc == SA_OK) {
         const char *p = arn + 4, *end = strchr(p, ':');
         snprintf(account, 16, "%s", acct);

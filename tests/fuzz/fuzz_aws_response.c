@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(http.body, data + 1, size - 1);
     http.body[size - 1] = '\0';
-    if (sa_aws_protocol_read_success(&r, sa_aws_service_find(services[data[0] % 3]), &http,
-                                     "fuzz", &err) == SA_OK) {
+    if (sa_aws_protocol_read_success(&r, sa_aws_service_find(services[data[0] % 3]), &http, "fuzz",
+                                     &err) == SA_OK) {
         if (sa_aws_xml_text(&text, &r, "GetRoleResult/Role/Arn", &err) == SA_OK)
             free(text);
         (void)sa_aws_xml_find(&r, "ListRolePoliciesResult/PolicyNames");

@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "plugin/config.h"
-#include "stack/stack.h"
 #include "base/value.h"
+#include "plugin/config.h"
 #include "plugin/value_struct.h"
+#include "stack/stack.h"
 
 static const char *no_env(const char *name)
 {

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <string.h>
 
@@ -31,8 +32,8 @@ static void test_address_only(void **state)
 
 static void test_all_flags_any_order(void **state)
 {
-    char *argv[] = {"plugin", "--tracing", "http://127.0.0.1:9/t", "-v=9", "--logtostderr",
-                    "127.0.0.1:1234"};
+    char *argv[] = {"plugin", "--tracing",     "http://127.0.0.1:9/t",
+                    "-v=9",   "--logtostderr", "127.0.0.1:1234"};
     sa_args a;
     (void)state;
     parse_ok(&a, 6, argv);
@@ -73,10 +74,8 @@ static void test_bad_verbosity(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_address_only),
-        cmocka_unit_test(test_all_flags_any_order),
-        cmocka_unit_test(test_unknown_flags_ignored),
-        cmocka_unit_test(test_attach_mode),
+        cmocka_unit_test(test_address_only),          cmocka_unit_test(test_all_flags_any_order),
+        cmocka_unit_test(test_unknown_flags_ignored), cmocka_unit_test(test_attach_mode),
         cmocka_unit_test(test_bad_verbosity),
     };
     return cmocka_run_group_tests_name("args", tests, NULL, NULL);

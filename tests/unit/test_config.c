@@ -7,12 +7,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <string.h>
 
 #include "aws/partition.h"
-#include "plugin/config.h"
 #include "base/value.h"
+#include "plugin/config.h"
 
 static bool has_failure(const sa_config_failures *f, const char *property, const char *needle)
 {
@@ -50,7 +51,8 @@ static void test_string_and_typed_forms(void **state)
     sa_config_dispose(&c);
 
     /* explicit providers in generated SDKs send JSON strings */
-    sa_value_object_set(args, "endpoints", sa_value_string("{\"iam\":\"https://iam.example.test\"}"));
+    sa_value_object_set(args, "endpoints",
+                        sa_value_string("{\"iam\":\"https://iam.example.test\"}"));
     sa_value_object_set(args, "maxRetries", sa_value_string("0"));
     sa_value_object_set(args, "httpTimeoutSeconds", sa_value_secret(sa_value_string("1")));
     sa_value_object_set(args, "skipCredentialsValidation", sa_value_bool(false));

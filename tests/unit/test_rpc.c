@@ -8,21 +8,22 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
 #include <cjson/cJSON.h>
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/value.h"
+#include "base/version.h"
 #include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/struct.pb-c.h"
 #include "google/rpc/status.pb-c.h"
 #include "plugin/provider.h"
+#include "plugin/rpc.h"
 #include "pulumi/plugin.pb-c.h"
 #include "pulumi/provider.pb-c.h"
-#include "plugin/rpc.h"
-#include "base/value.h"
-#include "base/version.h"
 
 static int setup(void **state)
 {

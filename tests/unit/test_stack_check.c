@@ -8,13 +8,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "stack/stack.h"
 #include "base/value.h"
+#include "stack/stack.h"
 
 static const char *no_env(const char *name)
 {
@@ -80,7 +81,8 @@ static void test_defaults(void **state)
     /* API Gateway's REST integration timeout: a function running longer answers no client */
     assert_true(sa_value_get_int(sa_value_object_get(out, "lambdaTimeout"), &n) && n == 29);
     assert_true(sa_value_get_int(sa_value_object_get(out, "logRetentionInDays"), &n) && n == 7);
-    assert_true(sa_value_get_int(sa_value_object_get(out, "kmsDeletionWindowInDays"), &n) && n == 30);
+    assert_true(sa_value_get_int(sa_value_object_get(out, "kmsDeletionWindowInDays"), &n) &&
+                n == 30);
     assert_true(sa_value_get_bool(sa_value_object_get(out, "kmsKeyRotation"), &b) && b);
     assert_true(sa_value_get_string(sa_value_object_get(out, "stageName"), &s));
     assert_string_equal(s, "prod");

@@ -8,11 +8,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <string.h>
 
-#include "stack/stack.h"
 #include "base/value.h"
+#include "stack/stack.h"
 
 static const char *no_env(const char *n)
 {
@@ -22,8 +23,10 @@ static const char *no_env(const char *n)
 
 static sa_value *checked(sa_value *news)
 {
-    sa_check_context ctx = {.resource_name = "api", .random_seed = (const uint8_t *)"s",
-                            .random_seed_len = 1, .getenv = no_env};
+    sa_check_context ctx = {.resource_name = "api",
+                            .random_seed = (const uint8_t *)"s",
+                            .random_seed_len = 1,
+                            .getenv = no_env};
     sa_check_failures f;
     sa_error err = {0};
     sa_value *out = NULL;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,8 @@ static void test_all_kinds_roundtrip(void **state)
     sa_value_object_set(obj, "big", sa_value_number(9007199254740992.0));
     sa_value_object_set(obj, "neg", sa_value_number(-9007199254740991.0));
     sa_value_object_set(obj, "pi", sa_value_number(3.25));
-    sa_value_object_set(obj, "unicode", sa_value_string("h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x9a\x80"));
+    sa_value_object_set(obj, "unicode",
+                        sa_value_string("h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x9a\x80"));
     sa_value_object_set(obj, "empty", sa_value_string(""));
     sa_value_object_set(obj, "emptylist", sa_value_list());
     sa_value_object_set(obj, "emptyobj", sa_value_object());

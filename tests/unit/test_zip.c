@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,8 @@ static void test_roundtrip(void **state)
     assert_int_equal(crc32(0, out, (uInt)zs.total_out), get32(zip + 14));
     inflateEnd(&zs);
 
-    assert_int_equal(sa_zip_single(&zip2, &len2, "index.js", (const uint8_t *)src, strlen(src),
-                                   &err), SA_OK);
+    assert_int_equal(
+        sa_zip_single(&zip2, &len2, "index.js", (const uint8_t *)src, strlen(src), &err), SA_OK);
     assert_int_equal(len, len2);
     assert_memory_equal(zip, zip2, len);
     free(zip);

@@ -157,8 +157,7 @@ static int fake_sleep(void *ctx, int64_t ms, const atomic_bool *cancelled)
     if (c->sleep_count < FAKE_MAX_SLEEPS)
         c->sleeps[c->sleep_count] = ms;
     c->sleep_count++;
-    if (c->cancel_at_sleep > 0 && (size_t)c->cancel_at_sleep == c->sleep_count &&
-        c->cancel != NULL)
+    if (c->cancel_at_sleep > 0 && (size_t)c->cancel_at_sleep == c->sleep_count && c->cancel != NULL)
         atomic_store(c->cancel, true);
     if (cancelled != NULL && atomic_load(cancelled))
         return SA_ECANCELLED;

@@ -42,8 +42,8 @@ void fake_env_init(fake_env *f, const fake_var *vars, const fake_file *files);
 typedef struct fake_reply {
     int transport_status; /* SA_OK: an HTTP response; else the transport failure to return */
     long status;
-    const char *headers;  /* "Name: value\n..." or NULL */
-    const char *body;     /* or NULL */
+    const char *headers; /* "Name: value\n..." or NULL */
+    const char *body;    /* or NULL */
 } fake_reply;
 
 #define FAKE_MAX_REQUESTS 128
@@ -61,7 +61,7 @@ typedef struct fake_request {
 typedef struct fake_transport {
     const fake_reply *replies;
     size_t reply_count;
-    bool repeat_last;        /* keep serving the last reply when they run out */
+    bool repeat_last; /* keep serving the last reply when they run out */
     size_t next;
     fake_request requests[FAKE_MAX_REQUESTS];
     size_t request_count;
@@ -78,11 +78,11 @@ void fake_transport_dispose(fake_transport *t);
 #define FAKE_MAX_SLEEPS 256
 
 typedef struct fake_clock {
-    time_t wall;           /* seconds; advances with mono */
+    time_t wall; /* seconds; advances with mono */
     int64_t mono_ms;
     int64_t sleeps[FAKE_MAX_SLEEPS];
     size_t sleep_count;
-    int cancel_at_sleep;   /* 1-based index of the sleep that raises *cancel; 0: never */
+    int cancel_at_sleep; /* 1-based index of the sleep that raises *cancel; 0: never */
     atomic_bool *cancel;
     sa_aws_clock clock;
 } fake_clock;

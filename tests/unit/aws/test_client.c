@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -76,7 +77,10 @@ static const char *req_header(const fixture *f, size_t i, const char *name)
     return sa_aws_headers_get(&f->transport.requests[i].headers, name);
 }
 
-#define OK_JSON {SA_OK, 200, "x-amzn-RequestId: req-1\nContent-Type: text/html", "{\"Keys\":[]}"}
+#define OK_JSON                                                                                    \
+    {                                                                                              \
+        SA_OK, 200, "x-amzn-RequestId: req-1\nContent-Type: text/html", "{\"Keys\":[]}"            \
+    }
 
 /* ---- request shapes ---------------------------------------------------------------------- */
 
@@ -84,8 +88,8 @@ static void test_json_protocol_request(void **state)
 {
     fake_reply replies[] = {OK_JSON};
     fixture *f = fixture_new(NULL, replies, 1, NULL);
-    sa_aws_operation op = {.service = "kms", .name = "CreateKey",
-                           .body = "{\"Description\":\"d\"}"};
+    sa_aws_operation op = {
+        .service = "kms", .name = "CreateKey", .body = "{\"Description\":\"d\"}"};
     sa_aws_response r = {0};
     sa_error err = {0};
     char sha[65];
@@ -105,7 +109,8 @@ static void test_json_protocol_request(void **state)
     sa_aws_sha256_hex(sha, "{\"Description\":\"d\"}", 19);
     assert_string_equal(req_header(f, 0, "x-amz-content-sha256"), sha);
     auth = req_header(f, 0, "Authorization");
-    assert_non_null(strstr(auth, "Credential=AKIDEXAMPLE/20150830/ap-southeast-1/kms/aws4_request"));
+    assert_non_null(
+        strstr(auth, "Credential=AKIDEXAMPLE/20150830/ap-southeast-1/kms/aws4_request"));
     assert_non_null(strstr(auth, "SignedHeaders=content-type;host;x-amz-content-sha256;"
                                  "x-amz-date;x-amz-target, Signature="));
     assert_null(req_header(f, 0, "X-Amz-Security-Token"));
@@ -147,8 +152,8 @@ static void test_query_protocol_request(void **state)
     };
     fixture *f = fixture_new(NULL, replies, 1, NULL);
     sa_aws_param params[] = {{"PathPrefix", "/service-role/"}, {"MaxItems", "10"}};
-    sa_aws_operation op = {.service = "iam", .name = "ListRoles", .params = params,
-                           .param_count = 2};
+    sa_aws_operation op = {
+        .service = "iam", .name = "ListRoles", .params = params, .param_count = 2};
     sa_aws_response r = {0};
     sa_error err = {0};
     char *name = NULL;
@@ -162,7 +167,8 @@ static void test_query_protocol_request(void **state)
     assert_string_equal(req_header(f, 0, "Content-Type"),
                         "application/x-www-form-urlencoded; charset=utf-8");
     /* IAM is global: signed for us-east-1 whatever the client's region */
-    assert_non_null(strstr(req_header(f, 0, "Authorization"), "/20150830/us-east-1/iam/aws4_request"));
+    assert_non_null(
+        strstr(req_header(f, 0, "Authorization"), "/20150830/us-east-1/iam/aws4_request"));
     assert_non_null(r.xml);
     assert_int_equal(sa_aws_xml_text(&name, &r, "ListRolesResult/Roles/member/RoleName", &err),
                      SA_OK);
@@ -206,8 +212,11 @@ static void test_rest_protocol_request(void **state)
     fixture *f = fixture_new(NULL, replies, 1, NULL);
     const char *labels[] = {"arn:aws:lambda:ap-southeast-1:123456789012:function:my fn"};
     sa_aws_param query[] = {{"Qualifier", "$LATEST"}};
-    sa_aws_operation op = {.service = "lambda", .name = "GetFunction", .method = "GET",
-                           .query = query, .query_count = 1};
+    sa_aws_operation op = {.service = "lambda",
+                           .name = "GetFunction",
+                           .method = "GET",
+                           .query = query,
+                           .query_count = 1};
     sa_aws_response r = {0};
     sa_error err = {0};
     char *path = NULL;
@@ -239,8 +248,12 @@ static void test_rest_post_body_and_headers(void **state)
     fake_reply replies[] = {{SA_OK, 201, NULL, "{\"id\":\"abc\"}"}};
     fixture *f = fixture_new(NULL, replies, 1, NULL);
     sa_aws_param headers[] = {{"X-Amz-Invocation-Type", "Event"}};
-    sa_aws_operation op = {.service = "apigateway", .name = "CreateRestApi", .method = "POST",
-                           .path = "/restapis", .body = "{\"name\":\"api\"}", .headers = headers,
+    sa_aws_operation op = {.service = "apigateway",
+                           .name = "CreateRestApi",
+                           .method = "POST",
+                           .path = "/restapis",
+                           .body = "{\"name\":\"api\"}",
+                           .headers = headers,
                            .header_count = 1};
     sa_aws_response r = {0};
     sa_error err = {0};
@@ -261,8 +274,11 @@ static void test_rest_non_json_payload_kept_raw(void **state)
 {
     fake_reply replies[] = {{SA_OK, 200, NULL, "Simple Lambda happy path OK"}};
     fixture *f = fixture_new(NULL, replies, 1, NULL);
-    sa_aws_operation op = {.service = "lambda", .name = "Invoke", .method = "POST",
-                           .path = "/2015-03-31/functions/f/invocations", .body = "{}"};
+    sa_aws_operation op = {.service = "lambda",
+                           .name = "Invoke",
+                           .method = "POST",
+                           .path = "/2015-03-31/functions/f/invocations",
+                           .body = "{}"};
     sa_aws_response r = {0};
     sa_error err = {0};
     (void)state;
@@ -477,8 +493,11 @@ static void test_quota_limit_not_retried(void **state)
     };
     fixture *f = fixture_new(NULL, quota, 1, NULL);
     fixture *g = fixture_new(NULL, rate, 2, NULL);
-    sa_aws_operation op = {.service = "apigateway", .name = "CreateResource", .method = "POST",
-                           .path = "/restapis/a/resources/b", .body = "{}"};
+    sa_aws_operation op = {.service = "apigateway",
+                           .name = "CreateResource",
+                           .method = "POST",
+                           .path = "/restapis/a/resources/b",
+                           .body = "{}"};
     sa_aws_response r = {0};
     sa_aws_error ae = {0};
     sa_error err = {0};
@@ -502,8 +521,8 @@ static const char propagation_body[] =
 static void test_caller_rule_retries_past_max_attempts(void **state)
 {
     fake_reply replies[] = {
-        {SA_OK, 400, NULL, propagation_body}, {SA_OK, 400, NULL, propagation_body},
-        {SA_OK, 400, NULL, propagation_body}, {SA_OK, 400, NULL, propagation_body},
+        {SA_OK, 400, NULL, propagation_body},           {SA_OK, 400, NULL, propagation_body},
+        {SA_OK, 400, NULL, propagation_body},           {SA_OK, 400, NULL, propagation_body},
         {SA_OK, 201, NULL, "{\"FunctionName\":\"f\"}"},
     };
     fixture *f = fixture_new(NULL, replies, 5, NULL);
@@ -512,8 +531,11 @@ static void test_caller_rule_retries_past_max_attempts(void **state)
                               .budget_ms = 120000,
                               .base_delay_ms = 1000};
     sa_aws_call_options o = {.rules = &rule, .rule_count = 1};
-    sa_aws_operation op = {.service = "lambda", .name = "CreateFunction", .method = "POST",
-                           .path = "/2015-03-31/functions", .body = "{}"};
+    sa_aws_operation op = {.service = "lambda",
+                           .name = "CreateFunction",
+                           .method = "POST",
+                           .path = "/2015-03-31/functions",
+                           .body = "{}"};
     sa_aws_response r = {0};
     sa_error err = {0};
     (void)state;
@@ -538,8 +560,11 @@ static void test_caller_rule_budget_ends_retries(void **state)
                                .message_contains = "something else"};
     sa_aws_call_options o = {.rules = &rule, .rule_count = 1};
     sa_aws_call_options o2 = {.rules = &other, .rule_count = 1};
-    sa_aws_operation op = {.service = "lambda", .name = "CreateFunction", .method = "POST",
-                           .path = "/2015-03-31/functions", .body = "{}"};
+    sa_aws_operation op = {.service = "lambda",
+                           .name = "CreateFunction",
+                           .method = "POST",
+                           .path = "/2015-03-31/functions",
+                           .body = "{}"};
     sa_aws_response r = {0};
     sa_aws_error ae = {0};
     sa_error err = {0};
@@ -763,8 +788,7 @@ static void test_no_credentials(void **state)
 
 static void test_debug_output_is_redacted(void **state)
 {
-    static const fake_var vars[] = {
-        {"AWS_EC2_METADATA_DISABLED", "true"}, {NULL, NULL}};
+    static const fake_var vars[] = {{"AWS_EC2_METADATA_DISABLED", "true"}, {NULL, NULL}};
     fake_reply replies[] = {{SA_OK, 400, NULL, "{\"__type\":\"ThrottlingException\"}"}, OK_JSON};
     sa_aws_client_config cfg = {.access_key_id = "AKIAPROVIDERCONFIG",
                                 .secret_access_key = "very-secret-key-material",
@@ -795,8 +819,8 @@ static void test_debug_output_is_redacted(void **state)
 
 static void test_temporary_credentials_cached_then_refreshed(void **state)
 {
-    static const fake_var vars[] = {
-        {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/creds"}, {NULL, NULL}};
+    static const fake_var vars[] = {{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/creds"},
+                                    {NULL, NULL}};
     fake_reply replies[] = {
         {SA_OK, 200, NULL,
          "{\"AccessKeyId\":\"ASIAFIRST\",\"SecretAccessKey\":\"s1\",\"Token\":\"t1\","
@@ -837,8 +861,7 @@ static void test_temporary_credentials_cached_then_refreshed(void **state)
 
 static void test_client_config_errors(void **state)
 {
-    static const fake_var bad_env[] = {
-        {"AWS_ENDPOINT_URL_LAMBDA", "ftp://x"}, {NULL, NULL}};
+    static const fake_var bad_env[] = {{"AWS_ENDPOINT_URL_LAMBDA", "ftp://x"}, {NULL, NULL}};
     static const fake_var bad_attempts[] = {{"AWS_MAX_ATTEMPTS", "zero"}, {NULL, NULL}};
     sa_aws_endpoint_override bad_override = {"kms", "http://"};
     fake_env env;

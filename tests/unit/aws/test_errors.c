@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <libxml/parser.h>
@@ -40,8 +41,9 @@ static const error_case cases[] = {
      "NotFoundException", "Invalid API identifier specified", "r2", false},
     {"Code key", 409, NULL, "{\"Code\":\"ConflictException\",\"message\":\"busy\"}",
      "ConflictException", "busy", "", false},
-    {"lambda header type", 404, "X-Amzn-ErrorType: ResourceNotFoundException:http://x\n"
-                                "x-amzn-RequestId: r3",
+    {"lambda header type", 404,
+     "X-Amzn-ErrorType: ResourceNotFoundException:http://x\n"
+     "x-amzn-RequestId: r3",
      "{\"Message\":\"Function not found: arn:aws:lambda:f\",\"Type\":\"User\"}",
      "ResourceNotFoundException", "Function not found: arn:aws:lambda:f", "r3", false},
     {"json without code", 400, NULL, "{\"message\":\"Too Many Requests\"}", "400",
@@ -67,8 +69,10 @@ static const error_case cases[] = {
     {"html page", 500, "Content-Type: text/html",
      "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal "
      "Server Error</h1>\n<p>The server encountered an internal error.</p>\n",
-     "500", "HTML error page: 500 Internal Server Error - The server encountered an internal "
-     "error.", "", true},
+     "500",
+     "HTML error page: 500 Internal Server Error - The server encountered an internal "
+     "error.",
+     "", true},
     {"html from a proxy", 502, NULL,
      "<html><head><title>502 Bad Gateway</title></head><body>bad</body></html>", "502",
      "HTML error page: 502 Bad Gateway", "", true},
@@ -77,8 +81,7 @@ static const error_case cases[] = {
      "HTTP 500 with an empty body", "", false},
     {"plain text", 400, NULL, "Bad\nRequest\x01!", "400", "Bad Request !", "", false},
     {"broken json", 400, NULL, "{\"__type\":", "400", "{\"__type\":", "", false},
-    {"broken xml", 400, NULL, "<ErrorResponse><Error>", "400", "<ErrorResponse><Error>", "",
-     false},
+    {"broken xml", 400, NULL, "<ErrorResponse><Error>", "400", "<ErrorResponse><Error>", "", false},
     {"json array is shown as text", 400, NULL, "[1,2]", "400", "[1,2]", "", false},
 };
 

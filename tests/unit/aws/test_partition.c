@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <string.h>
@@ -23,9 +24,9 @@ typedef struct partition_case {
     const char *region;
     const char *partition;
     const char *logs_principal;
-    const char *root_arn;        /* of account 123456789012 */
+    const char *root_arn; /* of account 123456789012 */
     const char *managed_policy;
-    const char *log_group_arn;   /* /aws/lambda/fn in account 123456789012 */
+    const char *log_group_arn; /* /aws/lambda/fn in account 123456789012 */
     const char *lambda_endpoint;
     const char *iam_endpoint;
     const char *iam_signing_region;

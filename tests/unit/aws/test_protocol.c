@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <libxml/parser.h>
@@ -23,9 +24,13 @@ static void test_path_build(void **state)
         size_t n;
         const char *want; /* NULL: error */
     } cases[] = {
-        {"/2015-03-31/functions/{}/configuration", {"my-fn"}, 1,
+        {"/2015-03-31/functions/{}/configuration",
+         {"my-fn"},
+         1,
          "/2015-03-31/functions/my-fn/configuration"},
-        {"/2017-03-31/tags/{}", {"arn:aws:lambda:us-east-1:123456789012:function:f"}, 1,
+        {"/2017-03-31/tags/{}",
+         {"arn:aws:lambda:us-east-1:123456789012:function:f"},
+         1,
          "/2017-03-31/tags/arn:aws:lambda:us-east-1:123456789012:function:f"},
         {"/restapis/{}/resources/{}", {"a1", "b/c d"}, 2, "/restapis/a1/resources/b%2Fc%20d"},
         {"/x/{+}", {"a/b c/$"}, 1, "/x/a/b%20c/%24"},
@@ -83,14 +88,16 @@ static void test_build_errors_and_base_path(void **state)
     sa_aws_http_request req = {0};
     sa_error err = {0};
     sa_aws_operation bad_name = {.service = "kms", .name = "List Keys"};
-    sa_aws_operation bad_method = {.service = "lambda", .name = "X", .method = "TRACE",
-                                   .path = "/x"};
+    sa_aws_operation bad_method = {
+        .service = "lambda", .name = "X", .method = "TRACE", .path = "/x"};
     sa_aws_operation no_path = {.service = "lambda", .name = "X", .method = "GET"};
     sa_aws_param bad_hdr[] = {{"X-Bad", "a\r\nInjected: 1"}};
-    sa_aws_operation bad_header = {.service = "kms", .name = "ListKeys", .headers = bad_hdr,
-                                   .header_count = 1};
+    sa_aws_operation bad_header = {
+        .service = "kms", .name = "ListKeys", .headers = bad_hdr, .header_count = 1};
     sa_aws_operation ok = {.service = "kms", .name = "ListKeys"};
-    sa_aws_operation rest = {.service = "lambda", .name = "ListFunctions", .method = "GET",
+    sa_aws_operation rest = {.service = "lambda",
+                             .name = "ListFunctions",
+                             .method = "GET",
                              .path = "/2015-03-31/functions/"};
     (void)state;
 
@@ -100,12 +107,13 @@ static void test_build_errors_and_base_path(void **state)
         sa_aws_protocol_build(&req, sa_aws_service_find("lambda"), &bad_method, &ep, &err),
         SA_EINVAL);
     assert_non_null(strstr(err.message, "unsupported HTTP method TRACE"));
-    assert_int_equal(sa_aws_protocol_build(&req, sa_aws_service_find("lambda"), &no_path, &ep, &err),
-                     SA_EINVAL);
+    assert_int_equal(
+        sa_aws_protocol_build(&req, sa_aws_service_find("lambda"), &no_path, &ep, &err), SA_EINVAL);
     assert_int_equal(
         sa_aws_protocol_build(&req, sa_aws_service_find("kms"), &bad_header, &ep, &err), SA_EINVAL);
 
-    assert_int_equal(sa_aws_protocol_build(&req, sa_aws_service_find("kms"), &ok, &ep, &err), SA_OK);
+    assert_int_equal(sa_aws_protocol_build(&req, sa_aws_service_find("kms"), &ok, &ep, &err),
+                     SA_OK);
     assert_string_equal(req.path, "/base/");
     assert_string_equal(req.method, "POST");
     sa_aws_http_request_dispose(&req);

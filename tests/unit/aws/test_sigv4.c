@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
@@ -584,9 +585,9 @@ static void discover(suite s, const char *dir, int depth)
 int main(void)
 {
     static const struct CMUnitTest fixed[] = {
-        cmocka_unit_test(test_vectors_present),   cmocka_unit_test(test_canonical_path),
-        cmocka_unit_test(test_canonical_query),   cmocka_unit_test(test_header_value),
-        cmocka_unit_test(test_signing_key),       cmocka_unit_test(test_sha256_empty),
+        cmocka_unit_test(test_vectors_present),    cmocka_unit_test(test_canonical_path),
+        cmocka_unit_test(test_canonical_query),    cmocka_unit_test(test_header_value),
+        cmocka_unit_test(test_signing_key),        cmocka_unit_test(test_sha256_empty),
         cmocka_unit_test(test_rejects_bad_params), cmocka_unit_test(test_real_request_shape),
     };
     struct CMUnitTest tests[MAX_CASES + sizeof(fixed) / sizeof(fixed[0])];
