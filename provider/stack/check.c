@@ -171,7 +171,7 @@ static bool reserved_env(const char *name)
 }
 
 /* The size Lambda counts: the variables map the function gets (ours included) as JSON. A value
- * that is unknown counts as empty. Returns 0 when out of memory (the check is then skipped). */
+ * that is unknown counts as empty. Returns 0 when out of memory. */
 static size_t env_json_size(const sa_value *env, const char *suffix)
 {
     cJSON *vars = cJSON_CreateObject();
@@ -217,14 +217,15 @@ static const sa_value *string_map(const sa_value *v, const char *key, sa_check_f
     return obj;
 }
 
-static void check_environment(const sa_value *v, const char *suffix, sa_check_failures *f)
+/* SA_OK, or SA_ENOMEM when the size could not be measured. */
+static int check_environment(const sa_value *v, const char *suffix, sa_check_failures *f)
 {
     const sa_value *env = string_map(v, "lambdaEnvironment", f);
     char prop[320];
     size_t size;
 
     if (env == NULL)
-        return;
+        return SA_OK;
     for (size_t i = 0; i < env->u.object.len; i++) {
         const char *k = env->u.object.keys[i];
         snprintf(prop, sizeof(prop), "lambdaEnvironment.%s", k);
@@ -241,11 +242,14 @@ static void check_environment(const sa_value *v, const char *suffix, sa_check_fa
             failure(f, prop, "ENVIRONMENT_SUFFIX is set by the stack from environmentSuffix");
     }
     size = env_json_size(env, suffix);
+    if (size == 0)
+        return SA_ENOMEM;
     if (size > (size_t)sa_lambda_env_size.max)
         failure(f, "lambdaEnvironment",
                 "lambdaEnvironment is %zu bytes with the stack's own "
                 "LOG_LEVEL and ENVIRONMENT_SUFFIX; Lambda allows %lld bytes (%s)",
                 size, (long long)sa_lambda_env_size.max, sa_lambda_env_size.source);
+    return SA_OK;
 }
 
 static void check_tag(const char *prop, const char *k, const char *s, sa_check_failures *f)
@@ -473,7 +477,10 @@ int sa_stack_check(sa_value **out, const sa_value *olds, const sa_value *news,
     check_handler_code(given(news, "lambdaHandlerCode"), f);
     int_input(given(news, "lambdaMemorySize"), "lambdaMemorySize", &sa_lambda_memory, &n, f);
     int_input(given(news, "lambdaTimeout"), "lambdaTimeout", &sa_lambda_timeout, &n, f);
-    check_environment(given(news, "lambdaEnvironment"), suffix, f);
+    if (check_environment(given(news, "lambdaEnvironment"), suffix, f) != SA_OK) {
+        sa_value_free(res);
+        return sa_error_set(err, SA_ENOMEM, "out of memory");
+    }
     check_retention(given(news, "logRetentionInDays"), f);
     check_bool(given(news, "kmsKeyRotation"), "kmsKeyRotation", f);
     int_input(given(news, "kmsDeletionWindowInDays"), "kmsDeletionWindowInDays",
