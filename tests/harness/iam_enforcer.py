@@ -69,8 +69,8 @@ PARTITION = "aws"
 
 @dataclass
 class Request:
-    service: str                 # the SigV4 signing name: kms, logs, tagging, iam, sts, lambda,
-    region: str                  # apigateway
+    service: str     # the SigV4 signing name: kms, logs, tagging, iam, sts, lambda, apigateway
+    region: str
     method: str
     path: str                    # decoded, without the query
     query: dict[str, list[str]]
@@ -670,8 +670,8 @@ class Enforcer:
 # ---- answers -------------------------------------------------------------------------------------
 
 
-def refusal(op: Operation | None, service: str, rec: Record, principal: str) -> tuple[int, dict,
-                                                                                      bytes]:
+def refusal(op: Operation | None, service: str, rec: Record,
+            principal: str) -> tuple[int, dict, bytes]:
     """(status, headers, body) of AWS's answer to a refused request, in the service's protocol:
     JSON 1.1 (KMS, CloudWatch Logs, Tagging): HTTP 400 AccessDeniedException; Query (IAM, STS):
     HTTP 403 ErrorResponse/Error Sender AccessDenied; Lambda and API Gateway (REST-JSON): HTTP 403
