@@ -3,7 +3,8 @@
 # Go-built Pulumi CLI and language hosts), builds the plugin, then runs every suite: unit (C,
 # cmocka via meson test, also under valgrind), proto (conformance with Pulumi's descriptors),
 # harness, aws (the AWS client against moto and fault servers), rpc (the binary over real gRPC,
-# also under valgrind), faults (the fault matrix), e2e (the real CLI against moto) and release
+# also under valgrind), faults (the fault matrix), deployer (the least-privilege deployer policy
+# under an IAM policy enforcer), e2e (the real CLI against moto) and release
 # (the static linux-amd64/arm64 tarballs tools/release/release.sh makes, run in minimal Debian
 # roots, the arm64 one under qemu-user); then the unit and rpc suites again on an ASan+UBSan
 # build, and a bounded libFuzzer run (tests/fuzz/run.sh). Ends with one "N passed, N failed"
@@ -42,8 +43,9 @@ cp "$BUILD/meson-logs/testlog-valgrind.json" "$RESULTS/unit-valgrind.json" 2>/de
     cp "$BUILD/meson-logs/testlog.json" "$RESULTS/unit-valgrind.json" 2>/dev/null
 
 PY=("$VENV/bin/python" -m pytest -c tests/pytest.ini --rootdir tests)
-step "python suites: proto, harness, aws, rpc, faults, e2e, release"
-SUITES=(tests/proto tests/harness tests/aws tests/rpc tests/faults tests/e2e tests/release)
+step "python suites: proto, harness, aws, rpc, faults, deployer, e2e, release"
+SUITES=(tests/proto tests/harness tests/aws tests/rpc tests/faults tests/deployer tests/e2e
+        tests/release)
 "${PY[@]}" --junitxml="$RESULTS/pytest.xml" "${SUITES[@]}" "$@"
 PY_RC=$?
 

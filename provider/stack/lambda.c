@@ -416,6 +416,19 @@ int sa_lambda_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *s
         return rc;
     }
     record(st, cJSON_GetObjectItemCaseSensitive(c.resp.json, "Configuration"));
+    if (ret_function != NULL &&
+        cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(c.resp.json, "TagsError"))) {
+        /* the tags are wanted (refresh, adoption) but Lambda left them out: without
+         * lambda:ListTags, GetFunction answers a TagsError instead; reading that as "no tags"
+         * would report the stack's tags as removed, or refuse our own function as foreign */
+        const cJSON *te = cJSON_GetObjectItemCaseSensitive(c.resp.json, "TagsError");
+        rc = sa_error_set(err, SA_EAWS, "Lambda GetFunction: the function's tags were not "
+                          "returned: %s: %s",
+                          sa_json_get(te, "ErrorCode") ? sa_json_get(te, "ErrorCode") : "?",
+                          sa_json_get(te, "Message") ? sa_json_get(te, "Message") : "");
+        sa_stack_call_dispose(&c);
+        return rc;
+    }
     if (ret_function != NULL) {
         *ret_function = cJSON_Duplicate(c.resp.json, 1);
         if (*ret_function == NULL)
