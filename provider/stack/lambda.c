@@ -422,7 +422,8 @@ int sa_lambda_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *s
          * lambda:ListTags, GetFunction answers a TagsError instead; reading that as "no tags"
          * would report the stack's tags as removed, or refuse our own function as foreign */
         const cJSON *te = cJSON_GetObjectItemCaseSensitive(c.resp.json, "TagsError");
-        rc = sa_error_set(err, SA_EAWS, "Lambda GetFunction: the function's tags were not "
+        rc = sa_error_set(err, SA_EAWS,
+                          "Lambda GetFunction: the function's tags were not "
                           "returned: %s: %s",
                           sa_json_get(te, "ErrorCode") ? sa_json_get(te, "ErrorCode") : "?",
                           sa_json_get(te, "Message") ? sa_json_get(te, "Message") : "");
