@@ -135,8 +135,18 @@ static int find_own_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
         &(sa_pager){.request_token = "PaginationToken", .response_token = "PaginationToken"},
         key_page, &found, &e);
     sa_json_dispose(&body);
-    if (rc == SA_EAWS)
-        return SA_OK; /* not allowed or not available: nothing to adopt */
+    if (rc == SA_EAWS) {
+        /* not allowed or not available: nothing to adopt, and a key an interrupted run made
+         * cannot be found, so say so */
+        sa_stack_log(s, SA_STACK_WARNING, false,
+                     "could not look for a KMS key an interrupted run of this stack made (%s); "
+                     "a new key is made%s",
+                     e.message,
+                     strstr(e.message, "AccessDenied") != NULL
+                         ? ": allow tag:GetResources (see the README's deployer policy)"
+                         : "");
+        return SA_OK;
+    }
     if (rc != SA_OK)
         sa_error_set(err, rc, "%s", e.message);
     return rc;
