@@ -56,6 +56,10 @@ const char *sa_value_kind_name(sa_value_kind kind)
         return "secret";
     case SA_VALUE_RESOURCE:
         return "resource reference";
+    case SA_VALUE_ASSET:
+        return "asset";
+    case SA_VALUE_ARCHIVE:
+        return "archive";
     }
     return "?";
 }
@@ -159,6 +163,8 @@ void sa_value_free(sa_value *v)
         break;
     case SA_VALUE_OBJECT:
     case SA_VALUE_RESOURCE:
+    case SA_VALUE_ASSET:
+    case SA_VALUE_ARCHIVE:
         for (size_t i = 0; i < v->u.object.len; i++) {
             free(v->u.object.keys[i]);
             sa_value_free(v->u.object.values[i]);
@@ -262,7 +268,8 @@ const sa_value *sa_value_object_get(const sa_value *obj, const char *key)
 {
     long at;
 
-    if (obj == NULL || (obj->kind != SA_VALUE_OBJECT && obj->kind != SA_VALUE_RESOURCE))
+    if (obj == NULL || (obj->kind != SA_VALUE_OBJECT && obj->kind != SA_VALUE_RESOURCE &&
+                        obj->kind != SA_VALUE_ASSET && obj->kind != SA_VALUE_ARCHIVE))
         return NULL;
     at = object_find(obj, key);
     return at >= 0 ? obj->u.object.values[at] : NULL;
@@ -298,6 +305,8 @@ sa_value *sa_value_copy(const sa_value *v)
         return c;
     case SA_VALUE_OBJECT:
     case SA_VALUE_RESOURCE:
+    case SA_VALUE_ASSET:
+    case SA_VALUE_ARCHIVE:
         c = alloc_value(v->kind);
         for (size_t i = 0; c != NULL && i < v->u.object.len; i++) {
             if (sa_value_object_set(c, v->u.object.keys[i], sa_value_copy(v->u.object.values[i])) !=
@@ -346,6 +355,8 @@ static bool contains_kind(const sa_value *v, sa_value_kind kind)
         return false;
     case SA_VALUE_OBJECT:
     case SA_VALUE_RESOURCE:
+    case SA_VALUE_ASSET:
+    case SA_VALUE_ARCHIVE:
         for (size_t i = 0; i < v->u.object.len; i++)
             if (contains_kind(v->u.object.values[i], kind))
                 return true;
@@ -363,6 +374,11 @@ bool sa_value_contains_unknown(const sa_value *v)
 bool sa_value_contains_secret(const sa_value *v)
 {
     return contains_kind(v, SA_VALUE_SECRET);
+}
+
+bool sa_value_contains_kind(const sa_value *v, sa_value_kind kind)
+{
+    return contains_kind(v, kind);
 }
 
 bool sa_value_equal(const sa_value *a, const sa_value *b)
@@ -394,6 +410,8 @@ bool sa_value_equal(const sa_value *a, const sa_value *b)
         return true;
     case SA_VALUE_OBJECT:
     case SA_VALUE_RESOURCE:
+    case SA_VALUE_ASSET:
+    case SA_VALUE_ARCHIVE:
         if (a->u.object.len != b->u.object.len)
             return false;
         for (size_t i = 0; i < a->u.object.len; i++)

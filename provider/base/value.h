@@ -1,9 +1,9 @@
 /*
  * The provider's one value model: what a Pulumi property can be (null, bool, number, string, list,
  * object) plus the protocol's special values: unknowns (the seven "computed" sentinels, preview
- * only), secrets (a wrapper kept around any value), and resource references (kept as they came
- * and passed through). Assets and archives are rejected on decode with an error naming the
- * property. Conversion to and from google.protobuf.Struct lives in value_struct.c, with bounded
+ * only), secrets (a wrapper kept around any value), resource references, assets and archives
+ * (each kept as the object of its fields and passed through; stack/code.c reads assets and
+ * archives). Conversion to and from google.protobuf.Struct lives in value_struct.c, with bounded
  * depth and sizes. Values are trees owned by their parent: constructors return a new value the
  * caller owns, setters take ownership of what they are given, getters return borrowed pointers.
  */
@@ -26,6 +26,8 @@ typedef enum sa_value_kind {
     SA_VALUE_UNKNOWN,  /* a computed value; `unknown` says which sentinel */
     SA_VALUE_SECRET,   /* wraps exactly one value */
     SA_VALUE_RESOURCE, /* a resource reference, kept as its object (urn, id, packageVersion...) */
+    SA_VALUE_ASSET,    /* an asset, kept as its object (hash and text, path or uri) */
+    SA_VALUE_ARCHIVE,  /* an archive, kept as its object (hash and assets, path or uri) */
 } sa_value_kind;
 
 /* Which of the engine's seven unknown sentinels a value is. */
@@ -58,7 +60,7 @@ struct sa_value {
             char **keys;
             sa_value **values;
             size_t len, cap;
-        } object; /* also the fields of a resource reference */
+        } object; /* also the fields of a resource reference, asset or archive */
         sa_unknown_kind unknown;
         sa_value *secret;
     } u;
@@ -110,6 +112,7 @@ bool sa_value_is_unknown(const sa_value *v);
 /* True when v or anything inside it is unknown / secret. */
 bool sa_value_contains_unknown(const sa_value *v);
 bool sa_value_contains_secret(const sa_value *v);
+bool sa_value_contains_kind(const sa_value *v, sa_value_kind kind);
 /* Deep equality, including secret wrappers and unknown kinds; numbers compare by value. */
 bool sa_value_equal(const sa_value *a, const sa_value *b);
 

@@ -73,6 +73,18 @@ void sa_rpc_check_config(rpc_call *c)
 
     if (news == NULL)
         return;
+    for (size_t i = 0; i < news->u.object.len; i++) {
+        const sa_value *v = news->u.object.values[i];
+        if (sa_value_contains_kind(v, SA_VALUE_ASSET) ||
+            sa_value_contains_kind(v, SA_VALUE_ARCHIVE)) {
+            sa_rpc_fail(c, SA_GRPC_INVALID_ARGUMENT,
+                        "provider configuration '%s': assets and archives are not supported in "
+                        "the provider configuration",
+                        news->u.object.keys[i]);
+            sa_value_free(news);
+            return;
+        }
+    }
     sa_config_parse(&cfg, news, &failures);
     sa_config_dispose(&cfg);
     for (size_t i = 0; i < failures.len; i++) {

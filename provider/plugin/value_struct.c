@@ -99,11 +99,14 @@ static int decode_special(sa_value **out, const Google__Protobuf__Struct *s, con
         *out = sa_value_secret(v);
         return *out ? SA_OK : sa_error_set(err, SA_ENOMEM, "out of memory");
     }
-    if (strcmp(sig, SA_SIG_RESOURCE) == 0) {
+    if (strcmp(sig, SA_SIG_RESOURCE) == 0 || strcmp(sig, SA_SIG_ASSET) == 0 ||
+        strcmp(sig, SA_SIG_ARCHIVE) == 0) {
         v = sa_calloc(1, sizeof(*v));
         if (v == NULL)
             return sa_error_set(err, SA_ENOMEM, "out of memory");
-        v->kind = SA_VALUE_RESOURCE;
+        v->kind = strcmp(sig, SA_SIG_RESOURCE) == 0 ? SA_VALUE_RESOURCE
+                  : strcmp(sig, SA_SIG_ASSET) == 0  ? SA_VALUE_ASSET
+                                                    : SA_VALUE_ARCHIVE;
         rc = decode_fields(v, s, depth, p, err, true);
         if (rc != SA_OK) {
             sa_value_free(v);
@@ -127,11 +130,6 @@ static int decode_special(sa_value **out, const Google__Protobuf__Struct *s, con
         *out = v;
         return v ? SA_OK : sa_error_set(err, SA_ENOMEM, "out of memory");
     }
-    if (strcmp(sig, SA_SIG_ASSET) == 0 || strcmp(sig, SA_SIG_ARCHIVE) == 0)
-        return sa_error_set(err, SA_EINVAL,
-                            "property '%s': assets and archives are not supported by "
-                            "secureapi; pass the handler source as a string",
-                            path_name(p));
     if (strcmp(sig, SA_SIG_BYTES) == 0)
         return sa_error_set(err, SA_EINVAL, "property '%s': byte strings are not supported",
                             path_name(p));
@@ -349,6 +347,10 @@ static Google__Protobuf__Value *encode_value(const sa_value *v)
         return struct_value(encode_object(v, NULL));
     case SA_VALUE_RESOURCE:
         return struct_value(encode_object(v, SA_SIG_RESOURCE));
+    case SA_VALUE_ASSET:
+        return struct_value(encode_object(v, SA_SIG_ASSET));
+    case SA_VALUE_ARCHIVE:
+        return struct_value(encode_object(v, SA_SIG_ARCHIVE));
     case SA_VALUE_SECRET: {
         Google__Protobuf__Struct *s = new_struct(2);
         if (s == NULL)

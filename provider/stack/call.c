@@ -173,6 +173,10 @@ int sa_call_run(sa_stack_ctx *s, sa_stack_call *out, const sa_call *call, sa_err
         }
         op.body = text;
     }
+    if (call->raw_body != NULL) {
+        op.body = call->raw_body;
+        op.body_len = call->raw_body_len;
+    }
     if (call->params != NULL) {
         op.params = call->params->items;
         op.param_count = call->params->n;

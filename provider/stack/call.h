@@ -97,8 +97,11 @@ typedef struct sa_call {
     const char *labels[4];
     const sa_aws_param *query;
     size_t query_count;
-    /* JSON 1.1 and REST-JSON: the body (NULL: none; {} for JSON 1.1) */
+    /* JSON 1.1 and REST-JSON: the body (NULL: none; {} for JSON 1.1), or the body's text as it
+     * is (a body too large to build twice: the function's code) */
     const sa_json *body;
+    const char *raw_body;
+    size_t raw_body_len;
     /* Query protocol */
     const sa_params *params;
     const sa_retry_rules *retry; /* NULL: the standard policy only */

@@ -15,6 +15,7 @@
 #include "aws/endpoints.h"
 #include "aws/partition.h"
 #include "base/util.h"
+#include "stack/code.h"
 #include "stack/limits.h"
 #include "stack/stack.h"
 #include "stack/state.h"
@@ -104,7 +105,8 @@ static void check_suffix(const sa_value *v, sa_check_failures *f, const char **r
     *ret = s;
 }
 
-static void check_runtime(const sa_value *v, const sa_value *olds, time_t now, sa_check_failures *f)
+static void check_runtime(const sa_value *v, const sa_value *olds, bool inline_code, time_t now,
+                          sa_check_failures *f)
 {
     const char *s = string_input(v, "lambdaRuntime", f), *old = NULL;
     const sa_runtime *rt;
@@ -134,19 +136,30 @@ static void check_runtime(const sa_value *v, const sa_value *olds, time_t now, s
                 rt->block_create, sa_lambda_runtime_source);
         return;
     }
-    /* the function's code (lambdaHandlerCode or the default handler) is index.js */
-    if (strncmp(s, "nodejs", 6) != 0 || strcmp(s, "nodejs4.3-edge") == 0)
+    /* the inline code (lambdaHandlerCode or the default handler) is index.js */
+    if (inline_code && (strncmp(s, "nodejs", 6) != 0 || strcmp(s, "nodejs4.3-edge") == 0))
         failure(f, "lambdaRuntime",
                 "lambdaRuntime %s is not a Node.js runtime: the function's "
                 "code (lambdaHandlerCode) is JavaScript (index.js); use nodejs22.x or nodejs24.x",
                 s);
 }
 
-static void check_handler_code(const sa_value *v, sa_check_failures *f)
+/* lambdaHandler (the model's Handler: at most 128 characters, no white space) and, for inline
+ * code, that the code names the function it points at (index.<name>). */
+static void check_handler(const sa_value *handler, const sa_value *code, sa_check_failures *f)
 {
-    const char *s = string_input(v, "lambdaHandlerCode", f);
+    const char *h = handler != NULL ? string_input(handler, "lambdaHandler", f)
+                                    : sa_stack_prop("lambdaHandler")->dflt_text;
+    const char *s, *fn = h != NULL ? strrchr(h, '.') : NULL;
 
-    if (s == NULL)
+    if (h != NULL && !sa_limit_string_ok(&sa_lambda_handler, h, NULL)) {
+        failure(f, "lambdaHandler",
+                "lambdaHandler '%.60s' is not valid: 1-128 characters without "
+                "white space, like index.handler (%s)",
+                h, sa_lambda_handler.source);
+        return;
+    }
+    if ((s = string_input(code, "lambdaHandlerCode", f)) == NULL)
         return;
     if (*s == '\0')
         failure(f, "lambdaHandlerCode",
@@ -154,12 +167,67 @@ static void check_handler_code(const sa_value *v, sa_check_failures *f)
                 "default handler");
     else if (strlen(s) > (4u << 20))
         failure(f, "lambdaHandlerCode",
-                "lambdaHandlerCode is over 4 MB; deploy large code "
-                "another way");
-    else if (strstr(s, "handler") == NULL)
+                "lambdaHandlerCode is over 4 MB; deploy larger code as lambdaCode (an archive)");
+    else if (h != NULL && (strncmp(h, "index.", 6) != 0 || fn == NULL))
+        failure(f, "lambdaHandler",
+                "lambdaHandler %.60s does not name a function of index.js "
+                "(lambdaHandlerCode is packaged as index.js): use index.<function>",
+                h);
+    else if (fn != NULL && strstr(s, fn + 1) == NULL)
         failure(f, "lambdaHandlerCode",
                 "lambdaHandlerCode must export a function named "
-                "handler (the function's handler is index.handler)");
+                "%.60s (the function's handler is %.60s)",
+                fn + 1, h);
+}
+
+static void check_architecture(const sa_value *v, sa_check_failures *f)
+{
+    const char *s = string_input(v, "lambdaArchitecture", f);
+
+    if (s != NULL && strcmp(s, "x86_64") != 0 && strcmp(s, "arm64") != 0)
+        failure(f, "lambdaArchitecture",
+                "lambdaArchitecture must be x86_64 or arm64, not '%.40s' (%s)", s,
+                sa_lambda_architecture_source);
+}
+
+/* The code: lambdaCode (an archive) or lambdaHandlerCode, not both; packaged now, so a missing
+ * file or a package over Lambda's limits is a failure naming the property before any AWS call,
+ * and *sha gets its CodeSha256 (for Diff). Returns SA_ENOMEM only when memory ran out. */
+static int check_code(const sa_value *code, const sa_value *handler_code, char sha[64],
+                      sa_check_failures *f)
+{
+    const sa_value *archive = sa_value_unwrap(code, NULL);
+    const char *text = NULL;
+    sa_error err = {0};
+
+    sha[0] = '\0';
+    if (code != NULL && handler_code != NULL) {
+        failure(f, "lambdaCode",
+                "set lambdaCode (an archive) or lambdaHandlerCode (one "
+                "JavaScript source), not both");
+        return SA_OK;
+    }
+    if ((code != NULL && sa_value_contains_unknown(code)) ||
+        (handler_code != NULL && sa_value_is_unknown(handler_code)))
+        return SA_OK; /* preview: not known yet */
+    if (archive != NULL && archive->kind != SA_VALUE_ARCHIVE) {
+        failure(f, "lambdaCode",
+                "lambdaCode must be an archive (an AssetArchive or a "
+                "FileArchive), not %s %s",
+                archive->kind == SA_VALUE_ASSET ? "an" : "a", sa_value_kind_name(archive->kind));
+        return SA_OK;
+    }
+    if (archive == NULL && !sa_value_get_string(handler_code, &text))
+        text = sa_default_handler_js;
+    if (archive == NULL && text[0] == '\0')
+        return SA_OK; /* reported by check_handler */
+    if (sa_code_sha256(sha, archive, text, &err) == SA_OK)
+        return SA_OK;
+    sha[0] = '\0';
+    if (err.code == SA_ENOMEM)
+        return SA_ENOMEM;
+    failure(f, archive != NULL ? "lambdaCode" : "lambdaHandlerCode", "%s", err.message);
+    return SA_OK;
 }
 
 static bool reserved_env(const char *name)
@@ -409,7 +477,8 @@ static int set_defaults(sa_value *res)
     for (size_t i = 0; i < sa_stack_prop_count; i++) {
         const sa_prop *p = &sa_stack_props[i];
         if (!(p->flags & SA_PROP_INPUT) || (p->dflt == NULL && p->dflt_text == NULL) ||
-            given(res, p->key) != NULL)
+            given(res, p->key) != NULL ||
+            (p->dflt_unless != NULL && given(res, p->dflt_unless) != NULL))
             continue;
         if (sa_value_object_set(res, p->key, default_value(p)) != SA_OK)
             return SA_ENOMEM;
@@ -443,6 +512,7 @@ int sa_stack_check(sa_value **out, const sa_value *olds, const sa_value *news,
     const char *suffix = NULL, *region = NULL;
     const sa_value *old_names, *v;
     time_t now = ctx->now != 0 ? ctx->now : time(NULL);
+    char sha[64];
     int64_t n;
     int rc = SA_OK;
 
@@ -457,7 +527,8 @@ int sa_stack_check(sa_value **out, const sa_value *olds, const sa_value *news,
     for (size_t i = 0; i < news->u.object.len; i++) {
         const sa_prop *p = sa_stack_prop(news->u.object.keys[i]);
         if ((p == NULL || !(p->flags & SA_PROP_INPUT)) &&
-            strcmp(news->u.object.keys[i], SA_STACK_NAMES_KEY) != 0)
+            strcmp(news->u.object.keys[i], SA_STACK_NAMES_KEY) != 0 &&
+            strcmp(news->u.object.keys[i], SA_STACK_CODE_KEY) != 0)
             failure(f, news->u.object.keys[i], "unknown property %s of %s", news->u.object.keys[i],
                     SA_STACK_TYPE);
     }
@@ -473,8 +544,13 @@ int sa_stack_check(sa_value **out, const sa_value *olds, const sa_value *news,
                 region);
         region = NULL;
     }
-    check_runtime(given(news, "lambdaRuntime"), olds, now, f);
-    check_handler_code(given(news, "lambdaHandlerCode"), f);
+    check_runtime(given(news, "lambdaRuntime"), olds, given(news, "lambdaCode") == NULL, now, f);
+    check_handler(given(news, "lambdaHandler"), given(news, "lambdaHandlerCode"), f);
+    check_architecture(given(news, "lambdaArchitecture"), f);
+    if (check_code(given(news, "lambdaCode"), given(news, "lambdaHandlerCode"), sha, f) != SA_OK) {
+        sa_value_free(res);
+        return sa_error_set(err, SA_ENOMEM, "out of memory");
+    }
     int_input(given(news, "lambdaMemorySize"), "lambdaMemorySize", &sa_lambda_memory, &n, f);
     int_input(given(news, "lambdaTimeout"), "lambdaTimeout", &sa_lambda_timeout, &n, f);
     if (check_environment(given(news, "lambdaEnvironment"), suffix, f) != SA_OK) {
@@ -490,6 +566,14 @@ int sa_stack_check(sa_value **out, const sa_value *olds, const sa_value *news,
     check_tags(given(news, "tags"), f);
 
     if (set_defaults(res) != SA_OK) {
+        sa_value_free(res);
+        return sa_error_set(err, SA_ENOMEM, "out of memory");
+    }
+
+    /* the package's hash, for Diff */
+    sa_value_object_remove(res, SA_STACK_CODE_KEY);
+    if (sha[0] != '\0' &&
+        sa_value_object_set(res, SA_STACK_CODE_KEY, sa_value_string(sha)) != SA_OK) {
         sa_value_free(res);
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     }

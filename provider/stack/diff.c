@@ -154,22 +154,36 @@ static void repair(sa_stack_diff_result *d, const char *property)
         add_detail(d, property, SA_DIFF_UPDATE);
 }
 
-/* Whether the deployed code (its CodeSha256 in the state) is not the inputs' code. */
+/* The code (lambdaCode or lambdaHandlerCode): set or unset like any input, but changed only when
+ * the package differs (CodeSha256 as Check computed it), never for paths or mtimes. Inputs
+ * checked before Check computed the hash are compared as values. */
+static void diff_code(sa_stack_diff_result *d, const char *key, const sa_value *olds,
+                      const sa_value *news)
+{
+    const sa_value *a = get(olds, key), *b = get(news, key);
+    const sa_value *old_sha = get(olds, SA_STACK_CODE_KEY), *new_sha = get(news, SA_STACK_CODE_KEY);
+
+    if (a == NULL || b == NULL) {
+        diff_scalar(d, key, a, b, false);
+    } else if (old_sha != NULL && new_sha != NULL ? !same(old_sha, new_sha) : !same(a, b)) {
+        add_top(d, key, false);
+        add_detail(d, key, SA_DIFF_UPDATE);
+    }
+}
+
+/* Whether the deployed code (its CodeSha256 in the state) is not the inputs' code (their
+ * package's CodeSha256, as Check computed it). */
 static bool code_drifted(const sa_value *old_outputs, const sa_value *news)
 {
-    const char *deployed = str(old_outputs, "_codeSha256"), *code = str(news, "lambdaHandlerCode");
-    uint8_t *zip = NULL;
-    size_t zip_len = 0;
-    char sha[64];
-    sa_error err = {0};
-    bool drifted;
+    const char *deployed = str(old_outputs, "_codeSha256"), *wanted = str(news, SA_STACK_CODE_KEY);
 
-    if (deployed == NULL || code == NULL ||
-        sa_stack_code_package(&zip, &zip_len, sha, code, &err) != SA_OK)
-        return false;
-    drifted = strcmp(sha, deployed) != 0;
-    free(zip);
-    return drifted;
+    return deployed != NULL && wanted != NULL && strcmp(deployed, wanted) != 0;
+}
+
+/* The code's property in news: lambdaCode or lambdaHandlerCode. */
+static const char *code_property(const sa_value *news)
+{
+    return get(news, "lambdaCode") != NULL ? "lambdaCode" : "lambdaHandlerCode";
 }
 
 /* Drift the next update repairs: pieces the state lacks (rows with a repair property), a
@@ -203,7 +217,7 @@ static void diff_repairs(sa_stack_diff_result *d, const sa_value *old_outputs, c
     if (present(old_outputs, "_retiredKeyId"))
         repair(d, "kmsKeyId");
     if (code_drifted(old_outputs, news))
-        repair(d, "lambdaHandlerCode");
+        repair(d, code_property(news));
 }
 
 int sa_stack_diff(sa_stack_diff_result *d, const sa_value *old_outputs, const sa_value *old_inputs,
@@ -223,7 +237,9 @@ int sa_stack_diff(sa_stack_diff_result *d, const sa_value *old_outputs, const sa
         const sa_prop *p = &sa_stack_props[i];
         if (!(p->flags & SA_PROP_INPUT) || strcmp(p->key, "region") == 0)
             continue; /* the region is compared below, against where the stack lives */
-        if (p->type == SA_PROP_MAP)
+        if (p->flags & SA_PROP_CODE)
+            diff_code(d, p->key, olds, news);
+        else if (p->type == SA_PROP_MAP)
             diff_map(d, p->key, get(olds, p->key), get(news, p->key));
         else
             diff_scalar(d, p->key, get(olds, p->key), get(news, p->key),

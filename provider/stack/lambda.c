@@ -13,6 +13,7 @@
 
 #include "base/alloc.h"
 #include "base/util.h"
+#include "stack/code.h"
 #include "stack/steps.h"
 
 #define FN_PATH "/2015-03-31/functions/{}"
@@ -48,25 +49,29 @@ static const sa_retry_rules role_not_ready = SA_RETRY_RULES(propagation);
 /* Another update of the function is still running. */
 static const sa_retry_rules function_busy = SA_RETRY_RULES(in_progress);
 
-static char *base64(const uint8_t *data, size_t len)
-{
-    char *out = sa_malloc(4 * ((len + 2) / 3) + 1);
-    if (out != NULL)
-        EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-    return out;
-}
+/* Where the package goes in a request body: the marker is replaced by its base64. */
+#define ZIP_MARKER "@@secureapi-package@@"
 
-/* The function's package, base64 for a ZipFile member. */
-static int package64(char **out, char sha[64], const sa_stack_inputs *in, sa_error *err)
+/* Runs a Lambda call whose body carries the package (ZipFile = ZIP_MARKER in body). */
+static int call_with_code(sa_stack_ctx *s, sa_stack_call *c, sa_call *call, const sa_json *body,
+                          const sa_code *code, sa_error *err)
 {
-    uint8_t *zip = NULL;
-    size_t zip_len = 0;
-    int rc = sa_stack_code_package(&zip, &zip_len, sha, in->handler_code, err);
+    char *json = body->failed ? NULL : cJSON_PrintUnformatted(body->root), *text = NULL;
+    size_t len = 0;
+    int rc;
 
-    *out = NULL;
-    if (rc == SA_OK && (*out = base64(zip, zip_len)) == NULL)
-        rc = sa_error_set(err, SA_ENOMEM, "out of memory");
-    free(zip);
+    memset(c, 0, sizeof(*c));
+    if (json == NULL)
+        return sa_error_set(err, SA_ENOMEM, "Lambda %s: out of memory building the request",
+                            call->op);
+    rc = sa_code_splice(&text, &len, json, ZIP_MARKER, code, err);
+    if (rc == SA_OK) {
+        call->raw_body = text;
+        call->raw_body_len = len;
+        rc = sa_call_run(s, c, call, err);
+        sa_wipe_free_n(text, len);
+    }
+    sa_wipe_free(json); /* the environment may hold secrets */
     return rc;
 }
 
@@ -92,10 +97,17 @@ static void record(sa_stack_state *st, const cJSON *config)
 {
     const char *arn = sa_json_get(config, "FunctionArn");
     const char *sha = sa_json_get(config, "CodeSha256");
+    const cJSON *arch =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(config, "Architectures"), 0);
+
+    if (config == NULL)
+        return;
     if (arn != NULL)
         SA_COPY(st->function_arn, arn);
     if (sha != NULL)
         SA_COPY(st->code_sha256, sha);
+    /* a function made before Architectures existed runs on x86_64 */
+    SA_COPY(st->architecture, cJSON_IsString(arch) ? arch->valuestring : "x86_64");
 }
 
 /* Whether a function configuration says it is ready for the next change. */
@@ -183,14 +195,20 @@ static bool function_found(const sa_stack_state *st)
 int sa_lambda_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     sa_json body;
-    char *zip64 = NULL, sha[64], desc[200];
+    sa_code code;
+    char desc[200];
     sa_stack_call c = {0};
+    sa_call call = {.service = "lambda",
+                    .op = "CreateFunction",
+                    .method = "POST",
+                    .path = "/2015-03-31/functions",
+                    .retry = &role_not_ready};
     bool active = false;
     int rc;
 
     if (st->function_arn[0] != '\0')
         return SA_OK;
-    rc = package64(&zip64, sha, in, err);
+    rc = sa_code_package(&code, in->code, in->handler_code, err);
     if (rc != SA_OK)
         return rc;
     snprintf(desc, sizeof(desc), "secureapi stack %s", in->suffix);
@@ -198,23 +216,17 @@ int sa_lambda_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state 
     sa_json_string(&body, body.root, "FunctionName", in->function_name);
     sa_json_string(&body, body.root, "Runtime", in->runtime);
     sa_json_string(&body, body.root, "Role", st->role_arn);
-    sa_json_string(&body, body.root, "Handler", "index.handler");
+    sa_json_string(&body, body.root, "Handler", in->handler);
     sa_json_string(&body, body.root, "Description", desc);
     sa_json_number(&body, body.root, "Timeout", (double)in->timeout);
     sa_json_number(&body, body.root, "MemorySize", (double)in->memory);
     sa_json_bool(&body, body.root, "Publish", false);
-    sa_json_string(&body, sa_json_object(&body, body.root, "Code"), "ZipFile", zip64);
+    sa_json_string(&body, sa_json_array(&body, body.root, "Architectures"), NULL, in->architecture);
+    sa_json_string(&body, sa_json_object(&body, body.root, "Code"), "ZipFile", ZIP_MARKER);
     environment(&body, in);
     sa_step_tags(&body, "Tags", SA_TAGS_MAP, in, in->function_name);
     sa_stack_progress(s, "creating the Lambda function");
-    rc = sa_call_run(s, &c,
-                     &(sa_call){.service = "lambda",
-                                .op = "CreateFunction",
-                                .method = "POST",
-                                .path = "/2015-03-31/functions",
-                                .body = &body,
-                                .retry = &role_not_ready},
-                     err);
+    rc = call_with_code(s, &c, &call, &body, &code, err);
     if (rc == SA_OK) {
         record(st, c.resp.json);
         active = ready(c.resp.json) && sa_json_get(c.resp.json, "State") != NULL;
@@ -232,7 +244,7 @@ int sa_lambda_create(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state 
         rc = wait_ready(s, in, st, err);
     sa_stack_call_dispose(&c);
     sa_json_dispose(&body);
-    sa_wipe_free(zip64);
+    sa_code_dispose(&code);
     return rc;
 }
 
@@ -245,6 +257,7 @@ int sa_lambda_update_config(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack
 
     sa_json_init(&body);
     sa_json_string(&body, body.root, "Runtime", in->runtime);
+    sa_json_string(&body, body.root, "Handler", in->handler);
     sa_json_number(&body, body.root, "Timeout", (double)in->timeout);
     sa_json_number(&body, body.root, "MemorySize", (double)in->memory);
     sa_json_string(&body, body.root, "Role", st->role_arn);
@@ -268,30 +281,33 @@ int sa_lambda_update_code(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_s
                           sa_error *err)
 {
     sa_json body;
-    char *zip64 = NULL, sha[64];
+    sa_code code;
     sa_stack_call c = {0};
-    int rc = package64(&zip64, sha, in, err);
+    sa_call call = {.service = "lambda",
+                    .op = "UpdateFunctionCode",
+                    .method = "PUT",
+                    .path = FN_PATH "/code",
+                    .labels = {in->function_name},
+                    .retry = &function_busy};
+    int rc = sa_code_package(&code, in->code, in->handler_code, err);
 
     if (rc != SA_OK)
         return rc;
     sa_json_init(&body);
-    sa_json_string(&body, body.root, "ZipFile", zip64);
+    sa_json_string(&body, body.root, "ZipFile", ZIP_MARKER);
+    sa_json_string(&body, sa_json_array(&body, body.root, "Architectures"), NULL, in->architecture);
     sa_json_bool(&body, body.root, "Publish", false);
     sa_stack_progress(s, "updating the Lambda function's code");
-    rc = sa_call_run(s, &c,
-                     &(sa_call){.service = "lambda",
-                                .op = "UpdateFunctionCode",
-                                .method = "PUT",
-                                .path = FN_PATH "/code",
-                                .labels = {in->function_name},
-                                .body = &body,
-                                .retry = &function_busy},
-                     err);
-    if (rc == SA_OK)
+    rc = call_with_code(s, &c, &call, &body, &code, err);
+    if (rc == SA_OK) {
+        record(st, c.resp.json);
         rc = wait_ready(s, in, st, err);
+    }
+    if (rc == SA_OK)
+        SA_COPY(st->architecture, in->architecture);
     sa_stack_call_dispose(&c);
     sa_json_dispose(&body);
-    sa_wipe_free(zip64);
+    sa_code_dispose(&code);
     return rc;
 }
 

@@ -93,6 +93,13 @@ const sa_limit sa_lambda_env_size = {
     "environment variables in aggregate; Lambda measures the variables map as compact JSON: "
     "its error quotes the \"String measured\")"};
 
+const sa_limit sa_lambda_handler = {"Lambda Handler", 1, 128, "[^\\s]+",
+                                    "lambda 2015-03-31 CreateFunction.Handler: max 128, pattern "
+                                    "[^\\s]+"};
+
+const char *const sa_lambda_architecture_source =
+    "lambda 2015-03-31 Architecture enum: x86_64, arm64";
+
 /* Lambda's reserved names, no more, no less: the "Defined runtime environment variables" list of
  * the Lambda developer guide (configuration-envvars.html, as published in 2026). TZ, LANG, PATH,
  * NODE_OPTIONS, PYTHONPATH, AWS_XRAY_* and the other "unreserved" variables may be set. */

@@ -45,6 +45,8 @@ extern const sa_limit sa_lambda_env_size;          /* bytes of the variables as 
 extern const char *const sa_lambda_reserved_env[]; /* names Lambda reserves */
 extern const size_t sa_lambda_reserved_env_count;
 extern const char *const sa_lambda_reserved_env_source;
+extern const sa_limit sa_lambda_handler;                /* lambdaHandler */
+extern const char *const sa_lambda_architecture_source; /* the Architecture enum */
 
 /* A Lambda runtime and its lifecycle (AWS's "Lambda runtimes" table). Dates are UTC days as
  * "YYYY-MM-DD"; NULL when AWS has not set one. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "stack/code.h"
 #include "stack/steps.h"
 
 /* Create's chains run side by side; the function waits on a gate only for what it needs (its
@@ -174,16 +175,29 @@ static bool input_changed(const sa_value *olds, const sa_value *news, const char
     return !sa_value_equal(a, b);
 }
 
+/* Whether the deployed code is not the inputs' code (by CodeSha256: Check computed the inputs'
+ * package's; an older state's inputs lack it, then the package is made here). */
+static int code_changed(bool *out, const sa_stack_inputs *in, const sa_stack_state *st,
+                        sa_error *err)
+{
+    char sha[64];
+    int rc = SA_OK;
+
+    if (in->code_sha256 != NULL)
+        SA_COPY(sha, in->code_sha256);
+    else
+        rc = sa_code_sha256(sha, in->code, in->handler_code, err);
+    *out = rc == SA_OK && strcmp(sha, st->code_sha256) != 0;
+    return rc;
+}
+
 int sa_ops_update(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_inputs,
                   const sa_value *new_inputs, sa_stack_state *st, sa_error *err)
 {
-    static const char *const config_inputs[] = {"lambdaRuntime", "lambdaMemorySize",
-                                                "lambdaTimeout", "lambdaEnvironment"};
+    static const char *const config_inputs[] = {
+        "lambdaRuntime", "lambdaHandler", "lambdaMemorySize", "lambdaTimeout", "lambdaEnvironment"};
     const sa_value *old_tags = sa_value_unwrap(sa_value_object_get(old_inputs, "tags"), NULL);
-    bool config_changed = false;
-    uint8_t *zip = NULL;
-    size_t zip_len = 0;
-    char sha[64];
+    bool config_changed = false, code = false;
     int rc;
 
     /* anything missing (an earlier failure, or drift found by refresh) is created first */
@@ -200,11 +214,11 @@ int sa_ops_update(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *ol
         config_changed = config_changed || input_changed(old_inputs, new_inputs, config_inputs[i]);
     if (config_changed && (rc = sa_lambda_update_config(s, in, st, err)) != SA_OK)
         return rc;
-    rc = sa_stack_code_package(&zip, &zip_len, sha, in->handler_code, err);
-    free(zip);
-    if (rc != SA_OK)
+    if ((rc = code_changed(&code, in, st, err)) != SA_OK)
         return rc;
-    if (strcmp(sha, st->code_sha256) != 0 && (rc = sa_lambda_update_code(s, in, st, err)) != SA_OK)
+    /* the architecture changes with the code (UpdateFunctionCode) */
+    if ((code || strcmp(st->architecture, in->architecture) != 0) &&
+        (rc = sa_lambda_update_code(s, in, st, err)) != SA_OK)
         return rc;
     if (input_changed(old_inputs, new_inputs, "tags")) {
         sa_stack_progress(s, "updating tags");
@@ -286,6 +300,15 @@ static int live_function_inputs(sa_value *live, const cJSON *fn, const sa_value 
 
     if (rc == SA_OK && sa_json_get(cfg, "Runtime") != NULL)
         rc = keep_or_set(live, "lambdaRuntime", sa_value_string(sa_json_get(cfg, "Runtime")));
+    if (rc == SA_OK && sa_json_get(cfg, "Handler") != NULL)
+        rc = keep_or_set(live, "lambdaHandler", sa_value_string(sa_json_get(cfg, "Handler")));
+    if (rc == SA_OK && cJSON_IsString(cJSON_GetArrayItem(
+                           cJSON_GetObjectItemCaseSensitive(cfg, "Architectures"), 0)))
+        rc = keep_or_set(
+            live, "lambdaArchitecture",
+            sa_value_string(
+                cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cfg, "Architectures"), 0)
+                    ->valuestring));
     if (rc == SA_OK && cJSON_IsNumber(mem))
         rc = keep_or_set(live, "lambdaMemorySize", sa_value_number(mem->valuedouble));
     if (rc == SA_OK && cJSON_IsNumber(tmo))

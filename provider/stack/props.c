@@ -40,9 +40,24 @@ const sa_prop sa_stack_props[] = {
      .dflt = "\"nodejs22.x\""},
     {.key = "lambdaHandlerCode",
      .type = SA_PROP_STRING,
-     .flags = I,
+     .flags = I | SA_PROP_OPTIONAL | SA_PROP_CODE,
      .input = IN(handler_code),
-     .dflt_text = sa_default_handler_js},
+     .dflt_text = sa_default_handler_js,
+     .dflt_unless = "lambdaCode"},
+    {.key = "lambdaCode",
+     .type = SA_PROP_ARCHIVE,
+     .flags = I | SA_PROP_OPTIONAL | SA_PROP_CODE,
+     .input = IN(code)},
+    {.key = "lambdaHandler",
+     .type = SA_PROP_STRING,
+     .flags = I,
+     .input = IN(handler),
+     .dflt_text = "index.handler"},
+    {.key = "lambdaArchitecture",
+     .type = SA_PROP_STRING,
+     .flags = I,
+     .input = IN(architecture),
+     .dflt = "\"x86_64\""},
     {.key = "lambdaMemorySize",
      .type = SA_PROP_INT,
      .flags = I,
@@ -139,6 +154,7 @@ const sa_prop sa_stack_props[] = {
     {.key = "_partition", .type = SA_PROP_STRING, .flags = 0, .state = ST(partition)},
     {.key = "_rolePolicy", .type = SA_PROP_STRING, .flags = 0, .state = ST(role_policy)},
     {.key = "_codeSha256", .type = SA_PROP_STRING, .flags = 0, .state = ST(code_sha256)},
+    {.key = "_architecture", .type = SA_PROP_STRING, .flags = 0, .state = ST(architecture)},
     {.key = "_rootResourceId", .type = SA_PROP_STRING, .flags = 0, .state = ST(root_resource_id)},
     {.key = "_proxyResourceId", .type = SA_PROP_STRING, .flags = 0, .state = ST(proxy_resource_id)},
     {.key = "_stage",
@@ -212,7 +228,15 @@ int sa_stack_inputs_parse(sa_stack_inputs *in, const sa_value *inputs, sa_error 
                             : sa_value_object_get(inputs, p->key);
         if (p->name != NULL && strcmp(p->key, "region") == 0 && str(inputs, "region") != NULL)
             v = sa_value_object_get(inputs, "region"); /* an explicit region wins */
+        if (v == NULL && (p->flags & SA_PROP_OPTIONAL))
+            continue;
         switch (p->type) {
+        case SA_PROP_ARCHIVE:
+            *(const sa_value **)f = sa_value_unwrap(v, NULL);
+            if ((*(const sa_value **)f)->kind != SA_VALUE_ARCHIVE)
+                return sa_error_set(err, SA_EINVAL, "%s: %s is not an archive", SA_STACK_TYPE,
+                                    p->key);
+            break;
         case SA_PROP_STRING:
             *(const char **)f = NULL;
             if (!sa_value_get_string(v, (const char **)f))
@@ -237,8 +261,10 @@ int sa_stack_inputs_parse(sa_stack_inputs *in, const sa_value *inputs, sa_error 
             break;
         }
     }
-    if (str(names, "policyName") == NULL || str(names, "apiName") == NULL)
+    if (str(names, "policyName") == NULL || str(names, "apiName") == NULL ||
+        (in->code == NULL) == (in->handler_code == NULL))
         return sa_error_set(err, SA_EINVAL, "%s: the checked inputs are incomplete", SA_STACK_TYPE);
+    in->code_sha256 = str(inputs, SA_STACK_CODE_KEY);
     in->policy_name = str(names, "policyName");
     in->api_name = str(names, "apiName");
     return SA_OK;
@@ -275,6 +301,7 @@ void sa_stack_state_from_outputs(sa_stack_state *st, const sa_value *o)
             *(bool *)f = sa_value_get_bool(v, &b) && b;
             break;
         case SA_PROP_MAP:
+        case SA_PROP_ARCHIVE:
             break;
         }
     }
@@ -354,6 +381,7 @@ int sa_stack_state_to_outputs(sa_value **out, const sa_value *inputs, const sa_s
                 rc = sa_value_object_set(o, p->key, sa_value_bool(*(const bool *)f));
                 break;
             case SA_PROP_MAP:
+            case SA_PROP_ARCHIVE:
                 break;
             }
         } else if (p->name != NULL && (p->flags & SA_PROP_OUTPUT) && !(p->flags & SA_PROP_INPUT)) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "stack/code.h"
 #include "stack/ops.h"
 #include "stack/stack.h"
 #include "stack/steps.h"
@@ -272,19 +273,16 @@ out:
 /* An imported function whose code is not the default handler: the program must say what it is. */
 static void warn_foreign_code(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_stack_state *st)
 {
-    uint8_t *zip = NULL;
-    size_t zip_len = 0;
     char sha[64] = "";
     sa_error e = {0};
 
     if (st->function_arn[0] != '\0' &&
-        sa_stack_code_package(&zip, &zip_len, sha, in->handler_code, &e) == SA_OK &&
+        sa_code_sha256(sha, in->code, in->handler_code, &e) == SA_OK &&
         strcmp(sha, st->code_sha256) != 0)
         sa_stack_log(s, SA_STACK_WARNING, false,
-                     "the imported function's code is not the default handler; set "
-                     "lambdaHandlerCode in your program to its source before the next "
+                     "the imported function's code is not the default handler; set lambdaCode "
+                     "(or lambdaHandlerCode) in your program to its code before the next "
                      "`pulumi up`, or the default handler replaces it");
-    free(zip);
 }
 
 int sa_stack_read(sa_stack_result *out, sa_stack_env *env, const char *id,

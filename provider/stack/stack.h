@@ -24,6 +24,8 @@
 
 /* The key in checked inputs that keeps the derived names stable across retries and updates. */
 #define SA_STACK_NAMES_KEY "__names"
+/* The key in checked inputs with the CodeSha256 of the function's package as Check built it. */
+#define SA_STACK_CODE_KEY "__codeSha256"
 
 /* ---- Check ---------------------------------------------------------------------------------- */
 

@@ -30,7 +30,11 @@
 typedef struct sa_stack_inputs {
     const char *suffix;
     const char *runtime;
-    const char *handler_code;
+    const char *handler_code; /* the inline form of the code, or NULL */
+    const sa_value *code;     /* lambdaCode, an archive, or NULL */
+    const char *code_sha256;  /* the package's CodeSha256 as Check computed it, or NULL */
+    const char *handler;      /* lambdaHandler */
+    const char *architecture; /* "x86_64" or "arm64" */
     const char *stage_name;
     const char *execution_policy; /* "scoped" or "managed" */
     int64_t memory;
@@ -66,7 +70,8 @@ typedef struct sa_stack_state {
     char role_arn[200];
     char role_policy[16]; /* "scoped", "managed", "both" or "" when none is set */
     char function_arn[200];
-    char code_sha256[64];
+    char code_sha256[64];  /* CodeSha256 of the function's code as AWS reports it */
+    char architecture[16]; /* the function's, as last set or read */
     char rest_api_id[32];
     char root_resource_id[32];
     char proxy_resource_id[32];
@@ -82,7 +87,8 @@ typedef enum sa_prop_type {
     SA_PROP_STRING,
     SA_PROP_INT,
     SA_PROP_BOOL,
-    SA_PROP_MAP, /* an object of strings */
+    SA_PROP_MAP,     /* an object of strings */
+    SA_PROP_ARCHIVE, /* a Pulumi archive */
 } sa_prop_type;
 
 enum {
@@ -93,6 +99,8 @@ enum {
     SA_PROP_STABLE = 1u << 4,        /* an in-place update never changes it */
     SA_PROP_ASSIGNED = 1u << 5,      /* AWS assigns it: unknown in a create preview */
     SA_PROP_SUFFIX_SECRET = 1u << 6, /* embeds the suffix: secret when environmentSuffix is */
+    SA_PROP_OPTIONAL = 1u << 7,      /* an input that may stay unset (no default) */
+    SA_PROP_CODE = 1u << 8, /* one of the code's two forms: Diff compares the package hash */
 };
 
 typedef struct sa_prop {
@@ -100,14 +108,15 @@ typedef struct sa_prop {
                         output) */
     sa_prop_type type;
     unsigned flags;
-    size_t input;          /* offsetof(sa_stack_inputs, field) + 1; 0: none */
-    size_t state;          /* offsetof(sa_stack_state, field) + 1; 0: none */
-    size_t state_size;     /* the size of a string state field */
-    const char *name;      /* the __names key of a derived name (names.c) */
-    const char *dflt;      /* the default of an input, as JSON ("256", "true", "\"prod\"") */
-    const char *dflt_text; /* or as a string taken as it is */
-    const char *repair;    /* a piece: when the state lacks it, Diff shows this property as
-                              the update that recreates it */
+    size_t input;            /* offsetof(sa_stack_inputs, field) + 1; 0: none */
+    size_t state;            /* offsetof(sa_stack_state, field) + 1; 0: none */
+    size_t state_size;       /* the size of a string state field */
+    const char *name;        /* the __names key of a derived name (names.c) */
+    const char *dflt;        /* the default of an input, as JSON ("256", "true", "\"prod\"") */
+    const char *dflt_text;   /* or as a string taken as it is */
+    const char *dflt_unless; /* no default when this other input is set */
+    const char *repair;      /* a piece: when the state lacks it, Diff shows this property as
+                                the update that recreates it */
 } sa_prop;
 
 extern const sa_prop sa_stack_props[];
@@ -160,12 +169,7 @@ int sa_stack_name_seed_derive(sa_stack_name_seed *out, char *base, size_t base_c
                               const char *resource_name, const char *suffix, const char *region,
                               sa_error *err);
 
-/* ---- the function's code ---- */
-
-/* The deployment package of handler code (a deterministic zip of index.js) and its CodeSha256,
- * as Lambda reports it. One home for the hash Diff, Update and import compare. */
-int sa_stack_code_package(uint8_t **zip, size_t *zip_len, char sha[64], const char *code,
-                          sa_error *err);
+/* ---- the function's code (stack/code.h packages it) ---- */
 
 /* The JavaScript source of the default handler (provider/stack/handler/index.js, embedded). */
 extern const char sa_default_handler_js[];

@@ -1,7 +1,7 @@
 /*
  * Unit tests of the value model and its Struct conversion: every kind round-trips, secrets and
  * all seven unknown sentinels survive nested anywhere, integers stay exact up to 2^53, resource
- * references pass through, assets/archives/byte strings are refused naming the property path,
+ * references, assets and archives pass through, byte strings are refused naming the property path,
  * and the depth limit holds.
  */
 #include <setjmp.h>
@@ -114,20 +114,42 @@ static Google__Protobuf__Struct *special(const char *key, const char *sig)
     return s;
 }
 
-static void test_assets_archives_rejected(void **state)
+/* Assets and archives pass through (their fields kept, the signature put back on the way out);
+ * byte strings are refused naming the property. */
+static void test_assets_archives_pass_through(void **state)
 {
-    const char *sigs[] = {SA_SIG_ASSET, SA_SIG_ARCHIVE, SA_SIG_BYTES};
+    const char *sigs[] = {SA_SIG_ASSET, SA_SIG_ARCHIVE};
+    const sa_value_kind kinds[] = {SA_VALUE_ASSET, SA_VALUE_ARCHIVE};
+    Google__Protobuf__Struct *s, *again = NULL;
+    sa_value *v = NULL, *back = NULL;
+    sa_error err = {0};
+    const char *text = NULL;
     (void)state;
 
-    for (size_t i = 0; i < 3; i++) {
-        Google__Protobuf__Struct *s = special("lambdaHandlerCode", sigs[i]);
-        sa_value *v = NULL;
-        sa_error err = {0};
-        assert_int_equal(sa_value_from_struct(&v, s, &err), SA_EINVAL);
-        assert_null(v);
-        assert_non_null(strstr(err.message, "lambdaHandlerCode"));
+    for (size_t i = 0; i < 2; i++) {
+        const sa_value *got;
+        s = special("lambdaCode", sigs[i]);
+        assert_int_equal(sa_value_from_struct(&v, s, &err), SA_OK);
+        got = sa_value_object_get(v, "lambdaCode");
+        assert_int_equal(got->kind, kinds[i]);
+        assert_null(sa_value_object_get(got, SA_SIG_KEY));
+        assert_true(sa_value_get_string(sa_value_object_get(got, "text"), &text));
+        assert_string_equal(text, "exports.handler = 1");
+        assert_int_equal(sa_value_to_struct(&again, v, &err), SA_OK);
+        assert_int_equal(sa_value_from_struct(&back, again, &err), SA_OK);
+        assert_true(sa_value_equal(v, back));
+        sa_value_free(v);
+        sa_value_free(back);
         protobuf_c_message_free_unpacked(&s->base, NULL);
+        protobuf_c_message_free_unpacked(&again->base, NULL);
+        v = back = NULL;
+        again = NULL;
     }
+    s = special("lambdaHandlerCode", SA_SIG_BYTES);
+    assert_int_equal(sa_value_from_struct(&v, s, &err), SA_EINVAL);
+    assert_null(v);
+    assert_non_null(strstr(err.message, "lambdaHandlerCode"));
+    protobuf_c_message_free_unpacked(&s->base, NULL);
 }
 
 static void test_depth_limit(void **state)
@@ -208,7 +230,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_kinds_roundtrip),
         cmocka_unit_test(test_resource_reference_passes_through),
-        cmocka_unit_test(test_assets_archives_rejected),
+        cmocka_unit_test(test_assets_archives_pass_through),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_output_values),
         cmocka_unit_test(test_object_set_replace_remove),

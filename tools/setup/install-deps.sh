@@ -7,6 +7,7 @@ PKGS=(
     libgrpc-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev protobuf-compiler
     libcurl4-openssl-dev libssl-dev libcjson-dev libxml2-dev zlib1g-dev libpcre2-dev
     libcmocka-dev valgrind python3-venv curl ca-certificates clang-14 libclang-rt-14-dev
+    libarchive-dev
     clang-format-14
 )
 missing=()
