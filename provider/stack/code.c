@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <locale.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,7 +111,8 @@ static int add(collector *c, const char *name, entry_kind kind, const char *text
 
 static void join(char *out, size_t cap, const char *prefix, const char *name)
 {
-    snprintf(out, cap, "%s%s%s", prefix, prefix[0] ? "/" : "", name);
+    if (snprintf(out, cap, "%s%s%s", prefix, prefix[0] ? "/" : "", name) >= (int)cap && cap > 0)
+        out[0] = '\0'; /* too long: refused as an empty name */
 }
 
 static const char *field(const sa_value *v, const char *key)
@@ -217,17 +219,30 @@ static int walk_dir(collector *c, const char *prefix, const char *dir, walk_stac
     return rc;
 }
 
-/* A member name of an input archive, as a relative path without "." or ".." parts. */
-static bool safe_member(const char *name)
+/* A member name of an input archive (or of an AssetArchive) as a normalised relative path: "."
+ * and empty parts dropped ("./lib//a.js" is "lib/a.js"). False for an absolute path or a ".."
+ * part; *out is "" for the archive's root itself. */
+static bool normalise_member(char *out, size_t cap, const char *name)
 {
     const char *p = name;
+    size_t n = 0;
 
-    if (name[0] == '/' || name[0] == '\0')
+    if (name[0] == '/')
         return false;
+    out[0] = '\0';
     while (*p) {
         size_t len = strcspn(p, "/");
-        if ((len == 2 && strncmp(p, "..", 2) == 0))
+        if (len == 2 && strncmp(p, "..", 2) == 0)
             return false;
+        if (len > 0 && !(len == 1 && p[0] == '.')) {
+            if (n + len + 2 > cap)
+                return false;
+            if (n > 0)
+                out[n++] = '/';
+            memcpy(out + n, p, len);
+            n += len;
+            out[n] = '\0';
+        }
         p += len;
         while (*p == '/')
             p++;
@@ -285,7 +300,8 @@ static int add_archive_file(collector *c, const char *prefix, const char *file)
     struct archive *a;
     struct archive_entry *ae;
     char member[4096], name[4096], path[4096];
-    int rc = SA_OK, r;
+    locale_t utf8, before = (locale_t)0;
+    int rc = SA_OK, r = ARCHIVE_OK;
 
     if (!has_suffix(file, ".zip") && !has_suffix(file, ".jar") && !has_suffix(file, ".tar") &&
         !has_suffix(file, ".tgz") && !has_suffix(file, ".tar.gz"))
@@ -296,6 +312,11 @@ static int add_archive_file(collector *c, const char *prefix, const char *file)
     a = archive_read_new();
     if (a == NULL)
         return fail(c, SA_ENOMEM, "out of memory");
+    /* names in archives are UTF-8 (or bytes): read them in a UTF-8 locale on this thread only,
+     * whatever the process's locale (the C locale cannot convert them) */
+    utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    if (utf8 != (locale_t)0)
+        before = uselocale(utf8);
     archive_read_support_format_zip(a);
     archive_read_support_format_tar(a);
     archive_read_support_format_gnutar(a);
@@ -303,20 +324,21 @@ static int add_archive_file(collector *c, const char *prefix, const char *file)
     archive_read_support_filter_none(a);
     if (archive_read_open_filename(a, file, 65536) != ARCHIVE_OK)
         rc = fail(c, SA_EINVAL, "%s: %s", file, archive_error_string(a));
-    while (rc == SA_OK && (r = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
-        const char *pathname = archive_entry_pathname(ae);
-        size_t len;
+    /* a warning is about names in a character set the C locale lacks: they are read as UTF-8 */
+    while (rc == SA_OK &&
+           ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN)) {
+        const char *pathname = archive_entry_pathname_utf8(ae) != NULL
+                                   ? archive_entry_pathname_utf8(ae)
+                                   : archive_entry_pathname(ae);
         mode_t type = archive_entry_filetype(ae);
 
-        if (pathname == NULL || !safe_member(pathname)) {
+        if (pathname == NULL || !normalise_member(member, sizeof(member), pathname)) {
             rc = fail(c, SA_EINVAL, "%s: the member '%.200s' is not a relative path", file,
                       pathname ? pathname : "");
             break;
         }
-        SA_COPY(member, pathname);
-        len = strlen(member);
-        while (len > 0 && member[len - 1] == '/')
-            member[--len] = '\0';
+        if (member[0] == '\0')
+            continue; /* the archive's root folder */
         join(name, sizeof(name), prefix, member);
         if (type == AE_IFDIR)
             rc = add(c, name, DIRECTORY, NULL, 0, NULL, false, 0);
@@ -332,6 +354,10 @@ static int add_archive_file(collector *c, const char *prefix, const char *file)
     if (rc == SA_OK && r != ARCHIVE_EOF)
         rc = fail(c, SA_EINVAL, "%s: %s", file, archive_error_string(a));
     archive_read_free(a);
+    if (utf8 != (locale_t)0) {
+        uselocale(before);
+        freelocale(utf8);
+    }
     return rc;
 }
 
@@ -379,11 +405,12 @@ static int add_archive(collector *c, const char *prefix, const sa_value *archive
             return fail(c, SA_EINVAL, "the archive's assets are not a map");
         for (size_t i = 0; rc == SA_OK && i < assets->u.object.len; i++) {
             const sa_value *v = sa_value_unwrap(assets->u.object.values[i], NULL);
-            char name[4096];
-            if (!safe_member(assets->u.object.keys[i]))
+            char member[4096], name[4096];
+            if (!normalise_member(member, sizeof(member), assets->u.object.keys[i]) ||
+                member[0] == '\0')
                 return fail(c, SA_EINVAL, "the archive member '%.200s' is not a relative path",
                             assets->u.object.keys[i]);
-            join(name, sizeof(name), prefix, assets->u.object.keys[i]);
+            join(name, sizeof(name), prefix, member);
             if (v->kind == SA_VALUE_ASSET)
                 rc = add_asset(c, name, v);
             else if (v->kind == SA_VALUE_ARCHIVE)
