@@ -96,11 +96,23 @@ export class SecureApiStack extends pulumi.CustomResource {
      */
     declare public readonly kmsKeyRotation: pulumi.Output<boolean>;
     /**
+     * The instruction set the function runs on.
+     */
+    declare public readonly lambdaArchitecture: pulumi.Output<enums.Architecture>;
+    /**
+     * The function's code, when given as an archive.
+     */
+    declare public readonly lambdaCode: pulumi.Output<pulumi.asset.Archive | undefined>;
+    /**
      * Extra environment variables of the function.
      */
     declare public readonly lambdaEnvironment: pulumi.Output<{[key: string]: string} | undefined>;
     /**
-     * Source of the function's index.js.
+     * The function's handler.
+     */
+    declare public readonly lambdaHandler: pulumi.Output<string>;
+    /**
+     * Source of the function's index.js, when the code is given in this short form.
      */
     declare public readonly lambdaHandlerCode: pulumi.Output<string | undefined>;
     /**
@@ -170,11 +182,14 @@ export class SecureApiStack extends pulumi.CustomResource {
             resourceInputs["executionPolicy"] = (args?.executionPolicy) ?? "scoped";
             resourceInputs["kmsDeletionWindowInDays"] = (args?.kmsDeletionWindowInDays) ?? 30;
             resourceInputs["kmsKeyRotation"] = (args?.kmsKeyRotation) ?? true;
+            resourceInputs["lambdaArchitecture"] = (args?.lambdaArchitecture) ?? "x86_64";
+            resourceInputs["lambdaCode"] = args?.lambdaCode;
             resourceInputs["lambdaEnvironment"] = args?.lambdaEnvironment;
+            resourceInputs["lambdaHandler"] = (args?.lambdaHandler) ?? "index.handler";
             resourceInputs["lambdaHandlerCode"] = args?.lambdaHandlerCode;
             resourceInputs["lambdaMemorySize"] = (args?.lambdaMemorySize) ?? 256;
             resourceInputs["lambdaRuntime"] = (args?.lambdaRuntime) ?? "nodejs22.x";
-            resourceInputs["lambdaTimeout"] = (args?.lambdaTimeout) ?? 30;
+            resourceInputs["lambdaTimeout"] = (args?.lambdaTimeout) ?? 29;
             resourceInputs["logRetentionInDays"] = (args?.logRetentionInDays) ?? 7;
             resourceInputs["region"] = args?.region;
             resourceInputs["stageName"] = (args?.stageName) ?? "prod";
@@ -205,7 +220,10 @@ export class SecureApiStack extends pulumi.CustomResource {
             resourceInputs["kmsKeyArn"] = undefined /*out*/;
             resourceInputs["kmsKeyId"] = undefined /*out*/;
             resourceInputs["kmsKeyRotation"] = undefined /*out*/;
+            resourceInputs["lambdaArchitecture"] = undefined /*out*/;
+            resourceInputs["lambdaCode"] = undefined /*out*/;
             resourceInputs["lambdaEnvironment"] = undefined /*out*/;
+            resourceInputs["lambdaHandler"] = undefined /*out*/;
             resourceInputs["lambdaHandlerCode"] = undefined /*out*/;
             resourceInputs["lambdaMemorySize"] = undefined /*out*/;
             resourceInputs["lambdaRuntime"] = undefined /*out*/;
@@ -246,11 +264,23 @@ export interface SecureApiStackArgs {
      */
     kmsKeyRotation?: pulumi.Input<boolean | undefined>;
     /**
+     * The instruction set the function runs on: x86_64 or arm64.
+     */
+    lambdaArchitecture?: pulumi.Input<enums.Architecture | undefined>;
+    /**
+     * The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function; at most 50 MB zipped and 250 MB unzipped (Lambda's limits for direct upload). Set this or lambdaHandlerCode, not both.
+     */
+    lambdaCode?: pulumi.Input<pulumi.asset.Archive | undefined>;
+    /**
      * Extra environment variables for the function (ENVIRONMENT_SUFFIX and LOG_LEVEL are always set).
      */
     lambdaEnvironment?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * Source of the function's index.js (handler `index.handler`). Defaults to a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
+     * The function's handler, as the runtime names it (e.g. index.handler, app.lambda_handler, bootstrap), at most 128 characters.
+     */
+    lambdaHandler?: pulumi.Input<string | undefined>;
+    /**
+     * The short form of the code: the source of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both; with neither, a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
      */
     lambdaHandlerCode?: pulumi.Input<string | undefined>;
     /**
@@ -258,11 +288,11 @@ export interface SecureApiStackArgs {
      */
     lambdaMemorySize?: pulumi.Input<number | undefined>;
     /**
-     * The Lambda runtime.
+     * The Lambda runtime: any runtime of Lambda's that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); a Node.js runtime with lambdaHandlerCode or the default handler.
      */
     lambdaRuntime?: pulumi.Input<string | undefined>;
     /**
-     * Function timeout in seconds, 1-900.
+     * Function timeout in seconds, 1-900. The default is API Gateway's REST integration timeout (29 s): a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
      */
     lambdaTimeout?: pulumi.Input<number | undefined>;
     /**

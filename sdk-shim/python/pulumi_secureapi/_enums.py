@@ -7,8 +7,24 @@ import pulumi
 from enum import Enum
 
 __all__ = [
+    'Architecture',
     'ExecutionPolicy',
 ]
+
+
+@pulumi.type_token("secureapi:index:Architecture")
+class Architecture(_builtins.str, Enum):
+    """
+    The instruction set of a Lambda function.
+    """
+    X86_64 = "x86_64"
+    """
+    64-bit x86 (the default).
+    """
+    ARM64 = "arm64"
+    """
+    64-bit ARM (AWS Graviton).
+    """
 
 
 @pulumi.type_token("secureapi:index:ExecutionPolicy")

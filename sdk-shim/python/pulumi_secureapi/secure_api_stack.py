@@ -24,7 +24,10 @@ class SecureApiStackArgs:
                  execution_policy: pulumi.Input[Optional['ExecutionPolicy']] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  kms_key_rotation: pulumi.Input[Optional[_builtins.bool]] = None,
+                 lambda_architecture: pulumi.Input[Optional['Architecture']] = None,
+                 lambda_code: pulumi.Input[Optional[pulumi.Archive]] = None,
                  lambda_environment: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 lambda_handler: pulumi.Input[Optional[_builtins.str]] = None,
                  lambda_handler_code: pulumi.Input[Optional[_builtins.str]] = None,
                  lambda_memory_size: pulumi.Input[Optional[_builtins.int]] = None,
                  lambda_runtime: pulumi.Input[Optional[_builtins.str]] = None,
@@ -40,11 +43,14 @@ class SecureApiStackArgs:
         :param pulumi.Input['ExecutionPolicy'] execution_policy: How the function's role may write logs: `scoped` (default, least privilege) or `managed` (AWSLambdaBasicExecutionRole).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days (7-30) the KMS key waits in PendingDeletion after the stack is deleted.
         :param pulumi.Input[_builtins.bool] kms_key_rotation: Whether automatic yearly rotation of the KMS key is on.
+        :param pulumi.Input['Architecture'] lambda_architecture: The instruction set the function runs on: x86_64 or arm64.
+        :param pulumi.Input[pulumi.Archive] lambda_code: The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function; at most 50 MB zipped and 250 MB unzipped (Lambda's limits for direct upload). Set this or lambdaHandlerCode, not both.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] lambda_environment: Extra environment variables for the function (ENVIRONMENT_SUFFIX and LOG_LEVEL are always set).
-        :param pulumi.Input[_builtins.str] lambda_handler_code: Source of the function's index.js (handler `index.handler`). Defaults to a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
+        :param pulumi.Input[_builtins.str] lambda_handler: The function's handler, as the runtime names it (e.g. index.handler, app.lambda_handler, bootstrap), at most 128 characters.
+        :param pulumi.Input[_builtins.str] lambda_handler_code: The short form of the code: the source of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both; with neither, a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
         :param pulumi.Input[_builtins.int] lambda_memory_size: Function memory in MB, 128-10240.
-        :param pulumi.Input[_builtins.str] lambda_runtime: The Lambda runtime.
-        :param pulumi.Input[_builtins.int] lambda_timeout: Function timeout in seconds, 1-900.
+        :param pulumi.Input[_builtins.str] lambda_runtime: The Lambda runtime: any runtime of Lambda's that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); a Node.js runtime with lambdaHandlerCode or the default handler.
+        :param pulumi.Input[_builtins.int] lambda_timeout: Function timeout in seconds, 1-900. The default is API Gateway's REST integration timeout (29 s): a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
         :param pulumi.Input[_builtins.int] log_retention_in_days: Log retention in days; one of CloudWatch Logs' allowed values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).
         :param pulumi.Input[_builtins.str] region: The AWS region of the stack. Defaults to the provider's region. Changing it replaces the stack.
         :param pulumi.Input[_builtins.str] stage_name: The API Gateway stage name.
@@ -63,8 +69,18 @@ class SecureApiStackArgs:
             kms_key_rotation = True
         if kms_key_rotation is not None:
             pulumi.set(__self__, "kms_key_rotation", kms_key_rotation)
+        if lambda_architecture is None:
+            lambda_architecture = 'x86_64'
+        if lambda_architecture is not None:
+            pulumi.set(__self__, "lambda_architecture", lambda_architecture)
+        if lambda_code is not None:
+            pulumi.set(__self__, "lambda_code", lambda_code)
         if lambda_environment is not None:
             pulumi.set(__self__, "lambda_environment", lambda_environment)
+        if lambda_handler is None:
+            lambda_handler = 'index.handler'
+        if lambda_handler is not None:
+            pulumi.set(__self__, "lambda_handler", lambda_handler)
         if lambda_handler_code is not None:
             pulumi.set(__self__, "lambda_handler_code", lambda_handler_code)
         if lambda_memory_size is None:
@@ -76,7 +92,7 @@ class SecureApiStackArgs:
         if lambda_runtime is not None:
             pulumi.set(__self__, "lambda_runtime", lambda_runtime)
         if lambda_timeout is None:
-            lambda_timeout = 30
+            lambda_timeout = 29
         if lambda_timeout is not None:
             pulumi.set(__self__, "lambda_timeout", lambda_timeout)
         if log_retention_in_days is None:
@@ -141,6 +157,30 @@ class SecureApiStackArgs:
         pulumi.set(self, "kms_key_rotation", value)
 
     @_builtins.property
+    @pulumi.getter(name="lambdaArchitecture")
+    def lambda_architecture(self) -> pulumi.Input[Optional['Architecture']]:
+        """
+        The instruction set the function runs on: x86_64 or arm64.
+        """
+        return pulumi.get(self, "lambda_architecture")
+
+    @lambda_architecture.setter
+    def lambda_architecture(self, value: pulumi.Input[Optional['Architecture']]):
+        pulumi.set(self, "lambda_architecture", value)
+
+    @_builtins.property
+    @pulumi.getter(name="lambdaCode")
+    def lambda_code(self) -> pulumi.Input[Optional[pulumi.Archive]]:
+        """
+        The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function; at most 50 MB zipped and 250 MB unzipped (Lambda's limits for direct upload). Set this or lambdaHandlerCode, not both.
+        """
+        return pulumi.get(self, "lambda_code")
+
+    @lambda_code.setter
+    def lambda_code(self, value: pulumi.Input[Optional[pulumi.Archive]]):
+        pulumi.set(self, "lambda_code", value)
+
+    @_builtins.property
     @pulumi.getter(name="lambdaEnvironment")
     def lambda_environment(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
@@ -153,10 +193,22 @@ class SecureApiStackArgs:
         pulumi.set(self, "lambda_environment", value)
 
     @_builtins.property
+    @pulumi.getter(name="lambdaHandler")
+    def lambda_handler(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The function's handler, as the runtime names it (e.g. index.handler, app.lambda_handler, bootstrap), at most 128 characters.
+        """
+        return pulumi.get(self, "lambda_handler")
+
+    @lambda_handler.setter
+    def lambda_handler(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "lambda_handler", value)
+
+    @_builtins.property
     @pulumi.getter(name="lambdaHandlerCode")
     def lambda_handler_code(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Source of the function's index.js (handler `index.handler`). Defaults to a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
+        The short form of the code: the source of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both; with neither, a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
         """
         return pulumi.get(self, "lambda_handler_code")
 
@@ -180,7 +232,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="lambdaRuntime")
     def lambda_runtime(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The Lambda runtime.
+        The Lambda runtime: any runtime of Lambda's that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); a Node.js runtime with lambdaHandlerCode or the default handler.
         """
         return pulumi.get(self, "lambda_runtime")
 
@@ -192,7 +244,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="lambdaTimeout")
     def lambda_timeout(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Function timeout in seconds, 1-900.
+        Function timeout in seconds, 1-900. The default is API Gateway's REST integration timeout (29 s): a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
         """
         return pulumi.get(self, "lambda_timeout")
 
@@ -259,7 +311,10 @@ class SecureApiStack(pulumi.CustomResource):
                  execution_policy: pulumi.Input[Optional['ExecutionPolicy']] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  kms_key_rotation: pulumi.Input[Optional[_builtins.bool]] = None,
+                 lambda_architecture: pulumi.Input[Optional['Architecture']] = None,
+                 lambda_code: pulumi.Input[Optional[pulumi.Archive]] = None,
                  lambda_environment: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 lambda_handler: pulumi.Input[Optional[_builtins.str]] = None,
                  lambda_handler_code: pulumi.Input[Optional[_builtins.str]] = None,
                  lambda_memory_size: pulumi.Input[Optional[_builtins.int]] = None,
                  lambda_runtime: pulumi.Input[Optional[_builtins.str]] = None,
@@ -278,11 +333,14 @@ class SecureApiStack(pulumi.CustomResource):
         :param pulumi.Input['ExecutionPolicy'] execution_policy: How the function's role may write logs: `scoped` (default, least privilege) or `managed` (AWSLambdaBasicExecutionRole).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days (7-30) the KMS key waits in PendingDeletion after the stack is deleted.
         :param pulumi.Input[_builtins.bool] kms_key_rotation: Whether automatic yearly rotation of the KMS key is on.
+        :param pulumi.Input['Architecture'] lambda_architecture: The instruction set the function runs on: x86_64 or arm64.
+        :param pulumi.Input[pulumi.Archive] lambda_code: The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function; at most 50 MB zipped and 250 MB unzipped (Lambda's limits for direct upload). Set this or lambdaHandlerCode, not both.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] lambda_environment: Extra environment variables for the function (ENVIRONMENT_SUFFIX and LOG_LEVEL are always set).
-        :param pulumi.Input[_builtins.str] lambda_handler_code: Source of the function's index.js (handler `index.handler`). Defaults to a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
+        :param pulumi.Input[_builtins.str] lambda_handler: The function's handler, as the runtime names it (e.g. index.handler, app.lambda_handler, bootstrap), at most 128 characters.
+        :param pulumi.Input[_builtins.str] lambda_handler_code: The short form of the code: the source of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both; with neither, a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
         :param pulumi.Input[_builtins.int] lambda_memory_size: Function memory in MB, 128-10240.
-        :param pulumi.Input[_builtins.str] lambda_runtime: The Lambda runtime.
-        :param pulumi.Input[_builtins.int] lambda_timeout: Function timeout in seconds, 1-900.
+        :param pulumi.Input[_builtins.str] lambda_runtime: The Lambda runtime: any runtime of Lambda's that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); a Node.js runtime with lambdaHandlerCode or the default handler.
+        :param pulumi.Input[_builtins.int] lambda_timeout: Function timeout in seconds, 1-900. The default is API Gateway's REST integration timeout (29 s): a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
         :param pulumi.Input[_builtins.int] log_retention_in_days: Log retention in days; one of CloudWatch Logs' allowed values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).
         :param pulumi.Input[_builtins.str] region: The AWS region of the stack. Defaults to the provider's region. Changing it replaces the stack.
         :param pulumi.Input[_builtins.str] stage_name: The API Gateway stage name.
@@ -316,7 +374,10 @@ class SecureApiStack(pulumi.CustomResource):
                  execution_policy: pulumi.Input[Optional['ExecutionPolicy']] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  kms_key_rotation: pulumi.Input[Optional[_builtins.bool]] = None,
+                 lambda_architecture: pulumi.Input[Optional['Architecture']] = None,
+                 lambda_code: pulumi.Input[Optional[pulumi.Archive]] = None,
                  lambda_environment: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 lambda_handler: pulumi.Input[Optional[_builtins.str]] = None,
                  lambda_handler_code: pulumi.Input[Optional[_builtins.str]] = None,
                  lambda_memory_size: pulumi.Input[Optional[_builtins.int]] = None,
                  lambda_runtime: pulumi.Input[Optional[_builtins.str]] = None,
@@ -346,7 +407,14 @@ class SecureApiStack(pulumi.CustomResource):
             if kms_key_rotation is None:
                 kms_key_rotation = True
             __props__.__dict__["kms_key_rotation"] = kms_key_rotation
+            if lambda_architecture is None:
+                lambda_architecture = 'x86_64'
+            __props__.__dict__["lambda_architecture"] = lambda_architecture
+            __props__.__dict__["lambda_code"] = lambda_code
             __props__.__dict__["lambda_environment"] = lambda_environment
+            if lambda_handler is None:
+                lambda_handler = 'index.handler'
+            __props__.__dict__["lambda_handler"] = lambda_handler
             __props__.__dict__["lambda_handler_code"] = lambda_handler_code
             if lambda_memory_size is None:
                 lambda_memory_size = 256
@@ -355,7 +423,7 @@ class SecureApiStack(pulumi.CustomResource):
                 lambda_runtime = 'nodejs22.x'
             __props__.__dict__["lambda_runtime"] = lambda_runtime
             if lambda_timeout is None:
-                lambda_timeout = 30
+                lambda_timeout = 29
             __props__.__dict__["lambda_timeout"] = lambda_timeout
             if log_retention_in_days is None:
                 log_retention_in_days = 7
@@ -412,7 +480,10 @@ class SecureApiStack(pulumi.CustomResource):
         __props__.__dict__["kms_key_arn"] = None
         __props__.__dict__["kms_key_id"] = None
         __props__.__dict__["kms_key_rotation"] = None
+        __props__.__dict__["lambda_architecture"] = None
+        __props__.__dict__["lambda_code"] = None
         __props__.__dict__["lambda_environment"] = None
+        __props__.__dict__["lambda_handler"] = None
         __props__.__dict__["lambda_handler_code"] = None
         __props__.__dict__["lambda_memory_size"] = None
         __props__.__dict__["lambda_runtime"] = None
@@ -531,6 +602,22 @@ class SecureApiStack(pulumi.CustomResource):
         return pulumi.get(self, "kms_key_rotation")
 
     @_builtins.property
+    @pulumi.getter(name="lambdaArchitecture")
+    def lambda_architecture(self) -> pulumi.Output['Architecture']:
+        """
+        The instruction set the function runs on.
+        """
+        return pulumi.get(self, "lambda_architecture")
+
+    @_builtins.property
+    @pulumi.getter(name="lambdaCode")
+    def lambda_code(self) -> pulumi.Output[Optional[pulumi.Archive]]:
+        """
+        The function's code, when given as an archive.
+        """
+        return pulumi.get(self, "lambda_code")
+
+    @_builtins.property
     @pulumi.getter(name="lambdaEnvironment")
     def lambda_environment(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
@@ -539,10 +626,18 @@ class SecureApiStack(pulumi.CustomResource):
         return pulumi.get(self, "lambda_environment")
 
     @_builtins.property
+    @pulumi.getter(name="lambdaHandler")
+    def lambda_handler(self) -> pulumi.Output[_builtins.str]:
+        """
+        The function's handler.
+        """
+        return pulumi.get(self, "lambda_handler")
+
+    @_builtins.property
     @pulumi.getter(name="lambdaHandlerCode")
     def lambda_handler_code(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Source of the function's index.js.
+        Source of the function's index.js, when the code is given in this short form.
         """
         return pulumi.get(self, "lambda_handler_code")
 

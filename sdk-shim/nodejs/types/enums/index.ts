@@ -2,6 +2,22 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 
+export const Architecture = {
+    /**
+     * 64-bit x86 (the default).
+     */
+    X86_64: "x86_64",
+    /**
+     * 64-bit ARM (AWS Graviton).
+     */
+    Arm64: "arm64",
+} as const;
+
+/**
+ * The instruction set of a Lambda function.
+ */
+export type Architecture = (typeof Architecture)[keyof typeof Architecture];
+
 export const ExecutionPolicy = {
     /**
      * An inline policy allowing only logs:CreateLogStream and logs:PutLogEvents on this stack's log group.
