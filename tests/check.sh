@@ -6,8 +6,10 @@
 # also under valgrind), faults (the fault matrix), e2e (the real CLI against moto) and release
 # (the static linux-amd64/arm64 tarballs tools/release/release.sh makes, run in minimal Debian
 # roots, the arm64 one under qemu-user); then the unit and rpc suites again on an ASan+UBSan
-# build, and a bounded libFuzzer run (tests/fuzz/run.sh). Ends with one "N passed, N failed"
-# line and exits non-zero on any failure. Usage: tests/check.sh [pytest args...]
+# build, and a bounded libFuzzer run (tests/fuzz/run.sh). Every AWS request of the Python suites
+# is checked against the botocore models on its way to moto. Ends with one "N passed, N failed"
+# line and one "aws requests validated against the botocore models: N, violations: M" line, and
+# exits non-zero on any failure. Usage: tests/check.sh [pytest args...]
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -93,5 +95,9 @@ for name in ("pytest.xml", "pytest-valgrind.xml", "pytest-asan.xml"):
         failed += f + e; skipped += sk; passed += t - f - e - sk
 print(f"total: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
+# every session's AWS requests went through the validating proxy (tests/harness/aws_validator.py)
+(cd "$REPO/tests" && "$VENV/bin/python" -m harness.aws_validator "$SECUREAPI_LOG_DIR")
+VALIDATION_RC=$?
 echo "elapsed: $(( $(date +%s) - START ))s"
-[ $UNIT_RC -eq 0 ] && [ $MEMCHECK_RC -eq 0 ] && [ $PY_RC -eq 0 ] && [ $PYVG_RC -eq 0 ] && [ $SAN_RC -eq 0 ] && [ $FUZZ_RC -eq 0 ]
+[ $UNIT_RC -eq 0 ] && [ $MEMCHECK_RC -eq 0 ] && [ $PY_RC -eq 0 ] && [ $PYVG_RC -eq 0 ] && [ $SAN_RC -eq 0 ] && [ $FUZZ_RC -eq 0 ] &&
+    [ $VALIDATION_RC -eq 0 ]
