@@ -66,7 +66,7 @@ class Checked:
     violations: list[Violation] = field(default_factory=list)
 
 
-# ---- patterns -------------------------------------------------------------------------------------
+# ---- patterns ------------------------------------------------------------------------------------
 _JAVA_CLASSES = {"w": "a-zA-Z0-9_", "d": "0-9", "s": " \\t\\n\\x0B\\f\\r"}
 
 
@@ -94,7 +94,7 @@ def compiled_pattern(pattern: str):
     return regex.compile("".join(out))
 
 
-# ---- the models -----------------------------------------------------------------------------------
+# ---- the models ----------------------------------------------------------------------------------
 @dataclass
 class _Route:
     operation: object      # botocore OperationModel
@@ -196,7 +196,7 @@ def signing_service(headers: dict, query: str) -> str | None:
     return m.group(2) if m else None
 
 
-# ---- one request --------------------------------------------------------------------------------
+# ---- one request ---------------------------------------------------------------------------------
 class _Wire:
     """Identifies the operation of one request, rebuilds its input from the wire and validates
     it; every problem becomes a Violation."""
@@ -463,7 +463,7 @@ def _json_type(v) -> str:
             dict: "object", type(None): "null"}.get(type(v), type(v).__name__)
 
 
-# ---- wire decoders: each returns plain Python values keyed by member names --------------------
+# ---- wire decoders: each returns plain Python values keyed by member names -----------------------
 class _FromJson:
     """A JSON document (JSON 1.1 body, REST-JSON body) against a shape."""
 
@@ -505,7 +505,9 @@ class _FromJson:
         if t == "string":
             return v if isinstance(v, str) else self._type(shape, v, path)
         if t in ("integer", "long"):
-            return v if isinstance(v, int) and not isinstance(v, bool) else self._type(shape, v, path)
+            if isinstance(v, int) and not isinstance(v, bool):
+                return v
+            return self._type(shape, v, path)
         if t == "boolean":
             return v if isinstance(v, bool) else self._type(shape, v, path)
         if t in ("double", "float"):
@@ -679,7 +681,7 @@ def _parse_time(text: str):
         return None
 
 
-# ---- the constraints, on decoded values -----------------------------------------------------------
+# ---- the constraints, on decoded values ----------------------------------------------------------
 class _Validate:
     def __init__(self, wire: _Wire):
         self.wire = wire

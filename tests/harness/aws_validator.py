@@ -82,10 +82,10 @@ class Recorder:
     def totals(self) -> dict:
         with self.lock:
             real = [e for e in self.entries if not e.claimed]
-            return {"requests": self.requests, "violations": len(real),
-                    "details": [{"test": e.test, "request": e.request, "service": e.violation.service,
-                                 "operation": e.violation.operation, "member": e.violation.member,
-                                 "rule": e.violation.rule} for e in real]}
+            details = [{"test": e.test, "request": e.request, "service": e.violation.service,
+                        "operation": e.violation.operation, "member": e.violation.member,
+                        "rule": e.violation.rule} for e in real]
+            return {"requests": self.requests, "violations": len(real), "details": details}
 
     def report(self) -> bool:
         """Prints every violation and the summary line (for programs outside pytest that start

@@ -7,6 +7,7 @@ it themselves; the fault proxy and the AWS request validator in front of moto ar
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import struct
 import threading
@@ -64,7 +65,6 @@ def aws_error(status: int, code: str, message: str, *, xml: bool, request_id: st
                 f"</ErrorResponse>").encode()
         headers = [("Content-Type", "text/xml")]
     else:
-        import json
         body = json.dumps({"__type": code, "message": message}).encode()
         headers = [("Content-Type", content_type)]
     headers.append(("x-amzn-RequestId", request_id))
@@ -75,6 +75,60 @@ def aws_error(status: int, code: str, message: str, *, xml: bool, request_id: st
 
 def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class _Upstream:
+    """The upstream end of one client connection: an HTTP/1.1 connection opened on first use and
+    kept alive, opened again when the upstream closed it (once more for a request that met a
+    connection the upstream had closed while idle, as HTTP clients do)."""
+
+    def __init__(self, url, timeout: float):
+        self.url, self.timeout = url, timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def send(self, req: Request) -> Reply:
+        reused = self.conn is not None
+        try:
+            return self._exchange(req)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
+            self.close()
+            if not reused:
+                return self._failed(e)
+        except (OSError, http.client.HTTPException) as e:
+            self.close()
+            return self._failed(e)
+        try:  # the upstream had closed the idle connection: once more, on a new one
+            return self._exchange(req)
+        except (OSError, http.client.HTTPException) as e:
+            self.close()
+            return self._failed(e)
+
+    def _exchange(self, req: Request) -> Reply:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.url.hostname, self.url.port,
+                                                   timeout=self.timeout)
+        conn = self.conn
+        conn.putrequest(req.method, req.target, skip_host=True, skip_accept_encoding=True)
+        if not req.header("host"):
+            conn.putheader("Host", self.url.netloc)
+        for k, v in req.headers:
+            if k.lower() not in HOP_BY_HOP:
+                conn.putheader(k, v)
+        conn.endheaders(req.body or None)
+        r = conn.getresponse()
+        reply = Reply(r.status, r.getheaders(), r.read(), r.reason)
+        if r.will_close:
+            self.close()
+        return reply
+
+    def _failed(self, e: Exception) -> Reply:
+        return Reply(502, [("Content-Type", "text/plain")],
+                     f"proxy: upstream {self.url.netloc} failed: {e}\n".encode())
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 class ForwardingProxy:
@@ -93,6 +147,12 @@ class ForwardingProxy:
                 # headers and body go out in separate writes: without this, every response
                 # waits for the client's delayed ACK (about 40 ms) and timings mean nothing
                 self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                # one upstream connection per client connection, kept alive as the client's is
+                self.upstream = _Upstream(outer.upstream, outer.timeout)
+
+            def finish(self):
+                self.upstream.close()
+                super().finish()
 
             def _any(self):
                 body = self._body()  # first: a chunked body changes the headers
@@ -103,7 +163,7 @@ class ForwardingProxy:
                     return
                 forwarded = reply is None
                 if forwarded:
-                    reply = outer.forward(req)
+                    reply = self.upstream.send(req)
                 self._send(reply)
                 if forwarded:
                     outer.forwarded(req, reply)
@@ -184,25 +244,6 @@ class ForwardingProxy:
 
     def forwarded(self, req: Request, reply: Reply) -> None:
         """Override: called once the upstream's answer was passed on."""
-
-    def forward(self, req: Request) -> Reply:
-        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port,
-                                          timeout=self.timeout)
-        try:
-            conn.putrequest(req.method, req.target, skip_host=True, skip_accept_encoding=True)
-            if not req.header("host"):
-                conn.putheader("Host", f"{self.upstream.hostname}:{self.upstream.port}")
-            for k, v in req.headers:
-                if k.lower() not in HOP_BY_HOP:
-                    conn.putheader(k, v)
-            conn.endheaders(req.body or None)
-            r = conn.getresponse()
-            return Reply(r.status, r.getheaders(), r.read(), r.reason)
-        except OSError as e:
-            return Reply(502, [("Content-Type", "text/plain")],
-                         f"proxy: upstream {self.upstream.netloc} failed: {e}\n".encode())
-        finally:
-            conn.close()
 
     def stop(self) -> None:
         self.server.shutdown()

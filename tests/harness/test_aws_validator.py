@@ -6,6 +6,7 @@ pass unchecked; valid boto3 calls of all seven services, the plugin's operations
 no violation; a test that makes one fails (a child pytest session); the proxy passes HTTP through
 byte for byte; the session totals add up to check.sh's summary line."""
 import base64
+import contextlib
 import http.client
 import io
 import json
@@ -81,7 +82,7 @@ def proxy(aws):
     p.stop()
 
 
-# ---- violations are recorded and refused as AWS refuses them --------------------------------------
+# ---- violations are recorded and refused as AWS refuses them -------------------------------------
 def test_member_name_instead_of_wire_name_in_a_rest_json_body(aws, proxy):
     """API Gateway PutIntegration's integrationHttpMethod travels as "httpMethod"."""
     body = json.dumps({"type": "AWS_PROXY", "httpMethod": "POST",
@@ -190,7 +191,7 @@ def test_record_mode_passes_the_request_on(aws):
         json.loads(answer)["KeyMetadata"]["KeyId"]
 
 
-# ---- no false positives: valid boto3 calls of every service ---------------------------------------
+# ---- no false positives: valid boto3 calls of every service --------------------------------------
 def zipped_handler() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -306,7 +307,7 @@ def test_valid_boto3_calls_make_no_violation(aws, proxy):
     assert proxy.recorder.requests - before >= 55  # every call was checked
 
 
-# ---- a violation fails the test that made it -------------------------------------------------------
+# ---- a violation fails the test that made it -----------------------------------------------------
 @pytest.mark.parametrize("mode", ["enforce", "off"])
 def test_a_test_making_a_violation_fails(tmp_path, mode):
     """A child session whose test sends 51 tags with boto3's own checks off: with the validator
@@ -345,7 +346,7 @@ def test_a_test_making_a_violation_fails(tmp_path, mode):
     assert totals["details"][0]["test"] == "test_child.py::test_child"
 
 
-# ---- the proxy itself --------------------------------------------------------------------------------
+# ---- the proxy itself ----------------------------------------------------------------------------
 class Echo(BaseHTTPRequestHandler):
     """Answers with what it was sent, and a few headers of its own."""
     protocol_version = "HTTP/1.1"
@@ -354,7 +355,8 @@ class Echo(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         doc = json.dumps({"method": self.command, "target": self.path, "body": body.decode(),
-                          "headers": list(self.headers.items())}).encode()
+                          "headers": list(self.headers.items()),
+                          "peer": self.client_address[1]}).encode()
         self.send_response(201, "Made It")
         self.send_header("X-Twice", "1")
         self.send_header("X-Twice", "2")
@@ -369,19 +371,39 @@ class Echo(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def echo_proxy():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+class HangingUpEcho(Echo):
+    """Closes each connection after its answer, without saying so (as a server closing idle
+    keep-alive connections does)."""
+
+    def _any(self):
+        super()._any()
+        self.close_connection = True
+
+    do_GET = do_POST = _any
+
+
+@contextlib.contextmanager
+def behind_proxy(handler):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     proxy = ForwardingProxy(f"http://127.0.0.1:{server.server_address[1]}")
-    yield proxy
-    proxy.stop()
-    server.shutdown()
-    server.server_close()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def echo_proxy():
+    with behind_proxy(Echo) as proxy:
+        yield proxy
 
 
 def test_proxy_passes_requests_and_answers_through(echo_proxy):
     conn = http.client.HTTPConnection("127.0.0.1", echo_proxy.port, timeout=10)
+    peers = set()
     for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
         body = b"" if method == "GET" else f"body of {method} \xe9".encode()
         target = "/a%2Fb/c?x=1&x=2&y=%3A"
@@ -401,6 +423,8 @@ def test_proxy_passes_requests_and_answers_through(echo_proxy):
         names = [k for k, _ in seen["headers"]]
         assert names[:4] == ["Host", "X-Amz-Date", "X-Dup", "X-Dup"]
         assert seen["headers"][0][1] == f"127.0.0.1:{echo_proxy.port}"  # the client's Host
+        peers.add(seen["peer"])
+    assert len(peers) == 1  # one client connection, one upstream connection
     conn.request("HEAD", "/h")
     r = conn.getresponse()
     assert r.status == 201 and r.read() == b"" and int(r.headers["Content-Length"]) > 0
@@ -417,7 +441,21 @@ def test_proxy_turns_a_chunked_body_into_a_sized_one(echo_proxy):
     assert headers["content-length"] == "7" and "transfer-encoding" not in headers
 
 
-# ---- the totals of the sessions ---------------------------------------------------------------------
+def test_proxy_reconnects_when_the_upstream_hung_up():
+    with behind_proxy(HangingUpEcho) as proxy:
+        conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10)
+        peers = set()
+        for i in range(3):
+            conn.request("POST", "/again", body=f"{i}".encode())
+            r = conn.getresponse()
+            seen = json.loads(r.read())
+            assert r.status == 201 and seen["body"] == f"{i}"
+            peers.add(seen["peer"])
+        conn.close()
+    assert len(peers) == 3  # each on a new upstream connection, the client's kept
+
+
+# ---- the totals of the sessions ------------------------------------------------------------------
 def test_totals_add_up_to_the_summary_line(tmp_path):
     for name, requests, violations in (("a", 10, 0), ("b", 5, 2)):
         (tmp_path / f"aws-validation-{name}-1.json").write_text(
