@@ -116,7 +116,7 @@ def aws_requests_follow_the_models(request):
     """Fails the test if a request made during it (by the plugin, the CLI, boto3, ...) broke the
     botocore model of its operation. It is torn down after the test's other function-scoped
     fixtures, so requests of their teardown (a destroy, say) count too; those of wider-scoped
-    fixtures count for the test they were set up for."""
+    fixtures (a module's network, say) count for the next test to end."""
     yield
     new = RECORDER.unreported(request.node.nodeid)
     if new:
