@@ -168,10 +168,13 @@ def main(argv: list[str]) -> int:
     log_dir = Path(argv[1])
     line, ok = sum_totals(log_dir)
     print(line)
+    tests: dict = {}  # each distinct violation -> the tests that made it
     for f in sorted(log_dir.glob("aws-validation-*.json")):
         for d in json.loads(f.read_text())["details"]:
-            print(f"  {d['service']} {d['operation']}: {d['member']}: {d['rule']} "
-                  f"({d['test'] or 'outside any test'})")
+            key = f"{d['service']} {d['operation']}: {d['member']}: {d['rule']}"
+            tests.setdefault(key, []).append(d["test"] or "outside any test")
+    for key, where in tests.items():
+        print(f"  {key} ({len(where)} times in {len(set(where))} tests, e.g. {where[0]})")
     return 0 if ok else 1
 
 

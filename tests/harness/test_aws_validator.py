@@ -26,7 +26,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from harness.aws_validator import SUMMARY, Recorder, ValidatingProxy, sum_totals
+from harness.aws_validator import SUMMARY, Recorder, ValidatingProxy, main, sum_totals
 from harness.http_proxy import ForwardingProxy
 
 TESTS = Path(__file__).resolve().parent.parent
@@ -456,11 +456,20 @@ def test_proxy_reconnects_when_the_upstream_hung_up():
 
 
 # ---- the totals of the sessions ------------------------------------------------------------------
-def test_totals_add_up_to_the_summary_line(tmp_path):
-    for name, requests, violations in (("a", 10, 0), ("b", 5, 2)):
-        (tmp_path / f"aws-validation-{name}-1.json").write_text(
-            json.dumps({"requests": requests, "violations": violations, "details": []}))
+def test_totals_add_up_to_the_summary_line(tmp_path, capsys):
+    bad = {"service": "IAM", "operation": "CreateRole", "member": "Tags",
+           "rule": "max 50 (got 51 items)", "request": "POST /"}
+    for name, requests, tests in (("a", 10, []), ("b", 5, ["t1", "t2"]), ("c", 1, ["t2"])):
+        (tmp_path / f"aws-validation-{name}-1.json").write_text(json.dumps(
+            {"requests": requests, "violations": len(tests),
+             "details": [dict(bad, test=t) for t in tests]}))
     line, ok = sum_totals(tmp_path)
-    assert line == f"{SUMMARY}: 15, violations: 2" and not ok
+    assert line == f"{SUMMARY}: 16, violations: 3" and not ok
+    assert main(["aws_validator", str(tmp_path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        line, "  IAM CreateRole: Tags: max 50 (got 51 items) (3 times in 2 tests, e.g. t1)"]
     line, ok = sum_totals(tmp_path / "none")
     assert line.startswith(f"{SUMMARY}: 0, violations: 0") and "wrong" in line and not ok
+    (tmp_path / "aws-validation-b-1.json").unlink()
+    (tmp_path / "aws-validation-c-1.json").unlink()
+    assert sum_totals(tmp_path) == (f"{SUMMARY}: 10, violations: 0", True)
