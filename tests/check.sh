@@ -2,13 +2,18 @@
 # The README's test command: installs what is missing (Debian packages, the Python venv, the
 # Go-built Pulumi CLI and language hosts), builds the plugin, then runs every suite: unit (C,
 # cmocka via meson test, also under valgrind), proto (conformance with Pulumi's descriptors),
-# harness, aws (the AWS client against moto and fault servers), rpc (the binary over real gRPC,
-# also under valgrind), faults (the fault matrix), deployer (the least-privilege deployer policy
-# under an IAM policy enforcer), e2e (the real CLI against moto) and release
-# (the static linux-amd64/arm64 tarballs tools/release/release.sh makes, run in minimal Debian
-# roots, the arm64 one under qemu-user); then the unit and rpc suites again on an ASan+UBSan
-# build, and a bounded libFuzzer run (tests/fuzz/run.sh). Ends with one "N passed, N failed"
-# line and exits non-zero on any failure. Usage: tests/check.sh [pytest args...]
+# harness, layers (the build's layer rules), aws (the AWS client against moto and fault servers),
+# rpc (the binary over real gRPC, also under valgrind), limits (every input limit at its
+# boundary), code (Lambda code packaging), faults (the fault matrix), deployer (the
+# least-privilege deployer policy under an IAM policy enforcer), e2e (the real CLI against moto)
+# and release (the static linux-amd64/arm64 tarballs tools/release/release.sh makes, run in
+# minimal Debian roots, the arm64 one under qemu-user); then the unit and rpc suites again on an
+# ASan+UBSan build, which also has the alloc_testing option and runs the allocation-failure
+# sweep (tests/alloc, with a stride), a bounded libFuzzer run (tests/fuzz/run.sh) and the
+# clang-format check. Every AWS request of the Python suites
+# is checked against the botocore models on its way to moto. Ends with one "N passed, N failed"
+# line and one "aws requests validated against the botocore models: N, violations: M" line, and
+# exits non-zero on any failure. Usage: tests/check.sh [pytest args...]
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
@@ -43,9 +48,9 @@ cp "$BUILD/meson-logs/testlog-valgrind.json" "$RESULTS/unit-valgrind.json" 2>/de
     cp "$BUILD/meson-logs/testlog.json" "$RESULTS/unit-valgrind.json" 2>/dev/null
 
 PY=("$VENV/bin/python" -m pytest -c tests/pytest.ini --rootdir tests)
-step "python suites: proto, harness, aws, rpc, faults, deployer, e2e, release"
-SUITES=(tests/proto tests/harness tests/aws tests/rpc tests/faults tests/deployer tests/e2e
-        tests/release)
+step "python suites: proto, harness, layers, aws, rpc, limits, code, faults, deployer, e2e, release"
+SUITES=(tests/proto tests/harness tests/layers tests/aws tests/rpc tests/limits tests/code
+        tests/faults tests/deployer tests/e2e tests/release)
 "${PY[@]}" --junitxml="$RESULTS/pytest.xml" "${SUITES[@]}" "$@"
 PY_RC=$?
 
@@ -53,23 +58,33 @@ step "rpc suite with the plugin under valgrind memcheck"
 SECUREAPI_VALGRIND=1 "${PY[@]}" --junitxml="$RESULTS/pytest-valgrind.xml" tests/rpc "$@"
 PYVG_RC=$?
 
-step "ASan+UBSan build: unit and rpc suites"
+step "ASan+UBSan build (with alloc_testing): unit, rpc and allocation-failure suites"
 ASAN_BUILD=${SECUREAPI_ASAN_BUILD_DIR:-$REPO/build-asan}
 SAN_RC=0
 if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
-    meson setup "$ASAN_BUILD" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || SAN_RC=1
+    meson setup "$ASAN_BUILD" -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dalloc_testing=true >/dev/null || SAN_RC=1
 fi
+meson configure "$ASAN_BUILD" -Dalloc_testing=true >/dev/null || SAN_RC=1
 meson compile -C "$ASAN_BUILD" >/dev/null || { meson compile -C "$ASAN_BUILD"; SAN_RC=1; }
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 meson test -C "$ASAN_BUILD" --suite unit --print-errorlogs || SAN_RC=1
 cp "$ASAN_BUILD/meson-logs/testlog.json" "$RESULTS/unit-asan.json" 2>/dev/null
 SECUREAPI_SANITIZED=1 SECUREAPI_BUILD_DIR=$ASAN_BUILD "${PY[@]}" \
     --junitxml="$RESULTS/pytest-asan.xml" tests/rpc "$@" || SAN_RC=1
+SECUREAPI_SANITIZED=1 SECUREAPI_ALLOC_BUILD_DIR=$ASAN_BUILD \
+    SECUREAPI_ALLOC_STRIDE=${SECUREAPI_ALLOC_STRIDE:-50} "${PY[@]}" \
+    --junitxml="$RESULTS/pytest-alloc.xml" tests/alloc "$@" || SAN_RC=1
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step "fuzzing (bounded: ${SECUREAPI_FUZZ_SECONDS:-30} s per target)"
 SECUREAPI_FUZZ_RESULTS="$RESULTS/unit-fuzz.json" bash tests/fuzz/run.sh "${SECUREAPI_FUZZ_SECONDS:-30}"
 FUZZ_RC=$?
+
+step "clang-format (.clang-format, every C file of provider/ and tests/)"
+FORMAT_RC=0
+git ls-files -- 'provider/*.[ch]' 'tests/*.[ch]' 'tests/*.c.in' |
+    xargs clang-format-14 --dry-run --Werror || FORMAT_RC=1
 
 step "summary"
 "$VENV/bin/python" - "$RESULTS" <<'PY'
@@ -86,7 +101,7 @@ for name in ("unit.json", "unit-valgrind.json", "unit-asan.json", "unit-fuzz.jso
         if r["result"] == "OK": passed += 1
         elif r["result"] == "SKIP": skipped += 1
         else: failed += 1
-for name in ("pytest.xml", "pytest-valgrind.xml", "pytest-asan.xml"):
+for name in ("pytest.xml", "pytest-valgrind.xml", "pytest-asan.xml", "pytest-alloc.xml"):
     if not (res / name).exists():
         failed += 1
         continue
@@ -95,5 +110,9 @@ for name in ("pytest.xml", "pytest-valgrind.xml", "pytest-asan.xml"):
         failed += f + e; skipped += sk; passed += t - f - e - sk
 print(f"total: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
+# every session's AWS requests went through the validating proxy (tests/harness/aws_validator.py)
+(cd "$REPO/tests" && "$VENV/bin/python" -m harness.aws_validator "$SECUREAPI_LOG_DIR")
+VALIDATION_RC=$?
 echo "elapsed: $(( $(date +%s) - START ))s"
-[ $UNIT_RC -eq 0 ] && [ $MEMCHECK_RC -eq 0 ] && [ $PY_RC -eq 0 ] && [ $PYVG_RC -eq 0 ] && [ $SAN_RC -eq 0 ] && [ $FUZZ_RC -eq 0 ]
+[ $UNIT_RC -eq 0 ] && [ $MEMCHECK_RC -eq 0 ] && [ $PY_RC -eq 0 ] && [ $PYVG_RC -eq 0 ] && [ $SAN_RC -eq 0 ] && [ $FUZZ_RC -eq 0 ] &&
+    [ $VALIDATION_RC -eq 0 ] && [ $FORMAT_RC -eq 0 ]

@@ -3,6 +3,10 @@
 - `moto`: an embedded AWS (moto server) on a free 127.0.0.1 port for the whole session, with
   AWS-managed IAM policies loaded and Lambda running without Docker; always stopped at the end,
   also when tests fail. `aws` resets it before each test that uses it.
+- AWS requests follow the models: every moto (this fixture's and any a test starts itself) is
+  reached through a proxy that checks each request against the botocore models
+  (harness/aws_validator.py); a test during which any request broke them fails, naming each
+  violation. Each session writes its totals to $SECUREAPI_LOG_DIR/aws-validation-*.json.
 - `plugin_bin`: the built pulumi-resource-secureapi binary.
 - `pulumi`: runs the real Pulumi CLI with an isolated PULUMI_HOME and a file:// backend under the
   test's tmp_path, pointed at moto, offline and non-interactive.
@@ -29,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 TESTS = REPO / "tests"
 sys.path.insert(0, str(TESTS))
 
+from harness.aws_validator import RECORDER  # noqa: E402
 from harness.moto import MotoServer  # noqa: E402
 
 
@@ -116,11 +121,31 @@ def aws(moto):
     return moto
 
 
+@pytest.fixture(autouse=True)
+def aws_requests_follow_the_models(request):
+    """Fails the test if a request made during it (by the plugin, the CLI, boto3, ...) broke the
+    botocore model of its operation. It is torn down after the test's other function-scoped
+    fixtures, so requests of their teardown (a destroy, say) count too; those of wider-scoped
+    fixtures (a module's network, say) count for the next test to end."""
+    yield
+    new = RECORDER.unreported(request.node.nodeid)
+    if new:
+        lines = [f"{e.violation} [{e.request}]" for e in new]
+        pytest.fail(f"{len(new)} AWS request violation(s) of the botocore models (real AWS "
+                    f"refuses these; moto does not):\n" + "\n".join(lines), pytrace=False)
+
+
+def pytest_sessionfinish(session):
+    log_dir = os.environ.get("SECUREAPI_LOG_DIR")
+    if log_dir:
+        RECORDER.write_totals(Path(log_dir), "pytest")
+
+
 # ---- the real Pulumi CLI ---------------------------------------------------------------------------
 def pulumi_bin_dir() -> Path:
     d = os.environ.get("SECUREAPI_PULUMI_BIN")
     if not d:
-        out = subprocess.run(["bash", str(TESTS / "tools" / "install-pulumi.sh")],
+        out = subprocess.run(["bash", str(REPO / "tools" / "setup" / "install-pulumi.sh")],
                              check=True, capture_output=True, text=True).stdout
         d = out.strip().splitlines()[-1]
     return Path(d)

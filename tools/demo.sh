@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The README's main job: installs what is missing, builds the plugin and the SDK, starts the
-# embedded AWS (moto on 127.0.0.1), deploys examples/typescript with the real `pulumi up`, and
-# prints the stack outputs. The stack lives in a throwaway file:// backend and is destroyed (and
-# moto stopped) at the end; --keep leaves both up until Ctrl-C.
+# embedded AWS (moto on 127.0.0.1, behind a proxy that checks every request against the botocore
+# models and refuses what real AWS would), deploys examples/typescript with the real `pulumi up`,
+# and prints the stack outputs. The stack lives in a throwaway file:// backend and is destroyed
+# (and moto stopped) at the end, with the number of requests checked and any violation (which
+# fails the demo); --keep leaves both up until Ctrl-C.
 #   tools/demo.sh --aws            deploys to your real AWS account with your usual credentials
 #                                  (the stack is kept; its state is in ~/.cache/pulumi-secureapi)
 #   tools/demo.sh --aws --destroy  tears that stack down again
@@ -86,4 +88,16 @@ elif [ $KEEP = 1 ]; then
 else
     step "pulumi destroy"
     pulumi destroy --yes --skip-preview --non-interactive --color never >/dev/null
+fi
+if [ -n "$MOTO_PID" ]; then
+    # moto's validating proxy prints what it checked (and every violation) as it stops
+    step "aws requests checked against the botocore models"
+    kill "$MOTO_PID" 2>/dev/null
+    wait "$MOTO_PID"
+    VALIDATION_RC=$?
+    MOTO_PID=
+    if [ $VALIDATION_RC -ne 0 ]; then
+        echo "demo: the plugin sent requests that real AWS refuses (listed above)" >&2
+        exit 1
+    fi
 fi

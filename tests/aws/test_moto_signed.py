@@ -70,11 +70,11 @@ def test_writes_with_bodies_and_arn_paths(signed_moto, probe):
     moto, key_id, secret = signed_moto
     env = env_for(moto, key_id, secret)
     r = probe("--service", "logs", "--op", "CreateLogGroup",
-              "--body", '{"logGroupName": "/probe/group one", "tags": {"k": "v"}}', env=env)
+              "--body", '{"logGroupName": "/probe/group-one", "tags": {"k": "v"}}', env=env)
     assert r.out["ok"], r.out
     r = probe("--service", "logs", "--op", "DescribeLogGroups",
               "--body", '{"logGroupNamePrefix": "/probe/"}', env=env)
-    assert [g["logGroupName"] for g in r.out["json"]["logGroups"]] == ["/probe/group one"]
+    assert [g["logGroupName"] for g in r.out["json"]["logGroups"]] == ["/probe/group-one"]
     r = probe("--service", "iam", "--op", "CreateRole", "--param", "RoleName=probe-role",
               "--param", "AssumeRolePolicyDocument=" + json.dumps(
                   {"Version": "2012-10-17", "Statement": [

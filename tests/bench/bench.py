@@ -25,6 +25,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 from harness.fault_proxy import FaultProxy  # noqa: E402
+from harness.aws_validator import RECORDER  # noqa: E402
 from harness.moto import MotoServer  # noqa: E402
 from harness.plugin import loopback_only_env, Plugin, RecordingEngine, struct  # noqa: E402
 
@@ -433,7 +434,8 @@ def main():
     (OUT / "report.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
     print(f"\nwrote {OUT / 'report.md'} and {OUT / 'create.png'}")
+    return 0 if RECORDER.report() else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

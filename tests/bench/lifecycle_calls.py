@@ -17,6 +17,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from pulumi.runtime.proto import provider_pb2  # noqa: E402
 
 from harness.fault_proxy import FaultProxy  # noqa: E402
+from harness.aws_validator import RECORDER  # noqa: E402
 from harness.moto import MotoServer  # noqa: E402
 from harness.plugin import Plugin, RecordingEngine, struct  # noqa: E402
 
@@ -80,7 +81,7 @@ def main() -> int:
     print("|---|---|---|---|")
     for name, calls, wall, serial in rows:
         print(f"| {name} | {calls} | {wall:.3f} | {serial:.3f} |")
-    return 0
+    return 0 if RECORDER.report() else 1
 
 
 if __name__ == "__main__":

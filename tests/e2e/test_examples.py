@@ -22,7 +22,7 @@ EXAMPLES = REPO / "examples"
 @pytest.fixture(scope="session")
 def sdk_built():
     env = dict(os.environ, VENV=str(Path(sys.executable).parent.parent))
-    subprocess.run(["bash", str(REPO / "tests" / "tools" / "build-sdk.sh")], check=True,
+    subprocess.run(["bash", str(REPO / "tools" / "sdk" / "build-sdk.sh")], check=True,
                    timeout=600, env=env)
     return REPO / "sdk-shim" / "nodejs" / "bin"
 

@@ -1,6 +1,7 @@
-"""The moto fixture itself: it serves all six services on one loopback port, and it stops the
-server when the session ends, also when a test fails (checked by running a child pytest session
-with a failing test and looking for the server afterwards)."""
+"""The moto fixture itself: it serves all six services on one loopback port (its validating
+proxy's), and it stops the server and the proxy when the session ends, also when a test fails
+(checked by running a child pytest session with a failing test and looking for the server
+afterwards)."""
 import os
 import socket
 import subprocess
@@ -20,7 +21,8 @@ def port_open(port: int) -> bool:
 
 
 def test_moto_serves_the_six_services(aws):
-    assert aws.url.startswith("http://127.0.0.1:")
+    assert aws.url.startswith("http://127.0.0.1:") and aws.url != aws.direct_url
+    checked = aws.proxy.recorder.requests
     assert aws.boto3_client("sts").get_caller_identity()["Account"] == "123456789012"
     assert aws.boto3_client("kms").list_keys()["Keys"] == []
     assert aws.boto3_client("iam").list_roles()["Roles"] == []
@@ -30,6 +32,8 @@ def test_moto_serves_the_six_services(aws):
     # managed policies are loaded, so executionPolicy=managed can attach them
     arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
     assert aws.boto3_client("iam").get_policy(PolicyArn=arn)["Policy"]["Arn"] == arn
+    # every call went through the validating proxy
+    assert aws.proxy.recorder.requests - checked == (0 if aws.proxy.mode == "off" else 7)
 
 
 @pytest.mark.parametrize("outcome", ["passes", "fails"])
@@ -39,7 +43,7 @@ def test_fixture_stops_moto_after_the_session(tmp_path, outcome):
         import os
         def test_child(moto):
             with open({str(record)!r}, "w") as f:
-                f.write(f"{{moto.proc.pid}} {{moto.port}}")
+                f.write(f"{{moto.proc.pid}} {{moto.port}} {{moto.moto_port}}")
             assert {outcome == "passes"!r}, "deliberate failure"
         """))
     env = dict(os.environ, PYTHONPATH=str(TESTS))
@@ -47,7 +51,7 @@ def test_fixture_stops_moto_after_the_session(tmp_path, outcome):
                         "-p", "no:cacheprovider", str(tmp_path / "test_child.py")],
                        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == (0 if outcome == "passes" else 1), r.stdout + r.stderr
-    pid, port = map(int, record.read_text().split())
+    pid, proxy_port, moto_port = map(int, record.read_text().split())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
-    assert not port_open(port)
+    assert not port_open(proxy_port) and not port_open(moto_port)

@@ -21,8 +21,7 @@ from pathlib import Path
 from harness.moto import free_port
 from harness.process import stop_group
 
-TOOLS = Path(__file__).resolve().parent.parent / "tools"
-INSTALL = TOOLS / "install-toxiproxy.sh"
+INSTALL = Path(__file__).resolve().parents[2] / "tools" / "setup" / "install-toxiproxy.sh"
 
 
 def default_binary() -> Path:

@@ -26,7 +26,7 @@ from harness.plugin_server import PluginServer
 from harness.stack_checks import everything
 
 REPO = Path(__file__).resolve().parents[2]
-TOOLS = REPO / "tests" / "tools"
+TOOLS = REPO / "tools" / "release"
 # arch: (toolchain triple, readelf's name of the machine, glibc's dynamic loader)
 ARCHES = {"amd64": ("x86_64-linux-gnu", "Advanced Micro Devices X86-64", "ld-linux-x86-64.so.2"),
           "arm64": ("aarch64-linux-gnu", "AArch64", "ld-linux-aarch64.so.1")}
