@@ -34,6 +34,7 @@ TESTS = REPO / "tests"
 sys.path.insert(0, str(TESTS))
 
 from harness.aws_validator import RECORDER  # noqa: E402
+from harness.build import build_dir  # noqa: E402
 from harness.moto import MotoServer  # noqa: E402
 
 
@@ -77,10 +78,6 @@ socket.create_connection = _guarded_create_connection
 
 
 # ---- build outputs ------------------------------------------------------------------------------
-def build_dir() -> Path:
-    return Path(os.environ.get("SECUREAPI_BUILD_DIR", REPO / "build"))
-
-
 @pytest.fixture(scope="session")
 def plugin_bin() -> Path:
     p = build_dir() / "provider" / "pulumi-resource-secureapi"

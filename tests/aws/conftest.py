@@ -16,12 +16,9 @@ from pathlib import Path
 import pytest
 
 from faultserver import FaultServer
+from harness.build import build_dir
 
 REPO = Path(__file__).resolve().parent.parent.parent
-
-
-def build_dir() -> Path:
-    return Path(os.environ.get("SECUREAPI_BUILD_DIR", REPO / "build"))
 
 
 @dataclass

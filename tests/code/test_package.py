@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import build_dir
+from harness.build import build_dir
 
 SIG = "4dabf18193072939515e22adb298388d"
 ASSET = "c44067f5952c0a294b673a41bacd8c17"
