@@ -7,7 +7,9 @@
   reached through a proxy that checks each request against the botocore models
   (harness/aws_validator.py); a test during which any request broke them fails, naming each
   violation. Each session writes its totals to $SECUREAPI_LOG_DIR/aws-validation-*.json.
-- `plugin_bin`: the built pulumi-resource-secureapi binary.
+- `plugin_bin`: the built pulumi-resource-secureapi binary; `engine`: a recording fake Engine;
+  `configured_plugin(aws_env, config)`: the plugin started and configured as the engine does it
+  for a stack, pointed wherever `aws_env` says (moto, a fault proxy, a counting server).
 - `pulumi`: runs the real Pulumi CLI with an isolated PULUMI_HOME and a file:// backend under the
   test's tmp_path, pointed at moto, offline and non-interactive.
 - Loopback guard: test-side code may only open sockets to 127.0.0.0/8; the plugin and the CLI get
@@ -16,15 +18,10 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import re
-import shutil
 import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -35,6 +32,7 @@ sys.path.insert(0, str(TESTS))
 
 from harness.aws_validator import RECORDER  # noqa: E402
 from harness.build import build_dir  # noqa: E402
+from harness.cli import Pulumi, pulumi_bin_dir  # noqa: E402
 from harness.moto import MotoServer  # noqa: E402
 
 
@@ -101,6 +99,35 @@ def engine():
     e.stop()
 
 
+@pytest.fixture
+def counting():
+    """A loopback server that refuses every request and records it (harness/loopback.py): as
+    the plugin's AWS endpoint, `counting.requests == []` proves that no AWS call was made."""
+    from harness.loopback import RefusingServer
+    c = RefusingServer()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def configured_plugin(plugin_bin, engine, tmp_path):
+    """Starts configured plugins (harness/plugin.py start_configured) logging to `engine`:
+    configured_plugin(aws_env, config=None, binary=None) -> Plugin; all are closed (and checked
+    under valgrind or the sanitizers) when the test ends."""
+    from harness.plugin import start_configured
+    started = []
+
+    def start(aws_env: dict, config: dict | None = None, binary: Path | None = None):
+        name = "plugin.stderr" if not started else f"plugin-{len(started) + 1}.stderr"
+        p = start_configured(binary or plugin_bin, engine, tmp_path / name, aws_env, config)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.close()
+
+
 # ---- moto ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def moto():
@@ -138,61 +165,7 @@ def pytest_sessionfinish(session):
         RECORDER.write_totals(Path(log_dir), "pytest")
 
 
-# ---- the real Pulumi CLI ---------------------------------------------------------------------------
-def pulumi_bin_dir() -> Path:
-    d = os.environ.get("SECUREAPI_PULUMI_BIN")
-    if not d:
-        out = subprocess.run(["bash", str(REPO / "tools" / "setup" / "install-pulumi.sh")],
-                             check=True, capture_output=True, text=True).stdout
-        d = out.strip().splitlines()[-1]
-    return Path(d)
-
-
-class Pulumi:
-    """Runs `pulumi` in one project directory with an isolated home and state backend."""
-
-    def __init__(self, bindir: Path, root: Path, moto_server: MotoServer | None):
-        self.bindir = bindir
-        self.home = root / "pulumi-home"
-        self.state = root / "state"
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.state.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("AWS_", "PULUMI_")) or k == "PULUMI_SECUREAPI_DEBUG"}
-        env.update({
-            "PATH": f"{bindir}{os.pathsep}{env.get('PATH', '')}",
-            "PULUMI_HOME": str(self.home),
-            "PULUMI_BACKEND_URL": f"file://{self.state}",
-            "PULUMI_CONFIG_PASSPHRASE": "test-passphrase",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_DISABLE_REGISTRY_RESOLVE": "true",
-            "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
-            "PULUMI_SKIP_CONFIRMATIONS": "true",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "NO_COLOR": "1",
-        })
-        if moto_server is not None:
-            env.update(moto_server.client_env())
-        else:
-            env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"  # nothing leaves loopback
-        env.setdefault("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-        env.setdefault("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-        self.env = env
-
-    def run(self, *args: str, cwd: Path, check: bool = True, timeout: float = 600,
-            env: dict | None = None) -> subprocess.CompletedProcess:
-        e = dict(self.env)
-        if env:
-            e.update(env)
-        p = subprocess.run([str(self.bindir / "pulumi"), *args, "--non-interactive"],
-                           cwd=cwd, env=e, capture_output=True, text=True, timeout=timeout)
-        if check and p.returncode != 0:
-            raise AssertionError(f"pulumi {' '.join(args)} failed ({p.returncode}):\n"
-                                 f"stdout:\n{p.stdout}\nstderr:\n{p.stderr}")
-        return p
-
-
+# ---- the real Pulumi CLI (harness/cli.py) ---------------------------------------------------
 @pytest.fixture(scope="session")
 def pulumi_bin() -> Path:
     return pulumi_bin_dir()
@@ -202,27 +175,3 @@ def pulumi_bin() -> Path:
 def pulumi(pulumi_bin, tmp_path, request):
     moto_server = request.getfixturevalue("aws") if "aws" in request.fixturenames else None
     return Pulumi(pulumi_bin, tmp_path, moto_server)
-
-
-def http_json(url: str, data: bytes | None = None, headers: dict | None = None,
-              method: str | None = None):
-    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-    with urllib.request.urlopen(req, timeout=10) as r:
-        body = r.read()
-    return json.loads(body) if body else None
-
-
-def which_or_fail(name: str) -> str:
-    p = shutil.which(name)
-    if not p:
-        pytest.fail(f"{name} not found on PATH")
-    return p
-
-
-def wait_until(pred, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(interval)
-    return pred()

@@ -42,11 +42,10 @@ static bool exists(int rc, const sa_stack_call *c)
     return sa_call_error_is(rc, c, "ConflictException", "already");
 }
 
-/* The items of a list answer ("item" on the wire; some emulators say "items"). */
+/* The items of a list answer: the model's `items` member, "item" on the wire. */
 static const cJSON *items(const sa_stack_call *c)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(c->resp.json, "item");
-    return it != NULL ? it : cJSON_GetObjectItemCaseSensitive(c->resp.json, "items");
+    return cJSON_GetObjectItemCaseSensitive(c->resp.json, "item");
 }
 
 /* ---- the REST API ---- */

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.parse
 from pathlib import Path
 
 import grpc

@@ -71,7 +71,6 @@ def probe(probe_bin, tmp_path):
 @pytest.fixture
 def fault_server():
     s = FaultServer()
-    s.start()
     try:
         yield s
     finally:

@@ -1,17 +1,17 @@
 """FaultServer: a scripted loopback HTTP/1.1 server (keep-alive) for the aws suite. It answers
 from a script of Replies (status, body, headers, optional delay, optionally cut short), then with
-a default Reply; it
-counts the TCP connections it accepts and records every request. It binds 127.0.0.1 only and can
-speak TLS with a given certificate.
+a default Reply; it counts the TCP connections it accepts and records every request. It is the
+harness's loopback server (127.0.0.1 only, harness/loopback.py) and can speak TLS with a given
+certificate.
 """
 from __future__ import annotations
 
 import socket
-import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from harness.loopback import LoopbackServer, QuietHandler
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Reply:
     cut: int | None = None  # send only this many bytes of the answer (negative: all but), close
 
 
-class FaultServer:
+class FaultServer(LoopbackServer):
     """A loopback HTTP/1.1 server (keep-alive) that answers from a script of Replies, then with
     `default`. Counts accepted connections and records requests."""
 
@@ -35,9 +35,7 @@ class FaultServer:
         self.lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(QuietHandler):
             def setup(self):
                 super().setup()
                 # no Nagle delay between the header and body writes below
@@ -45,12 +43,8 @@ class FaultServer:
                 with server.lock:
                     server.connections += 1
 
-            def log_message(self, *args):
-                pass
-
             def serve(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n) if n else b""
+                body = self.read_body()
                 with server.lock:
                     server.requests.append({"method": self.command, "path": self.path,
                                             "headers": {k.lower(): v for k, v in
@@ -80,28 +74,4 @@ class FaultServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = serve
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request, client_address):
-                pass  # a client that timed out and left is expected in these tests
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.scheme = "http"
-        if tls_cert:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(tls_cert, tls_key)
-            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
-            self.scheme = "https"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def start(self):
-        self.thread.start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler, tls_cert, tls_key)

@@ -260,7 +260,6 @@ def tls_server(tmp_path):
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     s = FaultServer(tls_cert=str(cert), tls_key=str(key))
     s.default = OK_KEYS
-    s.start()
     try:
         yield s, cert
     finally:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from harness.iam_enforcer import policy_actions, without
 
-from .conftest import deployer_env, deployer_policy
+from .world import deployer_env, deployer_policy
 from .scenario import STEPS, exercise
 
 REPO = Path(__file__).resolve().parents[2]

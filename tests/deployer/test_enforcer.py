@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import boto3
@@ -19,8 +18,9 @@ from botocore.exceptions import ClientError
 from harness.iam_enforcer import (ACTIONS, LOCKOUT_MESSAGE, Enforcer, EnforcerProxy,
                                   Request, identify, policy_actions, without)
 from harness.iam_policy import dict_context, evaluate
+from harness.loopback import LoopbackServer
 
-from .conftest import deployer_policy
+from .world import deployer_policy
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "ap-southeast-1"
@@ -237,7 +237,7 @@ def test_kms_lockout_check():
 # ---- over HTTP: answers as botocore parses them, forwarding, rewriting -------------------------------
 
 
-class Upstream:
+class Upstream(LoopbackServer):
     """A stand-in for moto: records what reaches it, answers 200 with a fixed body."""
 
     def __init__(self):
@@ -274,13 +274,7 @@ class Upstream:
             def log_message(self, *a):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(H)
 
 
 @pytest.fixture

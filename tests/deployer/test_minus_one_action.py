@@ -22,19 +22,18 @@ import pytest
 
 from harness.iam_enforcer import LOCKOUT_MESSAGE, policy_actions, without
 
-from .conftest import deployer_policy, start_plugin
+from .world import deployer_env, deployer_policy
 from .scenario import STEPS, StepFailed, exercise, names_of, stack_objects
 
 PAIRS = policy_actions(deployer_policy("api"))
 
 
 @pytest.fixture
-def case(shared_world, plugin_bin, engine, tmp_path):
+def case(shared_world, configured_plugin):
     accounts, enforcer = shared_world
     enforcer.clear()
-    p = start_plugin(plugin_bin, engine, tmp_path, accounts, enforcer.url)
+    p = configured_plugin(deployer_env(accounts, enforcer.url))
     yield accounts, enforcer, p
-    p.close()
     enforcer.set_policy(deployer_policy("api"))
 
 

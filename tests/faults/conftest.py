@@ -1,15 +1,11 @@
 """Fixtures of the fault matrix: moto behind the fault proxy, and the plugin pointed at it; for
 the TCP-level faults, toxiproxy in front of a fault proxy per service."""
-import os
 
 import pytest
-from pulumi.runtime.proto import provider_pb2
 
 from harness.fault_proxy import FaultProxy
-from harness.plugin import Plugin, RecordingEngine, struct
-from harness.toxiproxy import Toxiproxy, default_binary
+from harness.toxiproxy import TCP_HTTP_TIMEOUT, Toxiproxy, default_binary
 
-TCP_HTTP_TIMEOUT = 1  # httpTimeoutSeconds of the plugin in the TCP-level tests
 
 
 
@@ -21,17 +17,9 @@ def proxy(aws):
 
 
 @pytest.fixture
-def plugin(plugin_bin, aws, proxy, tmp_path):
-    engine = RecordingEngine()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(aws.client_env())
-    env["AWS_ENDPOINT_URL"] = proxy.url
-    p = Plugin(plugin_bin, engine=engine, env=env, stderr_path=tmp_path / "plugin.stderr")
-    p.stub.Configure(provider_pb2.ConfigureRequest(
-        args=struct({"skipCredentialsValidation": "true"}), acceptSecrets=True))
-    yield p
-    p.close()
-    engine.stop()
+def plugin(configured_plugin, aws, proxy):
+    return configured_plugin({**aws.client_env(), "AWS_ENDPOINT_URL": proxy.url},
+                             {"skipCredentialsValidation": "true"})
 
 
 # ---- TCP-level faults (test_tcp_faults.py) ------------------------------------------------------
@@ -95,18 +83,12 @@ def net(network, aws):
 
 
 @pytest.fixture
-def tcp_plugin(plugin_bin, aws, net, tmp_path):
+def tcp_plugin(configured_plugin, aws, net):
     """The plugin with every service's endpoint on its toxiproxy proxy, each HTTP exchange limited
     to TCP_HTTP_TIMEOUT s (httpTimeoutSeconds) and the AWS client's debug lines in its stderr."""
-    engine = RecordingEngine()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(aws.client_env())
-    env["AWS_ENDPOINT_URL"] = net.tcp["default"].url
-    env["PULUMI_SECUREAPI_DEBUG"] = "1"
-    p = Plugin(plugin_bin, engine=engine, env=env, stderr_path=tmp_path / "plugin.stderr")
-    p.config = {"endpoints": net.endpoints(), "httpTimeoutSeconds": str(TCP_HTTP_TIMEOUT),
-                "skipCredentialsValidation": "true"}
-    p.stub.Configure(provider_pb2.ConfigureRequest(args=struct(p.config), acceptSecrets=True))
-    yield p
-    p.close()
-    engine.stop()
+    config = {"endpoints": net.endpoints(), "httpTimeoutSeconds": str(TCP_HTTP_TIMEOUT),
+              "skipCredentialsValidation": "true"}
+    p = configured_plugin({**aws.client_env(), "AWS_ENDPOINT_URL": net.tcp["default"].url,
+                           "PULUMI_SECUREAPI_DEBUG": "1"}, config)
+    p.config = config
+    return p

@@ -10,34 +10,15 @@ from google.protobuf import json_format
 from google.rpc import status_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from faults.conftest import struct
+from faults.operations import OPS
 from harness.fault_proxy import Fault
+from harness.plugin import struct
 from harness.stack_checks import check_stack_in_moto, everything
 
 TYPE = "secureapi:index:SecureApiStack"
 URN = f"urn:pulumi:dev::proj::{TYPE}::api"
 D = json_format.MessageToDict
 
-# (service, step, operation as the proxy matches it, the throttling error that service answers)
-OPS = [
-    ("kms", "create", "CreateKey", (400, "ThrottlingException")),
-    ("logs", "create", "CreateLogGroup", (400, "ThrottlingException")),
-    ("iam", "create", "CreateRole", (400, "Throttling")),
-    ("lambda", "create", "POST /2015-03-31/functions", (429, "TooManyRequestsException")),
-    ("apigateway", "create", "POST /restapis", (429, "TooManyRequestsException")),
-    ("sts", "create", "GetCallerIdentity", (400, "Throttling")),
-    ("kms", "update", "TagResource", (400, "ThrottlingException")),
-    ("logs", "update", "PutRetentionPolicy", (400, "ThrottlingException")),
-    ("iam", "update", "TagRole", (400, "Throttling")),
-    ("lambda", "update", r"PUT /2015-03-31/functions/[^/]+/configuration",
-     (429, "TooManyRequestsException")),
-    ("apigateway", "update", r"POST /restapis/[^/]+/stages", (429, "TooManyRequestsException")),
-    ("kms", "delete", "ScheduleKeyDeletion", (400, "ThrottlingException")),
-    ("logs", "delete", "DeleteLogGroup", (400, "ThrottlingException")),
-    ("iam", "delete", "DeleteRole", (400, "Throttling")),
-    ("lambda", "delete", r"DELETE /2015-03-31/functions/[^/]+", (429, "TooManyRequestsException")),
-    ("apigateway", "delete", r"DELETE /restapis/[^/]+", (429, "TooManyRequestsException")),
-]
 KINDS = ["throttle", "500", "503", "reset"]
 
 

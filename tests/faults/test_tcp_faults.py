@@ -19,9 +19,10 @@ from google.protobuf import json_format
 from google.rpc import status_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from faults.conftest import TCP_HTTP_TIMEOUT, struct
-from faults.test_matrix import OPS
+from faults.operations import OPS
 from harness.fault_proxy import Fault
+from harness.plugin import struct
+from harness.toxiproxy import TCP_HTTP_TIMEOUT
 from harness.stack_checks import check_stack_in_moto, everything
 
 TYPE = "secureapi:index:SecureApiStack"
@@ -168,7 +169,7 @@ CHANGED = dict(BASE, lambdaMemorySize=512, logRetentionInDays=14, stageName="v2"
                tags={"team": "tcp"})
 SERVICE_NAMES = {"sts": "STS", "kms": "KMS", "iam": "IAM", "lambda": "Lambda",
                  "logs": "CloudWatch Logs", "apigateway": "API Gateway"}
-# the operations of the HTTP matrix (test_matrix.OPS) by the names errors give them
+# the operations of the HTTP matrix (operations.OPS) by the names errors give them
 OP_NAMES = {"POST /2015-03-31/functions": "CreateFunction", "POST /restapis": "CreateRestApi",
             r"PUT /2015-03-31/functions/[^/]+/configuration": "UpdateFunctionConfiguration",
             r"POST /restapis/[^/]+/stages": "CreateStage",

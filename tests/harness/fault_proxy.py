@@ -3,7 +3,9 @@ moto unless a rule matches them; a matching rule answers with an AWS-shaped erro
 number of times, or always). Rules match an operation the way AWS names it: the X-Amz-Target of
 JSON services, the Action of Query services, or a method and path pattern of REST services; "*"
 matches every request. A rule without a status only runs its hook and lets the request through:
-a trigger for faults injected elsewhere (toxiproxy's TCP-level toxics, harness/toxiproxy.py)."""
+a trigger for faults injected elsewhere (toxiproxy's TCP-level toxics, harness/toxiproxy.py).
+A rule can also carry an exact answer (`reply`: status, headers and body as a service writes
+them), or lose moto's answer (`lose_answer`: moto does the work, the client gets a reset)."""
 from __future__ import annotations
 
 import re
@@ -24,6 +26,8 @@ class Fault:
     times: int | None = None       # None: every time
     hook: object = None            # called (no arguments) when the fault fires, before answering
     after: object = None           # without a status: called once moto's answer was passed on
+    reply: Reply | None = None     # this exact answer instead of one made from status/code/message
+    lose_answer: bool = False      # forward to moto, then reset the connection instead of answering
     hits: int = 0
     seen: list = field(default_factory=list)
 
@@ -60,7 +64,9 @@ class FaultProxy(ForwardingProxy):
                 fault.hits += 1
         if fault and fault.hook is not None:
             fault.hook()
-        if fault and fault.status is not None:
+        if fault and fault.reply is not None:
+            return fault.reply
+        if fault and fault.status is not None and not fault.lose_answer:
             if fault.status == 0:
                 return RESET  # a connection reset mid-response: half a status line, then RST
             return aws_error(fault.status, fault.code, fault.message, xml=bool(action),
@@ -69,6 +75,10 @@ class FaultProxy(ForwardingProxy):
             time.sleep(self.latency)
         self._local.op, self._local.fault, self._local.t0 = op, fault, time.monotonic()
         return None
+
+    def rewrite(self, req: Request, reply: Reply) -> Reply:
+        fault = self._local.fault
+        return RESET if fault is not None and fault.lose_answer else reply
 
     def forwarded(self, req: Request, reply: Reply) -> None:
         fault = self._local.fault

@@ -10,10 +10,10 @@ import http.client
 import json
 import socket
 import struct
-import threading
 import urllib.parse
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from harness.loopback import LoopbackServer, QuietHandler
 
 # hop-by-hop headers: about one connection, not passed on
 HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
@@ -131,7 +131,7 @@ class _Upstream:
             self.conn = None
 
 
-class ForwardingProxy:
+class ForwardingProxy(LoopbackServer):
     """Forwards every request to `upstream` unless `intercept` answers it."""
 
     def __init__(self, upstream: str, timeout: float = 60):
@@ -139,9 +139,7 @@ class ForwardingProxy:
         self.timeout = timeout
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(QuietHandler):
             def setup(self):
                 super().setup()
                 # headers and body go out in separate writes: without this, every response
@@ -163,7 +161,10 @@ class ForwardingProxy:
                     return
                 forwarded = reply is None
                 if forwarded:
-                    reply = self.upstream.send(req)
+                    reply = outer.rewrite(req, self.upstream.send(req))
+                    if reply is RESET:
+                        self._reset()
+                        return
                 self._send(reply)
                 if forwarded:
                     outer.forwarded(req, reply)
@@ -222,29 +223,16 @@ class ForwardingProxy:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _any
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        super().__init__(Handler)
 
     def intercept(self, req: Request) -> Reply | None:
         """Override: an answer of the proxy's own (or RESET), or None to pass the request on."""
         return None
 
+    def rewrite(self, req: Request, reply: Reply) -> Reply:
+        """Override: what the client gets instead of the upstream's answer (or RESET)."""
+        return reply
+
     def forwarded(self, req: Request, reply: Reply) -> None:
         """Override: called once the upstream's answer was passed on."""
 
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -48,17 +48,16 @@ check evaluates kms:PutKeyPolicy with CreateKey's own request context.
 """
 from __future__ import annotations
 
-import http.client
 import json
 import re
-import socket
 import threading
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
+from harness.http_proxy import ForwardingProxy, Reply
+from harness.http_proxy import Request as WireRequest
 from harness.iam_policy import Decision, dict_context, evaluate, wildcard
 
 ACCOUNT = "123456789012"
@@ -709,130 +708,47 @@ def unknown_operation_record(r: Request, principal: str) -> Record:
                   f"{r.service}:{what} (not in the enforcer's table)", "*", "Unknown", principal)
 
 
-class EnforcerProxy:
-    """The loopback HTTP side: forwards to `upstream` (moto) what the Enforcer allows."""
+class EnforcerProxy(ForwardingProxy):
+    """The loopback HTTP side: forwards to `upstream` (moto) what the Enforcer allows (requests
+    signed with a key it does not know pass unchecked: the harness's own), and hides a
+    GetFunction answer's Tags from a caller not allowed lambda:ListTags."""
 
     def __init__(self, upstream: str, enforcer: Enforcer):
-        self.upstream = urllib.parse.urlparse(upstream)
         self.enforcer = enforcer
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self):
-                super().setup()
-                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self.upstream_conn = None
-
-            def finish(self):
-                try:
-                    super().finish()
-                finally:
-                    if self.upstream_conn is not None:
-                        self.upstream_conn.close()
-
-            def _read_body(self) -> bytes:
-                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-                    out = b""
-                    while True:
-                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                        if size == 0:
-                            while self.rfile.readline().strip():
-                                pass
-                            return out
-                        out += self.rfile.read(size)
-                        self.rfile.readline()
-                n = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(n) if n else b""
-
-            def _send(self, status: int, headers: list[tuple[str, str]], body: bytes):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                    self.wfile.flush()
-                except OSError:
-                    pass  # the client went away
-
-            def _forward(self, body: bytes):
-                headers = [(k, v) for k, v in self.headers.items()
-                           if k.lower() not in ("connection", "keep-alive", "transfer-encoding",
-                                                "content-length")]
-                for attempt in (0, 1):
-                    if self.upstream_conn is None:
-                        self.upstream_conn = http.client.HTTPConnection(
-                            outer.upstream.hostname, outer.upstream.port, timeout=120)
-                        self.upstream_conn.connect()
-                        self.upstream_conn.sock.setsockopt(socket.IPPROTO_TCP,
-                                                           socket.TCP_NODELAY, 1)
-                    try:
-                        self.upstream_conn.putrequest(self.command, self.path,
-                                                      skip_host=True, skip_accept_encoding=True)
-                        for k, v in headers:
-                            self.upstream_conn.putheader(k, v)
-                        self.upstream_conn.putheader("Content-Length", str(len(body)))
-                        self.upstream_conn.endheaders(body)
-                        r = self.upstream_conn.getresponse()
-                        data = r.read()
-                        if r.will_close:
-                            self.upstream_conn.close()
-                            self.upstream_conn = None
-                        return r.status, r.getheaders(), data
-                    except (http.client.HTTPException, OSError):
-                        # a kept-alive upstream connection that moto closed: once more, anew
-                        self.upstream_conn.close()
-                        self.upstream_conn = None
-                        if attempt:
-                            raise
-                raise AssertionError("unreachable")
-
-            def _any(self):
-                body = self._read_body()
-                auth = parse_authorization(self.headers.get("Authorization", ""))
-                principal = outer.enforcer.principals.get(auth[0]) if auth else None
-                op = None
-                if principal is not None:
-                    parsed = urllib.parse.urlsplit(self.path)
-                    req = Request(service=auth[2], region=auth[1], method=self.command,
-                                  path=urllib.parse.unquote(parsed.path),
-                                  query=urllib.parse.parse_qs(parsed.query,
-                                                              keep_blank_values=True),
-                                  headers={k.lower(): v for k, v in self.headers.items()},
-                                  body=body, access_key=auth[0])
-                    op = identify(req, outer.enforcer)
-                    if op is None:
-                        rec = unknown_operation_record(req, principal)
-                        made = [rec]
-                    else:
-                        rec, made = outer.enforcer.authorize(op, principal)
-                    outer.enforcer.record(made)
-                    if rec is not None:
-                        status, hdrs, out = refusal(op, req.service, rec, principal)
-                        self._send(status, list(hdrs.items()), out)
-                        return
-                status, hdrs, data = self._forward(body)
-                if op is not None and op.service == "lambda" and op.name == "GetFunction" \
-                        and status == 200:
-                    data = outer._filter_get_function(op, data, principal)
-                hdrs = [(k, v) for k, v in hdrs if k.lower() not in (
-                    "connection", "transfer-encoding", "content-length", "keep-alive", "server",
-                    "date")]
-                self._send(status, hdrs, data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _any
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self._local = threading.local()  # the request in hand: (operation, principal)
+        super().__init__(upstream, timeout=120)
         enforcer.url = self.url
+
+    def intercept(self, wire: WireRequest) -> Reply | None:
+        self._local.seen = None
+        auth = parse_authorization(wire.header("Authorization"))
+        principal = self.enforcer.principals.get(auth[0]) if auth else None
+        if principal is None:
+            return None
+        parsed = urllib.parse.urlsplit(wire.target)
+        req = Request(service=auth[2], region=auth[1], method=wire.method,
+                      path=urllib.parse.unquote(parsed.path),
+                      query=urllib.parse.parse_qs(parsed.query, keep_blank_values=True),
+                      headers=wire.header_map(), body=wire.body, access_key=auth[0])
+        op = identify(req, self.enforcer)
+        if op is None:
+            rec = unknown_operation_record(req, principal)
+            made = [rec]
+        else:
+            rec, made = self.enforcer.authorize(op, principal)
+        self.enforcer.record(made)
+        if rec is not None:
+            status, headers, body = refusal(op, req.service, rec, principal)
+            return Reply(status, list(headers.items()), body)
+        self._local.seen = (op, principal)
+        return None
+
+    def rewrite(self, wire: WireRequest, reply: Reply) -> Reply:
+        op, principal = self._local.seen or (None, None)
+        if op is None or op.service != "lambda" or op.name != "GetFunction" or reply.status != 200:
+            return reply
+        body = self._filter_get_function(op, reply.body, principal)
+        return Reply(reply.status, reply.headers, body, reply.reason)
 
     def _filter_get_function(self, op: Operation, data: bytes, principal: str) -> bytes:
         """GetFunction answers Tags only to a caller allowed lambda:ListTags; otherwise a
@@ -853,14 +769,6 @@ class EnforcerProxy:
                             "Message": denial_message(user_arn(principal), "lambda:ListTags", fn,
                                                       d.effect == "ExplicitDeny")}
         return json.dumps(doc).encode()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 # ---- the deployer policy --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import grpc
 from google.protobuf import json_format, struct_pb2
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 MAX_MESSAGE = 400 * 1024 * 1024
 
@@ -156,3 +156,21 @@ class Plugin:
             self.proc.stdout.close()
         if self.stderr_file not in (None, subprocess.DEVNULL):
             self.stderr_file.close()
+
+
+def start_configured(binary: Path, engine: RecordingEngine | None, stderr_path: Path | None,
+                     aws_env: dict, config: dict | None = None) -> Plugin:
+    """The plugin as the engine runs it for a stack: launched with this process's environment
+    minus its AWS_* variables plus `aws_env` (where AWS is, whose keys, which region), then
+    configured with `config` (provider settings) accepting secrets and resources. Every suite
+    starts its configured plugins here (conftest.py's `configured_plugin`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(aws_env)
+    p = Plugin(binary, engine=engine, env=env, stderr_path=stderr_path)
+    try:
+        p.stub.Configure(provider_pb2.ConfigureRequest(args=struct(config or {}),
+                                                       acceptSecrets=True, acceptResources=True))
+    except BaseException:
+        p.close()
+        raise
+    return p

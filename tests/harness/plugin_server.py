@@ -4,12 +4,13 @@ root) and records every path requested, so tests can tell what the CLI fetched."
 from __future__ import annotations
 
 import functools
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
+from harness.loopback import LoopbackServer
 
-class PluginServer:
+
+class PluginServer(LoopbackServer):
     def __init__(self, directory: Path):
         self.requests: list[str] = []
         outer = self
@@ -22,14 +23,4 @@ class PluginServer:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                          functools.partial(Handler, directory=str(directory)))
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(functools.partial(Handler, directory=str(directory)))

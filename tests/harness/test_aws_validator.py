@@ -14,11 +14,10 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,7 @@ from botocore.credentials import Credentials
 
 from harness.aws_validator import SUMMARY, Recorder, ValidatingProxy, main, sum_totals
 from harness.http_proxy import ForwardingProxy
+from harness.loopback import LoopbackServer
 
 TESTS = Path(__file__).resolve().parent.parent
 REGION = "ap-southeast-1"
@@ -384,15 +384,13 @@ class HangingUpEcho(Echo):
 
 @contextlib.contextmanager
 def behind_proxy(handler):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    proxy = ForwardingProxy(f"http://127.0.0.1:{server.server_address[1]}")
+    server = LoopbackServer(handler)
+    proxy = ForwardingProxy(server.url)
     try:
         yield proxy
     finally:
         proxy.stop()
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 @pytest.fixture

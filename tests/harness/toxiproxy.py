@@ -22,6 +22,7 @@ from harness.moto import free_port
 from harness.process import stop_group
 
 INSTALL = Path(__file__).resolve().parents[2] / "tools" / "setup" / "install-toxiproxy.sh"
+TCP_HTTP_TIMEOUT = 1  # httpTimeoutSeconds of the plugin in the TCP-level tests
 
 
 def default_binary() -> Path:

@@ -5,8 +5,6 @@ naming the property, and no AWS call is made (counted at a loopback server). BOU
 table tests/README.md shows (test_readme_lists_every_boundary keeps the two equal)."""
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +12,6 @@ import pytest
 from google.protobuf import json_format
 from pulumi.runtime.proto import provider_pb2
 
-from harness.counting_server import CountingServer
 from harness.plugin import Plugin, struct
 
 TYPE = "secureapi:index:SecureApiStack"
@@ -111,58 +108,36 @@ def inputs_with(b: Boundary, value) -> dict:
         else {"environmentSuffix": value}
 
 
-@pytest.fixture
-def counting():
-    c = CountingServer()
-    yield c
-    c.stop()
-
-
-def start_plugin(plugin_bin, engine, tmp_path, endpoint_env: dict) -> Plugin:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(endpoint_env)
-    p = Plugin(plugin_bin, engine=engine, env=env, stderr_path=tmp_path / "plugin.stderr")
-    p.stub.Configure(provider_pb2.ConfigureRequest(args=struct({"skipCredentialsValidation": "true"}),
-                                                   acceptSecrets=True, acceptResources=True))
-    return p
-
-
 def check(p: Plugin, news: dict):
     return p.stub.Check(provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct(news),
                                                   randomSeed=b"seed", name="api", type=TYPE))
 
 
 @pytest.mark.parametrize("b", BOUNDARIES, ids=[b.name for b in BOUNDARIES])
-def test_boundary(b, aws, plugin_bin, engine, tmp_path, counting):
+def test_boundary(b, aws, configured_plugin, counting):
+    skip_sts = {"skipCredentialsValidation": "true"}
     # just outside: a CheckFailure naming the property, and no AWS call
-    p = start_plugin(plugin_bin, engine, tmp_path, {
-        "AWS_ENDPOINT_URL": counting.url, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "x", "AWS_EC2_METADATA_DISABLED": "true"})
-    try:
-        r = check(p, inputs_with(b, b.outside))
-        assert [f.property for f in r.failures] == [b.failure], r.failures
-        assert counting.requests == []
-    finally:
-        p.close()
+    p = configured_plugin({"AWS_ENDPOINT_URL": counting.url, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+                           "AWS_SECRET_ACCESS_KEY": "x"}, skip_sts)
+    r = check(p, inputs_with(b, b.outside))
+    assert [f.property for f in r.failures] == [b.failure], r.failures
+    assert counting.requests == []
     # just inside: created in moto
-    p = start_plugin(plugin_bin, engine, tmp_path, aws.client_env())
-    try:
-        r = check(p, inputs_with(b, b.inside))
-        assert list(r.failures) == [], r.failures
-        created = p.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=r.inputs,
-                                                           name="api", type=TYPE, timeout=300))
-        out = as_dict(created.properties)
-        assert out["apiUrl"] and out["functionArn"]
-        lam = aws.boto3_client("lambda").get_function(FunctionName=out["functionName"])
-        if b.prop == "lambdaMemorySize":
-            assert lam["Configuration"]["MemorySize"] == b.inside
-        if b.prop == "lambdaEnvironment":
-            for k, v in b.inside.items():
-                assert lam["Configuration"]["Environment"]["Variables"][k] == v
-        if b.prop == "tags":
-            assert {k: v for k, v in lam["Tags"].items() if k in b.inside} == b.inside
-    finally:
-        p.close()
+    p = configured_plugin(aws.client_env(), skip_sts)
+    r = check(p, inputs_with(b, b.inside))
+    assert list(r.failures) == [], r.failures
+    created = p.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=r.inputs,
+                                                       name="api", type=TYPE, timeout=300))
+    out = as_dict(created.properties)
+    assert out["apiUrl"] and out["functionArn"]
+    lam = aws.boto3_client("lambda").get_function(FunctionName=out["functionName"])
+    if b.prop == "lambdaMemorySize":
+        assert lam["Configuration"]["MemorySize"] == b.inside
+    if b.prop == "lambdaEnvironment":
+        for k, v in b.inside.items():
+            assert lam["Configuration"]["Environment"]["Variables"][k] == v
+    if b.prop == "tags":
+        assert {k: v for k, v in lam["Tags"].items() if k in b.inside} == b.inside
 
 
 def readme_rows() -> list[list[str]]:

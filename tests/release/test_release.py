@@ -21,6 +21,7 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2
 
+from harness.loopback import LoopbackServer
 from harness.plugin import Plugin, struct
 from harness.plugin_server import PluginServer
 from harness.stack_checks import everything
@@ -259,9 +260,7 @@ STS_IDENTITY = b"""<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/d
 def https_sts(tmp_path):
     """An HTTPS endpoint on 127.0.0.1 that answers STS GetCallerIdentity, with a certificate
     from a throwaway CA (returned as PEM bytes) for the IP address 127.0.0.1."""
-    import ssl
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
 
     d = tmp_path / "tls"
     d.mkdir()
@@ -291,14 +290,9 @@ def https_sts(tmp_path):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(d / "srv.pem", d / "srv.key")
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"https://127.0.0.1:{server.server_address[1]}", (d / "ca.pem").read_bytes(), calls
-    server.shutdown()
-    server.server_close()
+    server = LoopbackServer(Handler, str(d / "srv.pem"), str(d / "srv.key"))
+    yield server.url, (d / "ca.pem").read_bytes(), calls
+    server.stop()
 
 
 def test_amd64_finds_the_systems_ca_certificates(unpacked, https_sts, tmp_path):

@@ -1,7 +1,6 @@
 """Calls are served in parallel: a Create blocked on a slow AWS endpoint does not delay other
 resources' Check and Diff calls (compared with the serial sum measured in the same run), and
 Cancel ends the blocked Create at once rather than after the slow call."""
-import os
 import threading
 import time
 
@@ -10,8 +9,8 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from harness.plugin import Plugin, struct
-from harness.slow_server import SlowServer
+from harness.plugin import struct
+from harness.loopback import RefusingServer
 
 TYPE = "secureapi:index:SecureApiStack"
 DELAY = 3.0
@@ -20,22 +19,16 @@ DELAY = 3.0
 
 @pytest.fixture
 def slow():
-    s = SlowServer(DELAY)
+    s = RefusingServer(DELAY, "slow server")
     yield s
     s.stop()
 
 
 @pytest.fixture
-def plugin(plugin_bin, engine, tmp_path, slow):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_ENDPOINT_URL": slow.url, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
-                "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "ap-southeast-1",
-                "AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1"})
-    p = Plugin(plugin_bin, engine=engine, env=env, stderr_path=tmp_path / "plugin.stderr")
-    p.stub.Configure(provider_pb2.ConfigureRequest(
-        args=struct({"skipCredentialsValidation": "true"}), acceptSecrets=True))
-    yield p
-    p.close()
+def plugin(configured_plugin, slow):
+    return configured_plugin({"AWS_ENDPOINT_URL": slow.url, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+                              "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "ap-southeast-1",
+                              "AWS_MAX_ATTEMPTS": "1"}, {"skipCredentialsValidation": "true"})
 
 
 def checked(plugin, name):
@@ -62,9 +55,9 @@ def test_blocked_create_does_not_delay_checks(plugin, slow):
     t = threading.Thread(target=create)
     t.start()
     deadline = time.monotonic() + 10
-    while slow.requests == 0 and time.monotonic() < deadline:
+    while not slow.requests and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert slow.requests >= 1, "Create never reached AWS"
+    assert slow.requests, "Create never reached AWS"
     # while Create waits on AWS, other resources are checked and diffed
     latencies = []
     for i in range(20):
@@ -99,7 +92,7 @@ def test_cancel_ends_a_blocked_create(plugin, slow):
 
     t = threading.Thread(target=create)
     t.start()
-    while slow.requests == 0:
+    while not slow.requests:
         time.sleep(0.01)
     t0 = time.monotonic()
     plugin.stub.Cancel(empty_pb2.Empty())
@@ -121,3 +114,46 @@ def test_custom_timeout_bounds_a_blocked_create(plugin, slow):
     print(f"Create with a 1 s timeout ended after {took:.2f}s (each AWS call takes {DELAY}s)")
     assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED, e.value.details()
     assert took < DELAY
+
+
+def test_reconfigure_while_creates_are_in_flight(configured_plugin, aws):
+    """The AWS client is shared by reference: Configure (here 20 times, each with another
+    httpTimeoutSeconds) replaces the provider's client while three Creates use the old ones; every
+    Create finishes on the client it started with, and none is freed under it (run under ASan and
+    valgrind in tests/check.sh)."""
+    from harness.fault_proxy import FaultProxy
+    from harness.resource import Stack
+    from harness.stack_checks import check_stack_in_moto
+
+    proxy = FaultProxy(aws.url)
+    proxy.latency = 0.2  # every AWS call takes a while, so the Creates overlap the Configures
+    try:
+        plugin = configured_plugin({**aws.client_env(), "AWS_ENDPOINT_URL": proxy.url})
+        stacks = [Stack(plugin, urn=f"urn:pulumi:dev::proj::{TYPE}::api{i}") for i in range(3)]
+        results, errors = {}, []
+
+        def create(i):
+            try:
+                results[i] = stacks[i].create({"environmentSuffix": f"rc{i}"})
+            except Exception as e:  # noqa: BLE001 (reported below)
+                errors.append(e)
+
+        threads = [threading.Thread(target=create, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        in_flight = []  # how many Creates were running when each Configure ended
+        for n in range(20):
+            plugin.stub.Configure(provider_pb2.ConfigureRequest(
+                args=struct({"httpTimeoutSeconds": str(60 + n), "skipCredentialsValidation": "true"}),
+                acceptSecrets=True, acceptResources=True))
+            in_flight.append(sum(t.is_alive() for t in threads))
+            time.sleep(0.1)
+        for t in threads:
+            t.join(timeout=300)
+        assert errors == []
+        assert min(in_flight) > 0, f"Creates in flight at each Configure: {in_flight}"
+        for i in range(3):
+            check_stack_in_moto(aws, results[i])
+            stacks[i].delete()
+    finally:
+        proxy.stop()

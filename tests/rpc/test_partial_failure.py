@@ -2,7 +2,6 @@
 pre-existing object under the stack's name that is not the stack's) answers
 ErrorResourceInitFailed with the id and every piece created so far; once the cause is gone the
 engine's next Update finishes the stack, and Delete then leaves nothing."""
-import os
 
 import grpc
 import pytest
@@ -11,7 +10,7 @@ from google.rpc import status_pb2
 from pulumi.runtime.proto import provider_pb2
 
 from harness.fault_proxy import Fault, FaultProxy
-from harness.plugin import Plugin, struct
+from harness.plugin import struct
 from harness.stack_checks import REGION, check_stack_in_moto, everything
 
 TYPE = "secureapi:index:SecureApiStack"
@@ -28,15 +27,9 @@ def proxy(aws):
 
 
 @pytest.fixture
-def plugin(plugin_bin, engine, tmp_path, aws, proxy):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(aws.client_env(REGION))
-    env["AWS_ENDPOINT_URL"] = proxy.url
-    env["AWS_MAX_ATTEMPTS"] = "2"
-    p = Plugin(plugin_bin, engine=engine, env=env, stderr_path=tmp_path / "plugin.stderr")
-    p.stub.Configure(provider_pb2.ConfigureRequest(args=struct({}), acceptSecrets=True))
-    yield p
-    p.close()
+def plugin(configured_plugin, aws, proxy):
+    return configured_plugin({**aws.client_env(REGION), "AWS_ENDPOINT_URL": proxy.url,
+                              "AWS_MAX_ATTEMPTS": "2"})
 
 
 def init_failed(err: grpc.RpcError) -> provider_pb2.ErrorResourceInitFailed:

@@ -2,14 +2,12 @@
 classifies changes (replace on suffix/region, in place otherwise, detailed per map key), and
 preview Create predicts outputs; none of them makes an AWS call (counted at a loopback server the
 plugin's endpoints point to)."""
-import os
 
 import pytest
 from google.protobuf import json_format
 from pulumi.runtime.proto import provider_pb2
 
-from harness.counting_server import CountingServer
-from harness.plugin import Plugin, struct
+from harness.plugin import struct
 
 TYPE = "secureapi:index:SecureApiStack"
 URN = f"urn:pulumi:dev::proj::{TYPE}::api"
@@ -24,22 +22,9 @@ def as_dict(s):
 
 
 @pytest.fixture
-def counting():
-    c = CountingServer()
-    yield c
-    c.stop()
-
-
-@pytest.fixture
-def plugin(plugin_bin, engine, tmp_path, counting):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_ENDPOINT_URL": counting.url, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
-                "AWS_SECRET_ACCESS_KEY": "x", "AWS_EC2_METADATA_DISABLED": "true"})
-    p = Plugin(plugin_bin, engine=engine, env=env, stderr_path=tmp_path / "plugin.stderr")
-    p.stub.Configure(provider_pb2.ConfigureRequest(args=struct({"skipCredentialsValidation": "true"}),
-                                                   acceptSecrets=True, acceptResources=True))
-    yield p
-    p.close()
+def plugin(configured_plugin, counting):
+    return configured_plugin({"AWS_ENDPOINT_URL": counting.url, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+                              "AWS_SECRET_ACCESS_KEY": "x"}, {"skipCredentialsValidation": "true"})
 
 
 def check(plugin, news, olds=None, seed=b"seed"):
