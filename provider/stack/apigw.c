@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "stack/limits.h"
 #include "stack/steps.h"
 
 static const sa_aws_retry_rule control_plane[] = {
@@ -253,7 +254,7 @@ static int put_method(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state
     sa_json_string(&body, body.root, "httpMethod", "POST");
     sa_json_string(&body, body.root, "uri", uri);
     /* API Gateway's default, stated: a request waits at most 29 s for the function */
-    sa_json_number(&body, body.root, "timeoutInMillis", 29000);
+    sa_json_number(&body, body.root, "timeoutInMillis", SA_APIGW_INTEGRATION_TIMEOUT_S * 1000);
     call.op = "PutIntegration";
     call.path = "/restapis/{}/resources/{}/methods/{}/integration";
     rc = sa_call_run(s, &c, &call, err);

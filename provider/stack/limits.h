@@ -76,6 +76,10 @@ extern const sa_limit sa_kms_deletion_window;
 
 /* API Gateway: stage names. */
 extern const sa_limit sa_apigw_stage_name;
+/* API Gateway REST: the integration timeout the stack's integrations use, AWS's default and its
+ * most without a quota increase (API Gateway quotas: "Maximum integration timeout", 50 ms to
+ * 29 s), in seconds; PutIntegration takes it in milliseconds (timeoutInMillis). */
+#define SA_APIGW_INTEGRATION_TIMEOUT_S 29
 
 /* Whether s is within l (length in characters and pattern). *ret_chars (may be NULL) gets the
  * length in characters. Returns false also when s is not valid UTF-8. */

@@ -11,12 +11,11 @@
 
 #include "base/util.h"
 #include "stack/code.h"
+#include "stack/limits.h"
 #include "stack/ops.h"
 #include "stack/stack.h"
 #include "stack/steps.h"
 
-/* API Gateway's REST integration timeout (the stack's integrations use the default). */
-#define SA_INTEGRATION_TIMEOUT_S 29
 
 void sa_stack_result_dispose(sa_stack_result *r)
 {
@@ -82,12 +81,12 @@ static void keep_partial(sa_stack_result *out, const sa_value *inputs, const sa_
 
 static void warn_timeout(sa_stack_ctx *s, const sa_stack_inputs *in)
 {
-    if (in->timeout > SA_INTEGRATION_TIMEOUT_S)
+    if (in->timeout > SA_APIGW_INTEGRATION_TIMEOUT_S)
         sa_stack_log(s, SA_STACK_WARNING, false,
                      "lambdaTimeout is %lld s but API Gateway's REST integration timeout is %d s: "
                      "a request still running then gets 504 Gateway Timeout while the function "
                      "runs on to its own timeout",
-                     (long long)in->timeout, SA_INTEGRATION_TIMEOUT_S);
+                     (long long)in->timeout, SA_APIGW_INTEGRATION_TIMEOUT_S);
 }
 
 int sa_stack_identity(sa_stack_env *env, char account[16], char partition[16], sa_error *err)

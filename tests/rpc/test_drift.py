@@ -72,3 +72,21 @@ def test_disabled_key_is_replaced_and_retired(aws_plugin, aws):
     assert key_state(aws, old_key) == "PendingDeletion"
     s.delete()
     assert everything(aws) == {k: [] for k in everything(aws)}
+
+
+def test_timeout_above_the_integration_timeout_is_warned(aws_plugin, aws, engine):
+    """API Gateway ends a REST integration at 29 s: a longer lambdaTimeout is allowed (the
+    function may do work after answering) but the user is told what a client gets."""
+    from pulumi.runtime.proto import engine_pb2
+    s = Stack(aws_plugin)
+    out = s.create({"environmentSuffix": "slow", "lambdaTimeout": 60})
+    warnings = [l.message for l in engine.logs if l.severity == engine_pb2.WARNING]
+    assert any("lambdaTimeout is 60 s but API Gateway's REST integration timeout is 29 s" in w
+               for w in warnings), warnings
+    cfg = aws.boto3_client("lambda").get_function(FunctionName=out["functionName"])["Configuration"]
+    assert cfg["Timeout"] == 60
+    ag = aws.boto3_client("apigateway")
+    res = {r["path"]: r["id"] for r in ag.get_resources(restApiId=out["restApiId"])["items"]}
+    integ = ag.get_integration(restApiId=out["restApiId"], resourceId=res["/"], httpMethod="GET")
+    assert integ["timeoutInMillis"] == 29000
+    s.delete()
