@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -294,6 +295,26 @@ static bool has_suffix(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* A UTF-8 LC_CTYPE locale, or (locale_t)0 when this system has none. */
+static locale_t utf8_locale(void)
+{
+    static const char *const names[] = {"C.UTF-8", "", "en_US.UTF-8"};
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        locale_t l = newlocale(LC_CTYPE_MASK, names[i], (locale_t)0);
+        const char *codeset;
+
+        if (l == (locale_t)0)
+            continue;
+        codeset = nl_langinfo_l(CODESET, l);
+        if (codeset != NULL && strcmp(codeset, "UTF-8") == 0)
+            return l;
+        freelocale(l);
+    }
+    return (locale_t)0;
+}
+
 /* The members of a .zip, .jar, .tar, .tgz or .tar.gz file. */
 static int add_archive_file(collector *c, const char *prefix, const char *file)
 {
@@ -313,8 +334,9 @@ static int add_archive_file(collector *c, const char *prefix, const char *file)
     if (a == NULL)
         return fail(c, SA_ENOMEM, "out of memory");
     /* names in archives are UTF-8 (or bytes): read them in a UTF-8 locale on this thread only,
-     * whatever the process's locale (the C locale cannot convert them) */
-    utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+     * whatever the process's locale (the C locale cannot convert them). glibc has C.UTF-8
+     * built in from 2.35; on 2.34 take the environment's locale, else en_US.UTF-8. */
+    utf8 = utf8_locale();
     if (utf8 != (locale_t)0)
         before = uselocale(utf8);
     archive_read_support_format_zip(a);

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-HANDLER = Path(__file__).resolve().parents[2] / "provider" / "handler" / "index.js"
+HANDLER = Path(__file__).resolve().parents[2] / "provider" / "stack" / "handler" / "index.js"
 
 RUNNER = """
 // the handler's log lines go to stderr here, so stdout holds only the response

@@ -228,7 +228,7 @@ int main() {
 
 @pytest.mark.parametrize("arch", sorted(ARCHES))
 def test_glibc_compat_fallbacks_unwind_and_randomise(arch, tmp_path):
-    """provider/glibc_compat.c with its _dl_find_object forced onto the dl_iterate_phdr path (a
+    """provider/plugin/glibc_compat.c with its _dl_find_object forced onto the dl_iterate_phdr path (a
     glibc version that does not exist), linked like the release binary: C++ exceptions are
     thrown and caught (a wrong exception-table lookup ends in std::terminate) and
     std::random_device works, without importing either function from glibc."""
@@ -236,7 +236,7 @@ def test_glibc_compat_fallbacks_unwind_and_randomise(arch, tmp_path):
     (tmp_path / "t.cpp").write_text(THROWER)
     subprocess.run([f"{triple}-gcc", "-O2", "-c", "-D_GNU_SOURCE",
                     '-DSA_DL_FIND_OBJECT_VERSION="GLIBC_9.99"',
-                    str(REPO / "provider" / "glibc_compat.c"), "-o", str(tmp_path / "c.o")],
+                    str(REPO / "provider" / "plugin" / "glibc_compat.c"), "-o", str(tmp_path / "c.o")],
                    check=True)
     exe = tmp_path / "t"
     subprocess.run([f"{triple}-g++", "-O2", str(tmp_path / "t.cpp"), str(tmp_path / "c.o"),

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds the three libraries whose Debian static archives cannot go into a self-contained binary,
+# Builds the four libraries whose Debian static archives cannot go into a self-contained binary,
 # from Debian's own source packages (fetched with `apt-get source`, which checks the archive's
 # signatures and the files' hashes, Debian's patches applied): libcurl (Debian's libcurl.a needs
 # nghttp2, libssh2, rtmp, LDAP and Kerberos, none of which ship static archives; ours is HTTP and
 # HTTPS over OpenSSL with zlib, proxies and the threaded resolver, nothing else), libxml2 (Debian's
 # is built with ICU, whose static data alone is 30 MB; ours is the XML and HTML parsers and the
-# tree API, with threads: --with-minimum) and cJSON (Debian ships no static archive). As Debian's
+# tree API, with threads: --with-minimum), libarchive (Debian's libarchive.a needs nettle, libxml2,
+# ACL, lzma, zstd, lz4 and bzip2; ours reads zip, jar, tar and gzip and writes nothing: zlib only)
+# and cJSON (Debian ships no static archive). As Debian's
 # own build does, autoreconf runs first (Debian's patches touch the build files). Usage: build-
 # static-deps.sh amd64|arm64. Prints the install prefix (lib/*.a, lib/pkgconfig, include) on its
 # last line; the prefix is cached under ~/.cache/pulumi-secureapi, keyed by this script and the
@@ -31,7 +33,7 @@ JOBS=${SECUREAPI_JOBS:-$(nproc)}
 
 # The source versions apt offers now; a new Debian point release gives a new cache key.
 versions=""
-for pkg in curl libxml2 cjson; do
+for pkg in curl libxml2 libarchive cjson; do
     v=$(apt-cache showsrc "$pkg" 2>/dev/null | awk '/^Version:/ {print $2}' | sort -V | tail -1)
     if [ -z "$v" ]; then
         echo "build-static-deps: apt has no source for $pkg;" \
@@ -87,6 +89,17 @@ cp -a "$(srcdir libxml2)" "$WORK/libxml2"
     make -j"$JOBS" libxml2.la >/dev/null &&
     make install-libLTLIBRARIES install-pkgconfigDATA >/dev/null &&
     make -C include install >/dev/null)
+
+echo "build-static-deps: libarchive, zip/tar/gzip over zlib only ($ARCH)" >&2
+cp -a "$(srcdir libarchive)" "$WORK/libarchive"
+(cd "$WORK/libarchive" && sh build/autogen.sh >/dev/null 2>&1 &&
+    ./configure "${HOST_ARGS[@]}" --prefix="$PREFIX" --disable-shared --enable-static \
+        --disable-bsdtar --disable-bsdcpio --disable-bsdcat --disable-acl --disable-xattr \
+        --with-zlib --without-bz2lib --without-libb2 --without-lz4 --without-zstd --without-lzma \
+        --without-lzo2 --without-cng --without-mbedtls --without-nettle --without-openssl \
+        --without-xml2 --without-expat >/dev/null &&
+    make -j"$JOBS" libarchive.la >/dev/null &&
+    make install-libLTLIBRARIES install-pkgconfigDATA install-includeHEADERS >/dev/null)
 
 echo "build-static-deps: libcurl with HTTP(S) over OpenSSL only ($ARCH)" >&2
 cp -a "$(srcdir curl)" "$WORK/curl"

@@ -40,7 +40,7 @@ for arch in $ARCHES; do
               python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
     bin="$bdir/stage/bin/pulumi-resource-secureapi"
     tgz="$OUT/pulumi-resource-secureapi-v$version-linux-$arch.tar.gz"
-    python3 "$REPO/provider/package.py" "$bin" "$REPO/README.md" "$REPO/LICENSE" "$tgz" \
+    python3 "$REPO/provider/plugin/package.py" "$bin" "$REPO/README.md" "$REPO/LICENSE" "$tgz" \
         "$bdir/stage/sha256"
     glibc=$("$triple-objdump" -T "$bin" | grep -oE 'GLIBC_[0-9]+\.[0-9]+' | sort -uV | tail -1)
     needed=$("$triple-readelf" -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
