@@ -16,7 +16,6 @@
 #include "stack/stack.h"
 #include "stack/steps.h"
 
-
 void sa_stack_result_dispose(sa_stack_result *r)
 {
     if (r == NULL)
