@@ -3,9 +3,9 @@
 the plugin's packager holds them and no other, and its hash is moto's CodeSha256 and the state's);
 the same files written again with new mtimes are no change (`pulumi up --expect-no-changes`); one
 byte edited in one file is an in-place update whose diff names only lambdaCode and changes the
-function's CodeSha256; a Python program switches from lambdaCode (an AssetArchive of a FileAsset
-and a nested FileArchive) to lambdaHandlerCode and back, each an update that deploys the new
-code; and a 60 MB archive of random bytes is refused naming Lambda's 50 MB limit without a single
+function's CodeSha256; a Python program switches from lambdaHandlerCode to lambdaCode (an
+AssetArchive of a FileAsset and a nested FileArchive) and back, each an update that deploys the
+new code; and a 60 MB archive of random bytes is refused naming Lambda's 50 MB limit without a single
 AWS request (every request through the validating proxy in front of moto is seen; Configure's STS
 check of the credentials is switched off with secureapi:skipCredentialsValidation) and without a
 function in moto."""
@@ -130,25 +130,30 @@ def test_switch_between_archive_and_handler_code_in_python(pulumi, aws, plugin_b
     inline = package(proj, tmp_path / "inline.zip", value=text_archive({"index.js": INLINE}))
 
     run("stack", "init", "dev")
-    run("config", "set", "form", "archive")
+    run("config", "set", "form", "inline")
     run("up", "--yes", "--skip-preview")
     name = json.loads(run("stack", "output", "--json").stdout)["functionName"]
-    first = assert_deployed(aws, pulumi, proj, name, archive, files, env)
+    first = assert_deployed(aws, pulumi, proj, name, inline, {"index.js": INLINE.encode()}, env)
 
-    run("config", "set", "form", "inline")
+    # the short form to an archive: an update that deploys the archive's files
+    run("config", "set", "form", "archive")
     s = step(run("preview", "--json").stdout)
-    assert s["op"] == "update", s
+    assert s["op"] == "update", brief(s)
     assert set(s["diffReasons"]) == {"lambdaCode", "lambdaHandlerCode"}, brief(s)
     assert set(s["detailedDiff"]) == {"lambdaCode", "lambdaHandlerCode"}, brief(s)
     run("up", "--yes", "--skip-preview")
-    second = assert_deployed(aws, pulumi, proj, name, inline, {"index.js": INLINE.encode()}, env)
+    second = assert_deployed(aws, pulumi, proj, name, archive, files, env)
     assert second != first
 
-    run("config", "set", "form", "archive")
+    # and back
+    run("config", "set", "form", "inline")
     assert step(run("preview", "--json").stdout)["op"] == "update"
     run("up", "--yes", "--skip-preview")
-    assert assert_deployed(aws, pulumi, proj, name, archive, files, env) == first
+    assert assert_deployed(aws, pulumi, proj, name, inline, {"index.js": INLINE.encode()},
+                           env) == first
     run("up", "--yes", "--skip-preview", "--expect-no-changes")
+    fn = aws.boto3_client("lambda").get_function(FunctionName=name)["Configuration"]
+    assert fn["Handler"] == "index.handler"
     assert json.loads(run("stack", "output", "--json").stdout)["functionName"] == name
 
 
