@@ -1,8 +1,12 @@
 """The user's path with the real CLI, in each language: the examples/ programs (TypeScript with the
 generated SDK, Python with the generated SDK, and YAML) deploy to moto with `pulumi up`; a second
-up and preview change nothing; refresh finds nothing; the step2 edit is an in-place update (no
-replacement, read from the engine's JSON); a suffix change is a replacement; an out-of-band deleted
-log group is found by refresh and repaired by up; destroy leaves nothing in the six services."""
+up and preview change nothing; the function runs the example's own code with its handler and
+runtime (the TypeScript handler/index.js as index.js of an AssetArchive, the Python and YAML app/
+folders: the package rebuilt from those files is what moto holds and what the state records);
+refresh finds nothing; the step2 edit is an in-place update (no replacement, read from the
+engine's JSON) that leaves the code alone; a suffix change is a replacement; an out-of-band
+deleted log group is found by refresh and repaired by up; destroy leaves nothing in the six
+services."""
 import json
 import os
 import re
@@ -13,18 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from code_checks import assert_deployed, folder_files, package, text_archive
 from harness.stack_checks import everything
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-
-
-@pytest.fixture(scope="session")
-def sdk_built():
-    env = dict(os.environ, VENV=str(Path(sys.executable).parent.parent))
-    subprocess.run(["bash", str(REPO / "tools" / "sdk" / "build-sdk.sh")], check=True,
-                   timeout=600, env=env)
-    return REPO / "sdk-shim" / "nodejs" / "bin"
 
 
 def prepare(lang: str, dest: Path, sdk_bin: Path) -> Path:
@@ -43,6 +40,15 @@ def prepare(lang: str, dest: Path, sdk_bin: Path) -> Path:
 def apply_step2(lang: str, proj: Path) -> None:
     for f in (proj / "step2").iterdir():
         shutil.copy(f, proj / f.name)
+
+
+def example_code(lang: str, proj: Path, out: Path) -> tuple[Path, dict[str, bytes]]:
+    """The package the example must deploy, and the files it must hold."""
+    if lang == "typescript":
+        text = (proj / "handler" / "index.js").read_text()
+        return (package(proj, out, value=text_archive({"index.js": text})),
+                {"index.js": text.encode()})
+    return package(proj, out, path="app"), folder_files(proj / "app")
 
 
 def ops(preview_json: str) -> dict:
@@ -77,6 +83,15 @@ def test_example_lifecycle(lang, pulumi, aws, plugin_bin, sdk_built, tmp_path):
     assert group["kmsKeyId"] == key_arn and group["retentionInDays"] == 7
     api_id = out["apiUrl"].split("//")[1].split(".")[0]
     assert aws.boto3_client("apigateway").get_stage(restApiId=api_id, stageName="prod")
+    # the function runs the example's own code
+    cfg = fn["Configuration"]
+    handler, runtime = {"python": ("app.handler", "python3.13")}.get(
+        lang, ("index.handler", "nodejs22.x"))
+    assert (cfg["Handler"], cfg["Runtime"]) == (handler, runtime)
+    zip_path, files = example_code(lang, proj, tmp_path / "expected.zip")
+    assert {"typescript": {"index.js"}, "yaml": {"index.js"},
+            "python": {"app.py", "apiresponse/__init__.py"}}[lang] == set(files)
+    code_sha = assert_deployed(aws, pulumi, proj, out["functionName"], zip_path, files, env)
 
     # nothing to do the second time, and nothing drifted
     run("up", "--yes", "--skip-preview", "--expect-no-changes")
@@ -94,6 +109,7 @@ def test_example_lifecycle(lang, pulumi, aws, plugin_bin, sdk_built, tmp_path):
         logGroupNamePrefix=out["logGroupName"])["logGroups"]
     assert group["retentionInDays"] == 30
     assert json.loads(run("stack", "output", "--json").stdout) == out  # same stack, same names
+    assert fn["Configuration"]["CodeSha256"] == code_sha  # the code was not touched
 
     # out-of-band deletion of the log group: refresh sees it, up repairs it
     aws.boto3_client("logs").delete_log_group(logGroupName=out["logGroupName"])

@@ -10,6 +10,10 @@ stack = secureapi.SecureApiStack(
     environment_suffix=environment_suffix,
     region="ap-southeast-1",
     tags={"Project": pulumi.get_project(), "Stack": pulumi.get_stack(), "ManagedBy": "pulumi"},
+    # the function: app/ (app.py and its vendored apiresponse package) on Python 3.13
+    lambda_code=pulumi.FileArchive("./app"),
+    lambda_runtime="python3.13",
+    lambda_handler="app.handler",
     log_retention_in_days=30,
     lambda_memory_size=512,
 )
