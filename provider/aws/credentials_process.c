@@ -410,6 +410,13 @@ int sa_aws_credentials_from_process(sa_aws_credentials *out, const char *profile
     if (WIFSIGNALED(status)) {
         rc = sa_error_set(err, SA_EIO, "%s '%." PROGRAM_SHOWN_MAX "s' was killed by signal %d (%s)",
                           what, argv[0], WTERMSIG(status), strsignal(WTERMSIG(status)));
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && len == 0) {
+        /* what a failed exec looks like where posix_spawnp cannot report it (under valgrind, or
+         * a libc that spawns by fork and exec) */
+        rc = sa_error_set(err, SA_EIO,
+                          "%s '%." PROGRAM_SHOWN_MAX "s' exited with status 127: the command was "
+                          "not found or could not be run",
+                          what, argv[0]);
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         rc = sa_error_set(err, SA_EIO,
                           "%s '%." PROGRAM_SHOWN_MAX "s' exited with status %d (its stderr, if "
