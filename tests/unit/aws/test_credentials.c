@@ -529,8 +529,12 @@ static const proc_script proc_scripts[] = {
     {"badexp.sh",
      PROC_JSON("\"AccessKeyId\": \"AKIA_PROC\", \"SecretAccessKey\": \"" SECRET_A "\", "
                "\"Expiration\": \"tomorrow\"")},
-    {"big.sh", "head -c 70000 /dev/zero | tr '\\000' ' '\n" PROC_JSON(
-                   "\"AccessKeyId\": \"AKIA_PROC\", \"SecretAccessKey\": \"" SECRET_A "\"")},
+    /* exactly SA_AWS_CREDENTIAL_PROCESS_OUTPUT_MAX bytes (spaces, then the JSON), and one more */
+    {"max.sh", "j='{\"Version\": 1, \"AccessKeyId\": \"AKIA_MAX\", \"SecretAccessKey\": \"" SECRET_A
+               "\"}'\nhead -c $((65536 - ${#j})) /dev/zero | tr '\\000' ' '\nprintf '%s' \"$j\"\n"},
+    {"over.sh",
+     "j='{\"Version\": 1, \"AccessKeyId\": \"AKIA_MAX\", \"SecretAccessKey\": \"" SECRET_A
+     "\"}'\nhead -c $((65537 - ${#j})) /dev/zero | tr '\\000' ' '\nprintf '%s' \"$j\"\n"},
     {"sleep.sh", "exec sleep 10\n"},
     {"stdin.sh", "if read -r line; then exit 4; fi\n" PROC_JSON(
                      "\"AccessKeyId\": \"AKIA_STDIN\", \"SecretAccessKey\": \"" SECRET_A "\"")},
@@ -657,8 +661,10 @@ static const proc_case proc_cases[] = {
      "2015-08-30T12:00:00Z"},
     {"unreadable Expiration", "[profile team]\ncredential_process = %s/badexp.sh\n", NULL, SA_EIO,
      NULL, NULL, NULL, 0, "printed an Expiration that is not an ISO 8601 time"},
-    {"too much output", "[profile team]\ncredential_process = %s/big.sh\n", NULL, SA_EIO, NULL,
-     NULL, NULL, 0, "printed more than 65536 bytes"},
+    {"64 KB of output", "[profile team]\ncredential_process = %s/max.sh\n", NULL, SA_OK, "AKIA_MAX",
+     SECRET_A, NULL, 0, PROC_SOURCE},
+    {"too much output", "[profile team]\ncredential_process = %s/over.sh\n", NULL, SA_EIO, NULL,
+     NULL, NULL, 0, "/over.sh' printed more than 65536 bytes"},
     {"command not found (path)", "[profile team]\ncredential_process = %s/missing-helper --x\n",
      NULL, SA_EIO, NULL, NULL, NULL, 0,
      "/missing-helper' could not be started: No such file or directory"},
