@@ -380,7 +380,7 @@ static int get_credentials(sa_aws_credentials *out, sa_aws_client *c, const atom
     sa_aws_credentials fresh = {0};
     sa_aws_credentials_settings s = {c->access_key_id, c->secret_access_key, c->session_token,
                                      c->skip_metadata};
-    sa_aws_credentials_ctx ctx = {c->env, &c->shared, &c->transport, cancelled, now};
+    sa_aws_credentials_ctx ctx = {c->env, &c->shared, &c->transport, cancelled, now, 0};
     int rc;
 
     pthread_mutex_lock(&c->creds_lock);

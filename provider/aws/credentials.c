@@ -1,7 +1,7 @@
 /*
  * The credential chain and its local sources: provider config, environment and shared files (see
  * credentials.h). The two HTTP sources, container endpoint and instance metadata, are in
- * credentials_remote.c.
+ * credentials_remote.c; a profile's credential_process is run by credentials_process.c.
  */
 #include "aws/credentials.h"
 #include "base/util.h"
@@ -68,8 +68,9 @@ static bool header_safe(const char *s)
     return true;
 }
 
-static int checked_set(sa_aws_credentials *out, const char *ak, const char *sk, const char *tok,
-                       time_t expiration, const char *source, sa_error *err)
+int sa_aws_credentials_set_checked(sa_aws_credentials *out, const char *ak, const char *sk,
+                                   const char *tok, time_t expiration, const char *source,
+                                   sa_error *err)
 {
     if (!header_safe(ak) || !header_safe(sk) || (tok != NULL && !header_safe(tok)))
         return sa_error_set(err, SA_EINVAL,
@@ -90,8 +91,8 @@ int sa_aws_credentials_from_settings(sa_aws_credentials *out, const sa_aws_crede
         return sa_error_set(err, SA_EINVAL, "the provider config sets secretKey but not accessKey");
     if (!present(s->secret_access_key))
         return sa_error_set(err, SA_EINVAL, "the provider config sets accessKey but not secretKey");
-    return checked_set(out, s->access_key_id, s->secret_access_key, s->session_token, 0,
-                       "provider config", err);
+    return sa_aws_credentials_set_checked(out, s->access_key_id, s->secret_access_key,
+                                          s->session_token, 0, "provider config", err);
 }
 
 int sa_aws_credentials_from_env(sa_aws_credentials *out, const sa_aws_env *env, sa_error *err)
@@ -107,22 +108,30 @@ int sa_aws_credentials_from_env(sa_aws_credentials *out, const sa_aws_env *env, 
     if (sk == NULL)
         return sa_error_set(err, SA_EINVAL,
                             "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
-    return checked_set(out, ak, sk, sa_aws_env_get(env, "AWS_SESSION_TOKEN"), 0, "environment",
-                       err);
+    return sa_aws_credentials_set_checked(out, ak, sk, sa_aws_env_get(env, "AWS_SESSION_TOKEN"), 0,
+                                          "environment", err);
 }
 
-/* Profile settings that configure credentials we do not implement. */
+/* Profile settings that configure credentials we do not implement. In botocore's chain they all
+ * come before credential_process, so a profile with one of them is refused rather than answered by
+ * its credential_process. */
 static const char *const unsupported_profile_keys[] = {
-    "role_arn",      "credential_process",      "sso_session",
-    "sso_start_url", "web_identity_token_file", "credential_source",
+    "role_arn", "sso_session", "sso_start_url", "web_identity_token_file", "credential_source",
 };
 
-int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_shared_config *shared,
+/* The order inside a profile is botocore's (credentials.py, CredentialResolver): its
+ * SharedCredentialProvider (static keys of the credentials file) comes before ProcessProvider
+ * (credential_process, from either file, the credentials file winning), which comes before
+ * ConfigProvider (static keys of the config file). So static keys in the credentials file win
+ * over credential_process, and credential_process wins over static keys in the config file. */
+int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_credentials_ctx *ctx,
                                     sa_error *err)
 {
+    const sa_aws_shared_config *shared = ctx->shared;
     const char *name;
     const char *ak;
     const char *sk;
+    const char *process;
     char source[96];
     bool explicit_profile;
 
@@ -140,24 +149,31 @@ int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_shared
                             shared->credentials_path ? shared->credentials_path : "(no HOME)",
                             shared->config_path ? shared->config_path : "(no HOME)");
     }
+    process = sa_aws_shared_config_get(shared, "credential_process");
     ak = sa_aws_shared_config_get(shared, "aws_access_key_id");
     sk = sa_aws_shared_config_get(shared, "aws_secret_access_key");
     snprintf(source, sizeof(source), "profile '%.64s'", name);
-    if (ak != NULL && sk != NULL)
-        return checked_set(out, ak, sk, sa_aws_shared_config_get(shared, "aws_session_token"), 0,
-                           source, err);
-    if (ak != NULL || sk != NULL)
-        return sa_error_set(err, SA_EINVAL, "profile '%.64s' has %s but not %s", name,
-                            ak ? "aws_access_key_id" : "aws_secret_access_key",
-                            ak ? "aws_secret_access_key" : "aws_access_key_id");
+    /* with a credential_process, only the credentials file's static keys come first */
+    if (process == NULL || sa_aws_profile_get(sa_aws_profile_file_find(&shared->credentials, name),
+                                              "aws_access_key_id") != NULL) {
+        if (ak != NULL && sk != NULL)
+            return sa_aws_credentials_set_checked(
+                out, ak, sk, sa_aws_shared_config_get(shared, "aws_session_token"), 0, source, err);
+        if (ak != NULL || sk != NULL)
+            return sa_error_set(err, SA_EINVAL, "profile '%.64s' has %s but not %s", name,
+                                ak ? "aws_access_key_id" : "aws_secret_access_key",
+                                ak ? "aws_secret_access_key" : "aws_access_key_id");
+    }
     for (size_t i = 0; i < SA_N(unsupported_profile_keys); i++) {
         if (sa_aws_shared_config_get(shared, unsupported_profile_keys[i]) != NULL)
             return sa_error_set(err, SA_EUNSUPPORTED,
                                 "profile '%.64s' uses %s, which this provider does not support; "
-                                "give it aws_access_key_id/aws_secret_access_key or use "
-                                "environment credentials",
+                                "give it aws_access_key_id/aws_secret_access_key or "
+                                "credential_process, or use environment credentials",
                                 name, unsupported_profile_keys[i]);
     }
+    if (process != NULL)
+        return sa_aws_credentials_from_process(out, name, process, ctx, err);
     return sa_error_set(err, SA_ENOTFOUND, "shared files: profile '%.64s' has no credentials",
                         name);
 }
@@ -183,7 +199,7 @@ static int src_profile(sa_aws_credentials *out, const sa_aws_credentials_setting
                        const sa_aws_credentials_ctx *ctx, sa_error *err)
 {
     (void)s;
-    return sa_aws_credentials_from_profile(out, ctx->shared, err);
+    return sa_aws_credentials_from_profile(out, ctx, err);
 }
 
 static int src_container(sa_aws_credentials *out, const sa_aws_credentials_settings *s,

@@ -2,7 +2,8 @@
  * AWS credentials and the chain that finds them, in the SDKs' order: the provider config (access
  * key, secret key, token), the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  * AWS_SESSION_TOKEN), the shared files (the active profile's aws_access_key_id,
- * aws_secret_access_key, aws_session_token), the container endpoint
+ * aws_secret_access_key, aws_session_token, or its credential_process: a command whose JSON output
+ * holds the credentials, see sa_aws_credentials_from_process), the container endpoint
  * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2, or _FULL_URI) and EC2 instance
  * metadata (IMDSv2, short timeouts, off with AWS_EC2_METADATA_DISABLED=true). A source that is
  * not configured is skipped and noted; a source that is configured but broken stops the chain with
@@ -46,12 +47,18 @@ typedef struct sa_aws_credentials_settings {
     bool skip_metadata; /* do not ask the EC2 instance metadata service */
 } sa_aws_credentials_settings;
 
+/* How long a profile's credential_process may run before it is killed, and how much it may print
+ * on stdout (botocore sets no limits; the SDKs' reference guide asks for a timely answer). */
+#define SA_AWS_CREDENTIAL_PROCESS_TIMEOUT_MS 60000L
+#define SA_AWS_CREDENTIAL_PROCESS_OUTPUT_MAX 65536
+
 typedef struct sa_aws_credentials_ctx {
     const sa_aws_env *env;
     const sa_aws_shared_config *shared; /* loaded shared files; NULL skips them */
     const sa_aws_transport *transport;  /* for container and IMDS; NULL skips them */
     const atomic_bool *cancelled;       /* may be NULL */
     time_t now;                         /* to reject already-expired credentials */
+    long process_timeout_ms; /* credential_process limit; 0: SA_AWS_CREDENTIAL_PROCESS_TIMEOUT_MS */
 } sa_aws_credentials_ctx;
 
 /* Runs the chain. */
@@ -64,12 +71,40 @@ int sa_aws_credentials_resolve(sa_aws_credentials *out, const sa_aws_credentials
 int sa_aws_credentials_from_settings(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
                                      sa_error *err);
 int sa_aws_credentials_from_env(sa_aws_credentials *out, const sa_aws_env *env, sa_error *err);
-int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_shared_config *shared,
+/* The profile ctx->shared selected. Inside a profile botocore's order holds: static keys of the
+ * credentials file, then credential_process, then static keys of the config file. */
+int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_credentials_ctx *ctx,
                                     sa_error *err);
 int sa_aws_credentials_from_container(sa_aws_credentials *out, const sa_aws_credentials_ctx *ctx,
                                       sa_error *err);
 int sa_aws_credentials_from_imds(sa_aws_credentials *out, const sa_aws_credentials_ctx *ctx,
                                  sa_error *err);
+
+/* credential_process (credentials_process.c), as botocore's ProcessProvider: command_line is split
+ * into words like Python's shlex.split (POSIX rules: '...' literal; "..." with \" and \\ escapes;
+ * a backslash outside quotes takes the next character literally; no comments, no expansion) and
+ * run without a shell, with the plugin's environment, stdin from /dev/null, its stderr passed on
+ * to ours and its stdout (at most SA_AWS_CREDENTIAL_PROCESS_OUTPUT_MAX bytes) read as
+ * {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken"?, "Expiration"?}. It is killed
+ * after ctx->process_timeout_ms or when ctx->cancelled is raised. Failing to start, a non-zero
+ * exit, a signal, bad JSON, another Version, a missing key or an Expiration not after ctx->now are
+ * errors naming the profile (never echoing the output). Credentials with an Expiration are
+ * refreshed by the client, which runs the process again. */
+int sa_aws_credentials_from_process(sa_aws_credentials *out, const char *profile,
+                                    const char *command_line, const sa_aws_credentials_ctx *ctx,
+                                    sa_error *err);
+
+/* The shlex.split of credential_process: *out_argv is a NULL-terminated array in one block (free
+ * it with free()), *out_argc its length. SA_EINVAL for an unclosed quote or a trailing
+ * backslash, naming `what`. */
+int sa_aws_split_command_line(char ***out_argv, size_t *out_argc, const char *line,
+                              const char *what, sa_error *err);
+
+/* sa_aws_credentials_set after checking the values can go into an HTTP header (no whitespace or
+ * control characters); `source` names them in the error. */
+int sa_aws_credentials_set_checked(sa_aws_credentials *out, const char *access_key_id,
+                                   const char *secret_access_key, const char *session_token,
+                                   time_t expiration, const char *source, sa_error *err);
 
 /* Parses an ISO 8601 UTC time ("2026-08-30T12:36:00Z", fractional seconds allowed). */
 int sa_aws_parse_iso8601(time_t *out, const char *s);

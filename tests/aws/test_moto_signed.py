@@ -6,6 +6,7 @@ through boto3 first, then checking is switched on (and always switched off again
 from __future__ import annotations
 
 import base64
+import datetime
 import io
 import json
 import zipfile
@@ -164,3 +165,74 @@ def test_debug_log_is_redacted(signed_moto, probe):
     assert secret not in r.stderr
     assert "not-a-real-session-token-but-secret" not in r.stderr
     assert "Signature=" not in r.stderr
+
+
+# ---- credential_process -------------------------------------------------------------------
+def write_helper(folder, key_id, secret, *, version=1, expires_in_s=3600):
+    """A credential_process helper in a folder whose name has a space: it checks its arguments,
+    notes each run in runs.txt, says something on stderr and prints the key as JSON."""
+    folder.mkdir()
+    expiration = (datetime.datetime.now(datetime.timezone.utc) +
+                  datetime.timedelta(seconds=expires_in_s)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer = json.dumps({"Version": version, "AccessKeyId": key_id, "SecretAccessKey": secret,
+                         "Expiration": expiration})
+    helper = folder / "helper.sh"
+    helper.write_text("#!/bin/sh\n"
+                      '[ "$1" = --role ] && [ "$2" = "team admin" ] || exit 5\n'
+                      f'echo run >> "{folder}/runs.txt"\n'
+                      'echo "helper: keys for $2" >&2\n'
+                      f"cat <<'EOF'\n{answer}\nEOF\n")
+    helper.chmod(0o700)
+    return helper
+
+
+def process_env(moto, tmp_path, helper):
+    config = tmp_path / "config"
+    config.write_text(f"[profile team]\nregion = eu-west-1\n"
+                      f"credential_process = \"{helper}\" --role 'team admin'\n")
+    return {"AWS_ENDPOINT_URL": moto.url, "AWS_CONFIG_FILE": str(config), "AWS_PROFILE": "team",
+            "AWS_REGION": ""}
+
+
+def test_credential_process_signs_requests(signed_moto, probe, tmp_path):
+    """A profile's credential_process prints moto's key: requests signed with it are accepted with
+    signature checking on; the helper's stderr reaches ours; the key is asked for once while it
+    is fresh; the secret is nowhere in the probe's output or debug log."""
+    moto, key_id, secret = signed_moto
+    folder = tmp_path / "cred helper"
+    helper = write_helper(folder, key_id, secret)
+    r = probe("--service", "sts", "--op", "GetCallerIdentity", "--repeat", "3", "--debug",
+              env=process_env(moto, tmp_path, helper))
+    assert r.rc == 0 and r.out["ok"], (r.out, r.stderr)
+    assert ":user/probe-admin</Arn>" in r.out["body"]
+    assert r.out["region"] == "eu-west-1"
+    assert "aws: using credentials from profile 'team' (credential_process)" in r.stderr
+    assert "helper: keys for team admin" in r.stderr
+    assert (folder / "runs.txt").read_text().count("run") == 1
+    assert secret not in r.stderr + json.dumps(r.out)
+
+
+def test_credential_process_runs_again_near_expiry(signed_moto, probe, tmp_path):
+    """Credentials expiring within the client's 5-minute refresh margin are fetched again for
+    every call: the process runs once per call."""
+    moto, key_id, secret = signed_moto
+    folder = tmp_path / "cred helper"
+    helper = write_helper(folder, key_id, secret, expires_in_s=120)
+    r = probe("--service", "kms", "--op", "ListKeys", "--repeat", "3",
+              env=process_env(moto, tmp_path, helper))
+    assert r.rc == 0 and r.out["ok"], (r.out, r.stderr)
+    assert (folder / "runs.txt").read_text().count("run") == 3
+
+
+def test_credential_process_errors_never_echo_its_output(signed_moto, probe, tmp_path):
+    """An answer the provider refuses (Version 2, holding the real secret) is an error naming the
+    profile and the reason; the secret it printed appears nowhere; no request is sent."""
+    moto, key_id, secret = signed_moto
+    helper = write_helper(tmp_path / "cred helper", key_id, secret, version=2)
+    r = probe("--service", "sts", "--op", "GetCallerIdentity", "--debug",
+              env=process_env(moto, tmp_path, helper))
+    assert r.rc != 0 and not r.out["ok"]
+    assert "profile 'team': credential_process '" in r.out["error"]
+    assert "printed Version 2; only Version 1 is supported" in r.out["error"]
+    assert r.out.get("attempts", 0) == 0
+    assert secret not in r.stderr + json.dumps(r.out)

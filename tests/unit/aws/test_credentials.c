@@ -3,7 +3,8 @@
  * transport standing in for the container endpoint and EC2 instance metadata (nothing here ever
  * reaches 169.254.x.x): source order, partial settings, profiles, unsupported profile kinds,
  * container and IMDSv2 exchanges, the "nothing found" summary, expiry, and that no message carries
- * key material.
+ * key material. The credential_process tests run real tiny shell scripts written to a temporary
+ * folder (their output, exit status, arguments, stderr, timeout and cancellation).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +13,14 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "aws/credentials.h"
 #include "fakes.h"
@@ -485,6 +492,417 @@ static void test_cancelled_chain(void **state)
     assert_int_equal(sa_aws_credentials_resolve(&c, NULL, &ctx, &err), SA_ECANCELLED);
 }
 
+/* ---- credential_process ------------------------------------------------------------------ */
+
+static char proc_dir[64]; /* the scripts' folder, made by proc_setup */
+
+typedef struct proc_script {
+    const char *name; /* under proc_dir */
+    const char *body; /* after "#!/bin/sh\n" */
+} proc_script;
+
+#define PROC_JSON(fields) "cat <<'EOF'\n{\"Version\": 1, " fields "}\nEOF\n"
+
+static const proc_script proc_scripts[] = {
+    {"good.sh", PROC_JSON("\"AccessKeyId\": \"AKIA_PROC\", \"SecretAccessKey\": \"" SECRET_A "\"")},
+    {"full.sh", PROC_JSON("\"AccessKeyId\": \"ASIA_PROC\", \"SecretAccessKey\": \"" SECRET_B "\", "
+                          "\"SessionToken\": \"tokP\", \"Expiration\": \"2015-08-30T18:36:00Z\"")},
+    {"nulls.sh", PROC_JSON("\"AccessKeyId\": \"AKIA_PROC\", \"SecretAccessKey\": \"" SECRET_A "\", "
+                           "\"SessionToken\": null, \"Expiration\": null")},
+    {"with space/args.sh",
+     "[ \"$#\" = 4 ] && [ \"$1\" = 'a b' ] && [ \"$2\" = 'c\"d' ] && [ \"$3\" = 'e f' ] &&\n"
+     "  [ \"$4\" = 'g\\h' ] || { echo \"args.sh: unexpected arguments ($#)\" >&2; exit 9; "
+     "}\n" PROC_JSON("\"AccessKeyId\": \"AKIA_ARGS\", \"SecretAccessKey\": \"" SECRET_A "\"")},
+    {"v2.sh", "cat <<'EOF'\n{\"Version\": 2, \"AccessKeyId\": \"AKIA_PROC\", "
+              "\"SecretAccessKey\": \"" SECRET_A "\"}\nEOF\n"},
+    {"noversion.sh",
+     "cat <<'EOF'\n{\"AccessKeyId\": \"AKIA_PROC\", \"SecretAccessKey\": \"" SECRET_A "\"}\nEOF\n"},
+    {"badjson.sh", "printf '%s' '{\"Version\": 1, \"AccessKeyId\": \"AKIA_PROC\", "
+                   "\"SecretAccessKey\": \"" SECRET_A "\"'\n"},
+    {"noak.sh", PROC_JSON("\"SecretAccessKey\": \"" SECRET_A "\"")},
+    {"nosk.sh", PROC_JSON("\"AccessKeyId\": \"AKIA_PROC\"")},
+    {"fail.sh", "echo 'helper: please log in again' >&2\nexit 3\n"},
+    {"signal.sh", "kill -9 $$\n"},
+    {"expired.sh",
+     PROC_JSON("\"AccessKeyId\": \"AKIA_PROC\", \"SecretAccessKey\": \"" SECRET_A "\", "
+               "\"Expiration\": \"2015-08-30T12:00:00Z\"")},
+    {"badexp.sh",
+     PROC_JSON("\"AccessKeyId\": \"AKIA_PROC\", \"SecretAccessKey\": \"" SECRET_A "\", "
+               "\"Expiration\": \"tomorrow\"")},
+    /* exactly SA_AWS_CREDENTIAL_PROCESS_OUTPUT_MAX bytes (spaces, then the JSON), and one more */
+    {"max.sh", "j='{\"Version\": 1, \"AccessKeyId\": \"AKIA_MAX\", \"SecretAccessKey\": \"" SECRET_A
+               "\"}'\nhead -c $((65536 - ${#j})) /dev/zero | tr '\\000' ' '\nprintf '%s' \"$j\"\n"},
+    {"over.sh",
+     "j='{\"Version\": 1, \"AccessKeyId\": \"AKIA_MAX\", \"SecretAccessKey\": \"" SECRET_A
+     "\"}'\nhead -c $((65537 - ${#j})) /dev/zero | tr '\\000' ' '\nprintf '%s' \"$j\"\n"},
+    {"sleep.sh", "exec sleep 10\n"},
+    {"stdin.sh", "if read -r line; then exit 4; fi\n" PROC_JSON(
+                     "\"AccessKeyId\": \"AKIA_STDIN\", \"SecretAccessKey\": \"" SECRET_A "\"")},
+};
+
+static int proc_setup(void **state)
+{
+    char path[256];
+    (void)state;
+
+    snprintf(proc_dir, sizeof(proc_dir), "/tmp/sa_credproc_XXXXXX");
+    if (mkdtemp(proc_dir) == NULL)
+        return -1;
+    snprintf(path, sizeof(path), "%s/with space", proc_dir);
+    if (mkdir(path, 0700) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(proc_scripts) / sizeof(proc_scripts[0]); i++) {
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", proc_dir, proc_scripts[i].name);
+        f = fopen(path, "w");
+        if (f == NULL)
+            return -1;
+        fprintf(f, "#!/bin/sh\n%s", proc_scripts[i].body);
+        if (fclose(f) != 0 || chmod(path, 0700) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int proc_teardown(void **state)
+{
+    (void)state;
+    return nftw(proc_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Resolves the chain for profile 'team' of the given config (a format with one %s, the scripts'
+ * folder) and credentials file (may be NULL). */
+static int run_process_profile(sa_aws_credentials *out, const char *config_fmt,
+                               const char *credentials, long timeout_ms,
+                               const atomic_bool *cancelled, sa_error *err)
+{
+    char config[1024];
+    fake_var vars[] = {{"HOME", "/h"},
+                       {"AWS_PROFILE", "team"},
+                       {"AWS_EC2_METADATA_DISABLED", "true"},
+                       {NULL, NULL}};
+    fake_file files[] = {{"/h/.aws/config", config},
+                         {credentials ? "/h/.aws/credentials" : NULL, credentials},
+                         {NULL, NULL}};
+    fake_env env;
+    sa_aws_shared_config shared = {0};
+    sa_aws_credentials_ctx ctx = {0};
+    sa_aws_credentials_settings s = {0};
+    int rc;
+
+    snprintf(config, sizeof(config), config_fmt, proc_dir);
+    fake_env_init(&env, vars, files);
+    rc = sa_aws_shared_config_load(&shared, NULL, NULL, NULL, &env.env, err);
+    if (rc != SA_OK)
+        return rc;
+    ctx.env = &env.env;
+    ctx.shared = &shared;
+    ctx.now = NOW;
+    ctx.cancelled = cancelled;
+    ctx.process_timeout_ms = timeout_ms;
+    rc = sa_aws_credentials_resolve(out, &s, &ctx, err);
+    sa_aws_shared_config_dispose(&shared);
+    return rc;
+}
+
+#define PROC_SOURCE "profile 'team' (credential_process)"
+
+typedef struct proc_case {
+    const char *name;
+    const char *config;      /* format: %s is the scripts' folder */
+    const char *credentials; /* the credentials file, or NULL */
+    int want_rc;
+    const char *want_key;
+    const char *want_secret;
+    const char *want_token;
+    time_t want_expiration;
+    const char *want; /* the source on success, else a substring of the error */
+} proc_case;
+
+static const proc_case proc_cases[] = {
+    {"key and secret", "[profile team]\ncredential_process = %s/good.sh\n", NULL, SA_OK,
+     "AKIA_PROC", SECRET_A, NULL, 0, PROC_SOURCE},
+    {"token and expiration", "[profile team]\ncredential_process = %s/full.sh\n", NULL, SA_OK,
+     "ASIA_PROC", SECRET_B, "tokP", NOW + 6 * 3600, PROC_SOURCE},
+    {"null SessionToken and Expiration", "[profile team]\ncredential_process = %s/nulls.sh\n", NULL,
+     SA_OK, "AKIA_PROC", SECRET_A, NULL, 0, PROC_SOURCE},
+    {"quoted arguments with spaces",
+     "[profile team]\ncredential_process = \"%s/with space/args.sh\" 'a b' \"c\\\"d\" e\\ f "
+     "'g\\h'\n",
+     NULL, SA_OK, "AKIA_ARGS", SECRET_A, NULL, 0, PROC_SOURCE},
+    {"stdin is /dev/null", "[profile team]\ncredential_process = %s/stdin.sh\n", NULL, SA_OK,
+     "AKIA_STDIN", SECRET_A, NULL, 0, PROC_SOURCE},
+    {"Version 2 refused", "[profile team]\ncredential_process = %s/v2.sh\n", NULL, SA_EIO, NULL,
+     NULL, NULL, 0, "/v2.sh' printed Version 2; only Version 1 is supported"},
+    {"no Version", "[profile team]\ncredential_process = %s/noversion.sh\n", NULL, SA_EIO, NULL,
+     NULL, NULL, 0, "printed no Version"},
+    {"bad JSON", "[profile team]\ncredential_process = %s/badjson.sh\n", NULL, SA_EIO, NULL, NULL,
+     NULL, 0, "/badjson.sh' printed something that is not JSON"},
+    {"missing AccessKeyId", "[profile team]\ncredential_process = %s/noak.sh\n", NULL, SA_EIO, NULL,
+     NULL, NULL, 0, "/noak.sh' printed no AccessKeyId"},
+    {"missing SecretAccessKey", "[profile team]\ncredential_process = %s/nosk.sh\n", NULL, SA_EIO,
+     NULL, NULL, NULL, 0, "printed no SecretAccessKey"},
+    {"non-zero exit", "[profile team]\ncredential_process = %s/fail.sh\n", NULL, SA_EIO, NULL, NULL,
+     NULL, 0, "/fail.sh' exited with status 3"},
+    {"killed by a signal", "[profile team]\ncredential_process = %s/signal.sh\n", NULL, SA_EIO,
+     NULL, NULL, NULL, 0, "/signal.sh' was killed by signal 9"},
+    {"expired Expiration", "[profile team]\ncredential_process = %s/expired.sh\n", NULL, SA_EINVAL,
+     NULL, NULL, NULL, 0,
+     "/expired.sh' printed credentials that expired at "
+     "2015-08-30T12:00:00Z"},
+    {"unreadable Expiration", "[profile team]\ncredential_process = %s/badexp.sh\n", NULL, SA_EIO,
+     NULL, NULL, NULL, 0, "printed an Expiration that is not an ISO 8601 time"},
+    {"64 KB of output", "[profile team]\ncredential_process = %s/max.sh\n", NULL, SA_OK, "AKIA_MAX",
+     SECRET_A, NULL, 0, PROC_SOURCE},
+    {"too much output", "[profile team]\ncredential_process = %s/over.sh\n", NULL, SA_EIO, NULL,
+     NULL, NULL, 0, "/over.sh' printed more than 65536 bytes"},
+    {"command not found (path)", "[profile team]\ncredential_process = %s/missing-helper --x\n",
+     NULL, SA_EIO, NULL, NULL, NULL, 0,
+     "/missing-helper' could not be started: No such file or directory"},
+    {"command not found (PATH)", "[profile team]\ncredential_process = sa-no-such-helper-4711\n",
+     NULL, SA_EIO, NULL, NULL, NULL, 0,
+     "credential_process 'sa-no-such-helper-4711' could not be started: No such file or directory"},
+    {"unclosed quote", "[profile team]\ncredential_process = \"%s/good.sh\n", NULL, SA_EINVAL, NULL,
+     NULL, NULL, 0, "profile 'team': credential_process has an unclosed quote"},
+    {"only quotes", "[profile team]\ncredential_process = ''\n", NULL, SA_EIO, NULL, NULL, NULL, 0,
+     "credential_process '' could not be started: No such file or directory"},
+    /* botocore: SharedCredentialProvider (credentials file) comes before ProcessProvider */
+    {"credentials file keys win over credential_process",
+     "[profile team]\ncredential_process = %s/fail.sh\n",
+     "[team]\naws_access_key_id = AKIA_FILE\naws_secret_access_key = " SECRET_B "\n", SA_OK,
+     "AKIA_FILE", SECRET_B, NULL, 0, "profile 'team'"},
+    /* ... and ProcessProvider before ConfigProvider (the config file's static keys) */
+    {"credential_process wins over config file keys",
+     "[profile team]\naws_access_key_id = AKIA_CONFIG\naws_secret_access_key = " SECRET_B
+     "\ncredential_process = %s/good.sh\n",
+     NULL, SA_OK, "AKIA_PROC", SECRET_A, NULL, 0, PROC_SOURCE},
+    {"credential_process in the credentials file", "[profile team]\nregion = eu-west-1\n",
+     "[team]\ncredential_process = /bin/false\n", SA_EIO, NULL, NULL, NULL, 0,
+     "credential_process '/bin/false' exited with status 1"},
+    /* role_arn comes first in botocore's chain; we do not run the process instead of it */
+    {"role_arn beside credential_process",
+     "[profile team]\nrole_arn = arn:aws:iam::1:role/x\ncredential_process = %s/good.sh\n", NULL,
+     SA_EUNSUPPORTED, NULL, NULL, NULL, 0, "uses role_arn"},
+};
+
+static void test_process_cases(void **state)
+{
+    int failed = 0;
+    (void)state;
+
+    /* every case runs and every failing one is named */
+    for (size_t i = 0; i < sizeof(proc_cases) / sizeof(proc_cases[0]); i++) {
+        const proc_case *c = &proc_cases[i];
+        sa_aws_credentials creds = {0};
+        sa_error err = {0};
+        int rc = run_process_profile(&creds, c->config, c->credentials, 0, NULL, &err);
+        bool ok = rc == c->want_rc;
+
+        if (ok && rc == SA_OK)
+            ok = strcmp(creds.access_key_id, c->want_key) == 0 &&
+                 strcmp(creds.secret_access_key, c->want_secret) == 0 &&
+                 (c->want_token == NULL) == (creds.session_token == NULL) &&
+                 (c->want_token == NULL || strcmp(creds.session_token, c->want_token) == 0) &&
+                 creds.expiration == c->want_expiration && strcmp(creds.source, c->want) == 0;
+        else if (ok)
+            ok = (strstr(err.message, c->want) != NULL ||
+                  /* where posix_spawnp cannot report a failed exec (under valgrind, which spawns
+                   * by fork and exec), the child exits with 127 */
+                  (strstr(c->want, "could not be started") != NULL &&
+                   strstr(err.message, "' exited with status 127: the command was not found") !=
+                       NULL)) &&
+                 strncmp(err.message, "profile 'team'", 14) == 0;
+        if (!ok) {
+            print_error("FAIL %s: rc %d (want %d), %s / %s\n", c->name, rc, c->want_rc,
+                        rc == SA_OK ? creds.source : err.message, c->want);
+            failed++;
+        }
+        if (contains_secret(err.message)) {
+            print_error("FAIL %s: a secret leaked into '%s'\n", c->name, err.message);
+            failed++;
+        }
+        sa_aws_credentials_dispose(&creds);
+    }
+    assert_int_equal(failed, 0);
+}
+
+/* Runs fn with our stderr sent to a file, and returns what was written there. */
+static void with_stderr_captured(char *text, size_t cap, void (*fn)(void *), void *arg)
+{
+    char path[128];
+    int fd, saved;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "%s/stderr.txt", proc_dir);
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    saved = dup(2);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fd, 2), 2);
+    fn(arg);
+    fflush(stderr);
+    assert_int_equal(dup2(saved, 2), 2);
+    close(saved);
+    n = pread(fd, text, cap - 1, 0);
+    text[n > 0 ? n : 0] = '\0';
+    close(fd);
+}
+
+typedef struct proc_call {
+    const char *config;
+    long timeout_ms;
+    const atomic_bool *cancelled;
+    int rc;
+    sa_error err;
+    sa_aws_credentials creds;
+} proc_call;
+
+static void do_proc_call(void *arg)
+{
+    proc_call *p = arg;
+    p->rc = run_process_profile(&p->creds, p->config, NULL, p->timeout_ms, p->cancelled, &p->err);
+}
+
+static void test_process_stderr_passed_on(void **state)
+{
+    proc_call call = {"[profile team]\ncredential_process = %s/fail.sh\n", 0, NULL, 0, {0}, {0}};
+    char text[4096];
+    (void)state;
+
+    with_stderr_captured(text, sizeof(text), do_proc_call, &call);
+    assert_int_equal(call.rc, SA_EIO);
+    assert_non_null(strstr(text, "helper: please log in again"));
+    assert_non_null(strstr(call.err.message, "exited with status 3"));
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void test_process_timeout(void **state)
+{
+    sa_aws_credentials creds = {0};
+    sa_error err = {0};
+    int64_t t0 = mono_ms();
+    (void)state;
+
+    assert_int_equal(run_process_profile(&creds,
+                                         "[profile team]\ncredential_process = %s/sleep.sh\n", NULL,
+                                         300, NULL, &err),
+                     SA_ETIMEOUT);
+    assert_true(mono_ms() - t0 < 5000);
+    assert_non_null(strstr(err.message, "/sleep.sh' did not finish within 300 ms and was killed"));
+}
+
+typedef struct raiser {
+    atomic_bool *flag;
+    long after_ms;
+} raiser;
+
+static void *raise_later(void *p)
+{
+    raiser *r = p;
+    struct timespec ts = {r->after_ms / 1000, (r->after_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    atomic_store(r->flag, true);
+    return NULL;
+}
+
+static void test_process_cancelled(void **state)
+{
+    atomic_bool cancelled;
+    raiser r = {&cancelled, 200};
+    pthread_t th;
+    sa_aws_credentials creds = {0};
+    sa_error err = {0};
+    int64_t t0 = mono_ms();
+    (void)state;
+
+    atomic_init(&cancelled, false);
+    assert_int_equal(pthread_create(&th, NULL, raise_later, &r), 0);
+    assert_int_equal(run_process_profile(&creds,
+                                         "[profile team]\ncredential_process = %s/sleep.sh\n", NULL,
+                                         0, &cancelled, &err),
+                     SA_ECANCELLED);
+    pthread_join(th, NULL);
+    assert_true(mono_ms() - t0 < 5000);
+    assert_non_null(strstr(err.message, "profile 'team'"));
+}
+
+/* sa_aws_split_command_line against Python's shlex.split (the expected words were produced by
+ * shlex.split itself, Python 3.11). */
+typedef struct split_case {
+    const char *line;
+    const char *words[5];
+    size_t count;
+} split_case;
+
+static const split_case split_cases[] = {
+    {"helper", {"helper"}, 1},
+    {"  /usr/bin/helper   --profile   dev  ", {"/usr/bin/helper", "--profile", "dev"}, 3},
+    {"a\011b\012c\015d", {"a", "b", "c", "d"}, 4},
+    {"\"/opt/my tools/helper\" --name \"a b\"", {"/opt/my tools/helper", "--name", "a b"}, 3},
+    {"'it''s' x", {"its", "x"}, 2},
+    {"a'b c'd", {"ab cd"}, 1},
+    {"\"c\\\"d\" \"e\\\\f\" \"g\\h\" \"\\$x\"", {"c\"d", "e\\f", "g\\h", "\\$x"}, 4},
+    {"e\\ f g\\\\h \\'q\\' \\\"r\\\"", {"e f", "g\\h", "'q'", "\"r\""}, 4},
+    {"'single \\ kept' 'with \\\"'", {"single \\ kept", "with \\\""}, 2},
+    {"'' \\\"\\\" x", {"", "\"\"", "x"}, 3},
+    {"a''", {"a"}, 1},
+    {"a#b # c ;d", {"a#b", "#", "c", ";d"}, 4},
+    {"$HOME `id` ~/x *.json", {"$HOME", "`id`", "~/x", "*.json"}, 4},
+    {"\303\251t\303\251 caf\303\251", {"\303\251t\303\251", "caf\303\251"}, 2},
+    {"a\013b\014c", {"a\013b\014c"}, 1},
+    {"", {NULL}, 0},
+    {"   ", {NULL}, 0},
+};
+
+static void test_split_command_line(void **state)
+{
+    static const char *const bad[] = {"\"abc", "'abc", "abc\\", "\"abc\\", "a 'b", "\"a\\\""};
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(split_cases) / sizeof(split_cases[0]); i++) {
+        const split_case *c = &split_cases[i];
+        char **argv = NULL;
+        size_t argc = 99;
+        sa_error err = {0};
+
+        if (sa_aws_split_command_line(&argv, &argc, c->line, "cmd", &err) != SA_OK)
+            fail_msg("case %zu: %s", i, err.message);
+        if (argc != c->count)
+            fail_msg("case %zu: %zu words, want %zu", i, argc, c->count);
+        for (size_t j = 0; j < argc; j++) {
+            if (strcmp(argv[j], c->words[j]) != 0)
+                fail_msg("case %zu word %zu: '%s', want '%s'", i, j, argv[j], c->words[j]);
+        }
+        assert_null(argv[argc]);
+        free(argv);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char **argv = NULL;
+        size_t argc = 0;
+        sa_error err = {0};
+
+        assert_int_equal(sa_aws_split_command_line(&argv, &argc, bad[i], "cmd", &err), SA_EINVAL);
+        assert_true(strncmp(err.message, "cmd ", 4) == 0);
+        assert_null(argv);
+    }
+}
+
 static void test_iso8601(void **state)
 {
     time_t t = 0;
@@ -512,6 +930,11 @@ int main(void)
         cmocka_unit_test(test_imds_unavailable),
         cmocka_unit_test(test_cancelled_chain),
         cmocka_unit_test(test_iso8601),
+        cmocka_unit_test(test_split_command_line),
+        cmocka_unit_test_setup_teardown(test_process_cases, proc_setup, proc_teardown),
+        cmocka_unit_test_setup_teardown(test_process_stderr_passed_on, proc_setup, proc_teardown),
+        cmocka_unit_test_setup_teardown(test_process_timeout, proc_setup, proc_teardown),
+        cmocka_unit_test_setup_teardown(test_process_cancelled, proc_setup, proc_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
