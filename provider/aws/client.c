@@ -380,7 +380,14 @@ static int get_credentials(sa_aws_credentials *out, sa_aws_client *c, const atom
     sa_aws_credentials fresh = {0};
     sa_aws_credentials_settings s = {c->access_key_id, c->secret_access_key, c->session_token,
                                      c->skip_metadata};
-    sa_aws_credentials_ctx ctx = {c->env, &c->shared, &c->transport, cancelled, now, 0};
+    sa_aws_credentials_ctx ctx = {.env = c->env,
+                                  .shared = &c->shared,
+                                  .transport = &c->transport,
+                                  .cancelled = cancelled,
+                                  .now = now,
+                                  .region = c->region,
+                                  .endpoints = c->overrides,
+                                  .endpoint_count = c->override_count};
     int rc;
 
     pthread_mutex_lock(&c->creds_lock);

@@ -114,9 +114,11 @@ int sa_aws_credentials_from_env(sa_aws_credentials *out, const sa_aws_env *env, 
 
 /* Profile settings that configure credentials we do not implement. In botocore's chain they all
  * come before credential_process, so a profile with one of them is refused rather than answered by
- * its credential_process. */
+ * its credential_process. (role_arn and web_identity_token_file are answered earlier in the chain,
+ * by sa_aws_credentials_from_role.) */
 static const char *const unsupported_profile_keys[] = {
-    "role_arn", "sso_session", "sso_start_url", "web_identity_token_file", "credential_source",
+    "sso_session",
+    "sso_start_url",
 };
 
 /* The order inside a profile is botocore's (credentials.py, CredentialResolver): its
@@ -195,6 +197,13 @@ static int src_env(sa_aws_credentials *out, const sa_aws_credentials_settings *s
     return sa_aws_credentials_from_env(out, ctx->env, err);
 }
 
+static int src_role(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
+                    const sa_aws_credentials_ctx *ctx, sa_error *err)
+{
+    (void)s;
+    return sa_aws_credentials_from_role(out, ctx, err);
+}
+
 static int src_profile(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
                        const sa_aws_credentials_ctx *ctx, sa_error *err)
 {
@@ -221,8 +230,8 @@ static int src_imds(sa_aws_credentials *out, const sa_aws_credentials_settings *
 int sa_aws_credentials_resolve(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
                                const sa_aws_credentials_ctx *ctx, sa_error *err)
 {
-    static const source_fn sources[] = {src_settings, src_env, src_profile, src_container,
-                                        src_imds};
+    static const source_fn sources[] = {src_settings, src_env,       src_role,
+                                        src_profile,  src_container, src_imds};
     sa_aws_buf tried;
     int rc = SA_ENOTFOUND;
 

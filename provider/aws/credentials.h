@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "aws/endpoints.h"
 #include "aws/env.h"
 #include "aws/http.h"
 #include "aws/profile_file.h"
@@ -59,6 +60,11 @@ typedef struct sa_aws_credentials_ctx {
     const atomic_bool *cancelled;       /* may be NULL */
     time_t now;                         /* to reject already-expired credentials */
     long process_timeout_ms; /* credential_process limit; 0: SA_AWS_CREDENTIAL_PROCESS_TIMEOUT_MS */
+    /* Where STS calls go (role assumption, web identity): the client's region (NULL: resolved
+     * from the environment and ctx->shared) and the provider config's endpoint overrides. */
+    const char *region;
+    const sa_aws_endpoint_override *endpoints;
+    size_t endpoint_count;
 } sa_aws_credentials_ctx;
 
 /* Runs the chain. */
@@ -78,6 +84,31 @@ int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_creden
 int sa_aws_credentials_from_container(sa_aws_credentials *out, const sa_aws_credentials_ctx *ctx,
                                       sa_error *err);
 int sa_aws_credentials_from_imds(sa_aws_credentials *out, const sa_aws_credentials_ctx *ctx,
+                                 sa_error *err);
+
+/* How many source_profile hops a role profile may take before it is refused (botocore sets no
+ * limit but refuses loops; the SDKs' guide describes chains of a few hops). */
+#define SA_AWS_ROLE_CHAIN_MAX 16
+
+/* Role assumption and web identity (credentials_sts.c), botocore's AssumeRoleProvider and
+ * AssumeRoleWithWebIdentityProvider at their place in its chain, after the environment keys and
+ * before the rest of the shared files:
+ * - the selected profile has role_arn and no web_identity_token_file: STS AssumeRole, signed with
+ *   the credentials of its source_profile (static keys, credential_process, web identity, or
+ *   another role profile, hop by hop; loops and chains longer than SA_AWS_ROLE_CHAIN_MAX are
+ *   refused; a profile naming itself as source_profile uses its own static keys) or of its
+ *   credential_source (Environment, Ec2InstanceMetadata, EcsContainer). external_id,
+ *   role_session_name and duration_seconds are passed on; mfa_serial is refused (no terminal).
+ * - otherwise web identity: AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and AWS_ROLE_SESSION_NAME
+ *   (each ignored when the profile came from the provider config, as botocore ignores them for an
+ *   explicit profile), else the profile's web_identity_token_file, role_arn, role_session_name:
+ *   an unsigned STS AssumeRoleWithWebIdentity with the token file read anew on every call.
+ * SA_ENOTFOUND when neither is configured. STS goes to the regional endpoint of ctx->region (or
+ * the global one for sts_regional_endpoints = legacy in the legacy regions), honouring
+ * ctx->endpoints, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL. Errors name the profile and the step
+ * and keep STS's code and message; keys, session tokens and the web identity token are never in
+ * a message and are wiped after use. The credentials carry STS's Expiration. */
+int sa_aws_credentials_from_role(sa_aws_credentials *out, const sa_aws_credentials_ctx *ctx,
                                  sa_error *err);
 
 /* credential_process (credentials_process.c), as botocore's ProcessProvider: command_line is split

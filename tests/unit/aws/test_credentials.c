@@ -183,17 +183,27 @@ static const chain_case cases[] = {
      NULL,
      NULL,
      "profile 'prod' (from provider config)"},
-    {"assume-role profile unsupported",
+    {"assume-role profile whose source_profile is missing",
      {0},
      {{"HOME", "/h"}, {"AWS_PROFILE", "ar"}, {NULL, NULL}},
      {{"/h/.aws/config", "[profile ar]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = d\n"},
       {NULL, NULL}},
      NULL,
+     SA_EINVAL,
+     NULL,
+     NULL,
+     NULL,
+     "profile 'ar': its source_profile 'd' is not in /h/.aws/credentials or /h/.aws/config"},
+    {"SSO profile unsupported",
+     {0},
+     {{"HOME", "/h"}, {"AWS_PROFILE", "sso"}, {NULL, NULL}},
+     {{"/h/.aws/config", "[profile sso]\nsso_session = s\nsso_account_id = 1\n"}, {NULL, NULL}},
+     NULL,
      SA_EUNSUPPORTED,
      NULL,
      NULL,
      NULL,
-     "uses role_arn"},
+     "uses sso_session"},
     {"profile half configured",
      {0},
      {{"HOME", "/h"}, {NULL, NULL}},
@@ -214,7 +224,8 @@ static const chain_case cases[] = {
      NULL,
      NULL,
      "no AWS credentials found; tried provider config: no accessKey/secretKey; environment: "
-     "AWS_ACCESS_KEY_ID is not set; shared files: profile 'default' has no credentials; "
+     "AWS_ACCESS_KEY_ID is not set; web identity: AWS_WEB_IDENTITY_TOKEN_FILE is not set; shared "
+     "files: profile 'default' has no credentials; "
      "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI not set; EC2 instance "
      "metadata: disabled by AWS_EC2_METADATA_DISABLED"},
     {"skip metadata",
@@ -688,10 +699,12 @@ static const proc_case proc_cases[] = {
     {"credential_process in the credentials file", "[profile team]\nregion = eu-west-1\n",
      "[team]\ncredential_process = /bin/false\n", SA_EIO, NULL, NULL, NULL, 0,
      "credential_process '/bin/false' exited with status 1"},
-    /* role_arn comes first in botocore's chain; we do not run the process instead of it */
+    /* role_arn comes first in botocore's chain (AssumeRoleProvider); without a source it is an
+     * error, not an occasion to run the process instead */
     {"role_arn beside credential_process",
      "[profile team]\nrole_arn = arn:aws:iam::1:role/x\ncredential_process = %s/good.sh\n", NULL,
-     SA_EUNSUPPORTED, NULL, NULL, NULL, 0, "uses role_arn"},
+     SA_EINVAL, NULL, NULL, NULL, 0,
+     "profile 'team' sets role_arn but neither source_profile nor credential_source"},
 };
 
 static void test_process_cases(void **state)
