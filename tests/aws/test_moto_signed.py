@@ -236,3 +236,99 @@ def test_credential_process_errors_never_echo_its_output(signed_moto, probe, tmp
     assert "printed Version 2; only Version 1 is supported" in r.out["error"]
     assert r.out.get("attempts", 0) == 0
     assert secret not in r.stderr + json.dumps(r.out)
+
+
+# ---- role assumption and web identity ------------------------------------------------------
+def make_role(moto, name):
+    """A role anyone may assume, allowed everything (moto checks the role's policies when a
+    request is signed with the role's session keys); returns its ARN. Made before signature
+    checking is switched on."""
+    iam = moto.boto3_client("iam")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"Federated": "accounts.example.com"},
+         "Action": "sts:AssumeRoleWithWebIdentity"}]})
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="all", PolicyDocument=ALLOW_ALL)
+    return arn
+
+
+@pytest.fixture
+def signed_moto_with_role(aws):
+    """Like signed_moto, plus the role probe-target: yields (moto, key id, secret, role ARN)."""
+    iam = aws.boto3_client("iam")
+    iam.create_user(UserName="probe-admin")
+    key = iam.create_access_key(UserName="probe-admin")["AccessKey"]
+    iam.put_user_policy(UserName="probe-admin", PolicyName="all", PolicyDocument=ALLOW_ALL)
+    role_arn = make_role(aws, "probe-target")
+    aws.set_auth("0")
+    try:
+        yield aws, key["AccessKeyId"], key["SecretAccessKey"], role_arn
+    finally:
+        aws.set_auth("inf")
+
+
+def caller_arn(body):
+    return body.split("<Arn>")[1].split("</Arn>")[0]
+
+
+def test_profile_role_arn_with_source_profile(signed_moto_with_role, probe, tmp_path):
+    """A profile with role_arn and source_profile: the provider assumes the role with STS
+    AssumeRole signed by the source profile's key, and signs its calls with the role session's
+    keys: GetCallerIdentity answers with the assumed role's session ARN, not the user's. The
+    source secret is nowhere in the output or debug log."""
+    moto, key_id, secret, role_arn = signed_moto_with_role
+    account = role_arn.split(":")[4]
+    creds = tmp_path / "credentials"
+    creds.write_text(f"[base]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n")
+    config = tmp_path / "config"
+    config.write_text(f"[profile dev]\nrole_arn = {role_arn}\nsource_profile = base\n"
+                      "role_session_name = probe-session\nexternal_id = probe-ext\n"
+                      "duration_seconds = 1800\n")
+    r = probe("--service", "sts", "--op", "GetCallerIdentity", "--repeat", "2", "--debug",
+              env={"AWS_ENDPOINT_URL": moto.url, "AWS_SHARED_CREDENTIALS_FILE": str(creds),
+                   "AWS_CONFIG_FILE": str(config), "AWS_PROFILE": "dev"})
+    assert r.rc == 0 and r.out["ok"], (r.out, r.stderr)
+    assert caller_arn(r.out["body"]) == \
+        f"arn:aws:sts::{account}:assumed-role/probe-target/probe-session"
+    assert "aws: using credentials from profile 'dev' (assume role)" in r.stderr
+    assert r.stderr.count("using credentials from") == 1  # assumed once, then cached
+    assert "X-Amz-Security-Token: <redacted>" in r.stderr
+    assert secret not in r.stderr + json.dumps(r.out)
+
+
+def test_profile_role_arn_access_denied_names_profile(signed_moto_with_role, probe, tmp_path):
+    """STS's refusal (here: the source key is not moto's) names the profile and the role and
+    keeps STS's code; no call is made."""
+    moto, key_id, secret, role_arn = signed_moto_with_role
+    config = tmp_path / "config"
+    config.write_text(f"[profile dev]\nrole_arn = {role_arn}\nsource_profile = base\n"
+                      f"[profile base]\naws_access_key_id = {key_id}\n"
+                      f"aws_secret_access_key = {secret[:-4]}XXXX\n")
+    r = probe("--service", "sts", "--op", "GetCallerIdentity",
+              env={"AWS_ENDPOINT_URL": moto.url, "AWS_CONFIG_FILE": str(config),
+                   "AWS_PROFILE": "dev"})
+    assert r.rc == 1 and not r.out["ok"]
+    assert r.out["error"].startswith(
+        f"STS GetCallerIdentity: profile 'dev': assuming role {role_arn}: SignatureDoesNotMatch: "), r.out
+    assert secret[:-4] not in r.stderr + json.dumps(r.out)
+
+
+def test_web_identity_from_environment(signed_moto_with_role, probe, tmp_path):
+    """AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (+ AWS_ROLE_SESSION_NAME): an unsigned STS
+    AssumeRoleWithWebIdentity, then calls signed with the role session's keys; the token is
+    nowhere in the output or debug log."""
+    moto, _, _, role_arn = signed_moto_with_role
+    account = role_arn.split(":")[4]
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcm9iZSJ9.probe-web-identity-token-secret"
+    token_file = tmp_path / "token"
+    token_file.write_text(token + "\n")
+    r = probe("--service", "sts", "--op", "GetCallerIdentity", "--debug",
+              env={"AWS_ENDPOINT_URL": moto.url, "AWS_ROLE_ARN": role_arn,
+                   "AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file),
+                   "AWS_ROLE_SESSION_NAME": "probe-web"})
+    assert r.rc == 0 and r.out["ok"], (r.out, r.stderr)
+    assert caller_arn(r.out["body"]) == \
+        f"arn:aws:sts::{account}:assumed-role/probe-target/probe-web"
+    assert "aws: using credentials from web identity (AWS_ROLE_ARN)" in r.stderr
+    assert token not in r.stderr + json.dumps(r.out)

@@ -7,6 +7,10 @@ Each addition follows the operation's documentation and botocore's model:
   arn:<partition>:apigateway:<region>::/restapis/<id>): moto routes only stage ARNs.
 - API Gateway DeleteRestApi, GetRestApi of an API that does not exist: 404 NotFoundException
   "Invalid Rest API Id specified" (moto raises KeyError, an HTML 500).
+- STS AssumeRoleWithWebIdentity (and AssumeRoleWithSAML) without an Authorization header while
+  signature checking is on: AWS documents them as calls that "do not require the use of AWS
+  security credentials" (the token or assertion is the credential); moto asks every call for a
+  signature and fails with a KeyError.
 - CloudWatch Logs AssociateKmsKey (logGroupName, kmsKeyId): the group is encrypted with the key
   from now on; a missing group is ResourceNotFoundException, a key that does not exist or is
   not enabled InvalidParameterException, as the operation's documentation says.
@@ -95,9 +99,24 @@ def _patch_logs() -> None:
     responses.LogsResponse.associate_kms_key = associate_kms_key
 
 
+def _patch_sts() -> None:
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    unsigned = ("AssumeRoleWithWebIdentity", "AssumeRoleWithSAML")
+    checked = ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
+
+    def authenticate(self, resource="*"):
+        if "Authorization" not in self.headers and self._get_action() in unsigned:
+            return None
+        return checked(self, resource)
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = authenticate
+
+
 def main(argv: list[str]) -> None:
     _patch_apigateway()
     _patch_logs()
+    _patch_sts()
     from moto.server import main as moto_main
     moto_main(argv)
 
