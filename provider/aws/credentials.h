@@ -1,7 +1,9 @@
 /*
  * AWS credentials and the chain that finds them, in the SDKs' order: the provider config (access
  * key, secret key, token), the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
- * AWS_SESSION_TOKEN), the shared files (the active profile's aws_access_key_id,
+ * AWS_SESSION_TOKEN), role assumption and web identity (a profile's role_arn with its
+ * source_profile or credential_source, or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE: see
+ * sa_aws_credentials_from_role), the shared files (the active profile's aws_access_key_id,
  * aws_secret_access_key, aws_session_token, or its credential_process: a command whose JSON output
  * holds the credentials, see sa_aws_credentials_from_process), the container endpoint
  * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2, or _FULL_URI) and EC2 instance

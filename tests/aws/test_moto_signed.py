@@ -309,8 +309,8 @@ def test_profile_role_arn_access_denied_names_profile(signed_moto_with_role, pro
               env={"AWS_ENDPOINT_URL": moto.url, "AWS_CONFIG_FILE": str(config),
                    "AWS_PROFILE": "dev"})
     assert r.rc == 1 and not r.out["ok"]
-    assert r.out["error"].startswith(
-        f"STS GetCallerIdentity: profile 'dev': assuming role {role_arn}: SignatureDoesNotMatch: "), r.out
+    want = f"profile 'dev': assuming role {role_arn}: SignatureDoesNotMatch: "
+    assert r.out["error"].startswith("STS GetCallerIdentity: " + want), r.out
     assert secret[:-4] not in r.stderr + json.dumps(r.out)
 
 
