@@ -115,9 +115,8 @@ int sa_aws_credentials_from_env(sa_aws_credentials *out, const sa_aws_env *env, 
 /* Profile settings that configure credentials we do not implement. In botocore's chain they all
  * come before credential_process, so a profile with one of them is refused rather than answered by
  * its credential_process. */
-static const char *const unsupported_profile_keys[] = {
-    "role_arn", "sso_session", "sso_start_url", "web_identity_token_file", "credential_source",
-};
+static const char *const unsupported_profile_keys[] = {"role_arn", "web_identity_token_file",
+                                                       "credential_source"};
 
 /* The order inside a profile is botocore's (credentials.py, CredentialResolver): its
  * SharedCredentialProvider (static keys of the credentials file) comes before ProcessProvider
@@ -134,6 +133,7 @@ int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_creden
     const char *process;
     char source[96];
     bool explicit_profile;
+    int rc;
 
     if (shared == NULL || shared->profile_name == NULL)
         return sa_error_set(err, SA_ENOTFOUND, "shared files: not consulted");
@@ -153,6 +153,11 @@ int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_creden
     ak = sa_aws_shared_config_get(shared, "aws_access_key_id");
     sk = sa_aws_shared_config_get(shared, "aws_secret_access_key");
     snprintf(source, sizeof(source), "profile '%.64s'", name);
+    /* botocore's SSOProvider (sso_account_id, sso_role_name) comes before the profile's static
+     * keys and credential_process */
+    rc = sa_aws_credentials_from_sso(out, name, ctx, err);
+    if (rc != SA_ENOTFOUND)
+        return rc;
     /* with a credential_process, only the credentials file's static keys come first */
     if (process == NULL || sa_aws_profile_get(sa_aws_profile_file_find(&shared->credentials, name),
                                               "aws_access_key_id") != NULL) {
