@@ -101,19 +101,24 @@ static int load_settings(sso_settings *s, const sa_aws_shared_config *shared, co
                                 name, s->session,
                                 shared->config_path ? shared->config_path : "the config file",
                                 s->session);
-        for (size_t i = 0; i < SA_N(session_keys); i++) {
-            const char *in_session = sa_aws_profile_get(section, session_keys[i]);
-            const char **mine = i == 0 ? &s->start_url : &s->region;
+        /* as botocore: every key the session sets must match the profile's, if it has one */
+        for (size_t i = 0; i < section->count; i++) {
+            const char *key = section->entries[i].key;
+            const char *in_session = section->entries[i].value;
+            const char *mine = profile_value(shared, name, key);
 
-            if (in_session == NULL || in_session[0] == '\0')
-                continue;
-            if (*mine != NULL && strcmp(*mine, in_session) != 0)
+            if (mine != NULL && strcmp(mine, in_session) != 0)
                 return sa_error_set(err, SA_EINVAL,
-                                    "profile '%.64s': the value for %s is inconsistent between "
+                                    "profile '%.64s': the value for %.64s is inconsistent between "
                                     "the profile (%." VALUE_SHOWN_MAX "s) and sso-session "
                                     "'%.64s' (%." VALUE_SHOWN_MAX "s)",
-                                    name, session_keys[i], *mine, s->session, in_session);
-            *mine = in_session;
+                                    name, key, mine, s->session, in_session);
+        }
+        for (size_t i = 0; i < SA_N(session_keys); i++) {
+            const char *in_session = sa_aws_profile_get(section, session_keys[i]);
+
+            if (in_session != NULL && in_session[0] != '\0')
+                *(i == 0 ? &s->start_url : &s->region) = in_session;
         }
     }
     {

@@ -366,6 +366,16 @@ static const fail_case fail_cases[] = {
      SA_EINVAL,
      {"profile 'dev': the value for sso_region is inconsistent between the profile (us-east-1) "
       "and sso-session 's' (eu-west-1)"}},
+    {"any key the session sets must match the profile's",
+     "[profile dev]\nsso_session = s\nsso_role_name = r\nsso_account_id = 1\n"
+     "sso_registration_scopes = a\n"
+     "[sso-session s]\nsso_start_url = https://x\nsso_region = eu-west-1\n"
+     "sso_registration_scopes = b\n",
+     NULL,
+     NULL,
+     SA_EINVAL,
+     {"the value for sso_registration_scopes is inconsistent between the profile (a) and "
+      "sso-session 's' (b)"}},
     {"bad sso_region",
      "[profile dev]\nsso_start_url = https://x\nsso_region = Europe 1\n"
      "sso_account_id = 1\nsso_role_name = r\n",
