@@ -112,15 +112,6 @@ int sa_aws_credentials_from_env(sa_aws_credentials *out, const sa_aws_env *env, 
                                           "environment", err);
 }
 
-/* Profile settings that configure credentials we do not implement. In botocore's chain they all
- * come before credential_process, so a profile with one of them is refused rather than answered by
- * its credential_process. (role_arn and web_identity_token_file are answered earlier in the chain,
- * by sa_aws_credentials_from_role.) */
-static const char *const unsupported_profile_keys[] = {
-    "sso_session",
-    "sso_start_url",
-};
-
 /* The order inside a profile is botocore's (credentials.py, CredentialResolver): its
  * SharedCredentialProvider (static keys of the credentials file) comes before ProcessProvider
  * (credential_process, from either file, the credentials file winning), which comes before
@@ -136,6 +127,7 @@ int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_creden
     const char *process;
     char source[96];
     bool explicit_profile;
+    int rc;
 
     if (shared == NULL || shared->profile_name == NULL)
         return sa_error_set(err, SA_ENOTFOUND, "shared files: not consulted");
@@ -155,6 +147,11 @@ int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_creden
     ak = sa_aws_shared_config_get(shared, "aws_access_key_id");
     sk = sa_aws_shared_config_get(shared, "aws_secret_access_key");
     snprintf(source, sizeof(source), "profile '%.64s'", name);
+    /* botocore's SSOProvider (sso_account_id, sso_role_name) comes before the profile's static
+     * keys and credential_process */
+    rc = sa_aws_credentials_from_sso(out, name, ctx, err);
+    if (rc != SA_ENOTFOUND)
+        return rc;
     /* with a credential_process, only the credentials file's static keys come first */
     if (process == NULL || sa_aws_profile_get(sa_aws_profile_file_find(&shared->credentials, name),
                                               "aws_access_key_id") != NULL) {
@@ -165,14 +162,6 @@ int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_creden
             return sa_error_set(err, SA_EINVAL, "profile '%.64s' has %s but not %s", name,
                                 ak ? "aws_access_key_id" : "aws_secret_access_key",
                                 ak ? "aws_secret_access_key" : "aws_access_key_id");
-    }
-    for (size_t i = 0; i < SA_N(unsupported_profile_keys); i++) {
-        if (sa_aws_shared_config_get(shared, unsupported_profile_keys[i]) != NULL)
-            return sa_error_set(err, SA_EUNSUPPORTED,
-                                "profile '%.64s' uses %s, which this provider does not support; "
-                                "give it aws_access_key_id/aws_secret_access_key or "
-                                "credential_process, or use environment credentials",
-                                name, unsupported_profile_keys[i]);
     }
     if (process != NULL)
         return sa_aws_credentials_from_process(out, name, process, ctx, err);

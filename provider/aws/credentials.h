@@ -5,7 +5,8 @@
  * source_profile or credential_source, or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE: see
  * sa_aws_credentials_from_role), the shared files (the active profile's aws_access_key_id,
  * aws_secret_access_key, aws_session_token, or its credential_process: a command whose JSON output
- * holds the credentials, see sa_aws_credentials_from_process), the container endpoint
+ * holds the credentials, see sa_aws_credentials_from_process, or its IAM Identity Center (SSO)
+ * role, see sa_aws_credentials_from_sso), the container endpoint
  * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2, or _FULL_URI) and EC2 instance
  * metadata (IMDSv2, short timeouts, off with AWS_EC2_METADATA_DISABLED=true). A source that is
  * not configured is skipped and noted; a source that is configured but broken stops the chain with
@@ -132,6 +133,24 @@ int sa_aws_credentials_from_process(sa_aws_credentials *out, const char *profile
  * backslash, naming `what`. */
 int sa_aws_split_command_line(char ***out_argv, size_t *out_argc, const char *line,
                               const char *what, sa_error *err);
+
+/* IAM Identity Center (credentials_sso.c), as botocore's SSOProvider: profile `profile` of
+ * ctx->shared is an SSO profile when it has sso_account_id or sso_role_name (else SA_ENOTFOUND).
+ * sso_start_url and sso_region come from the [sso-session NAME] section its sso_session names
+ * (the profile may repeat them, with the same values) or, in a legacy profile, from the profile.
+ * The access token `aws sso login` cached (sa_aws_sso_cache_file) is sent, unsigned, to the
+ * portal's GetRoleCredentials on portal.sso.<sso_region>.amazonaws.com (or AWS_ENDPOINT_URL_SSO,
+ * AWS_ENDPOINT_URL) through ctx->transport; the answer's role credentials carry their expiration.
+ * A missing setting, a conflict between profile and session, a missing, unreadable or expired
+ * token, and the portal's refusals are errors naming the profile; where the token is at fault
+ * they say to run `aws sso login --profile NAME`. The token is never put in a message. */
+int sa_aws_credentials_from_sso(sa_aws_credentials *out, const char *profile,
+                                const sa_aws_credentials_ctx *ctx, sa_error *err);
+
+/* The AWS CLI's SSO token cache file for key (the sso-session name, or the start URL of a legacy
+ * profile): $HOME/.aws/sso/cache/<SHA-1 of key, lower-case hex>.json; the caller frees *out.
+ * SA_EINVAL without HOME. */
+int sa_aws_sso_cache_file(char **out, const sa_aws_env *env, const char *key, sa_error *err);
 
 /* sa_aws_credentials_set after checking the values can go into an HTTP header (no whitespace or
  * control characters); `source` names them in the error. */

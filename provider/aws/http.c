@@ -93,7 +93,7 @@ bool sa_aws_header_is_sensitive(const char *name)
 {
     static const char *const sensitive[] = {
         "authorization", "x-amz-security-token", "x-aws-ec2-metadata-token", "proxy-authorization",
-        "cookie",        "set-cookie",
+        "cookie",        "set-cookie",           "x-amz-sso_bearer_token",
     };
     for (size_t i = 0; i < SA_N(sensitive); i++) {
         if (strcasecmp(name, sensitive[i]) == 0)

@@ -39,13 +39,25 @@ void sa_aws_profile_file_dispose(sa_aws_profile_file *f)
     memset(f, 0, sizeof(*f));
 }
 
-const sa_aws_profile *sa_aws_profile_file_find(const sa_aws_profile_file *f, const char *name)
+static const sa_aws_profile *find_section(const sa_aws_profile_file *f, const char *name,
+                                          bool sso_session)
 {
     for (size_t i = 0; f != NULL && i < f->count; i++) {
-        if (strcmp(f->profiles[i].name, name) == 0)
+        if (f->profiles[i].sso_session == sso_session && strcmp(f->profiles[i].name, name) == 0)
             return &f->profiles[i];
     }
     return NULL;
+}
+
+const sa_aws_profile *sa_aws_profile_file_find(const sa_aws_profile_file *f, const char *name)
+{
+    return find_section(f, name, false);
+}
+
+const sa_aws_profile *sa_aws_profile_file_find_sso_session(const sa_aws_profile_file *f,
+                                                           const char *name)
+{
+    return find_section(f, name, true);
 }
 
 static sa_aws_profile_entry *entry_find(const sa_aws_profile *p, const char *key)
@@ -65,12 +77,12 @@ const char *sa_aws_profile_get(const sa_aws_profile *p, const char *key)
 
 /* Returns the profile called name, adding it when new. */
 static int profile_get_or_add(sa_aws_profile **out, sa_aws_profile_file *f, const char *name,
-                              size_t name_len, sa_error *err)
+                              size_t name_len, bool sso_session, sa_error *err)
 {
     sa_aws_profile *p;
 
     for (size_t i = 0; i < f->count; i++) {
-        if (strlen(f->profiles[i].name) == name_len &&
+        if (f->profiles[i].sso_session == sso_session && strlen(f->profiles[i].name) == name_len &&
             strncmp(f->profiles[i].name, name, name_len) == 0) {
             *out = &f->profiles[i];
             return SA_OK;
@@ -87,6 +99,7 @@ static int profile_get_or_add(sa_aws_profile **out, sa_aws_profile_file *f, cons
     p = &f->profiles[f->count];
     memset(p, 0, sizeof(*p));
     p->name = sa_strndup(name, name_len);
+    p->sso_session = sso_session;
     if (p->name == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
     f->count++;
@@ -158,13 +171,14 @@ static const char *value_end(const char *s, const char *e)
 }
 
 /* Works out the profile name a section header declares; *ret_name NULL means "ignore this
- * section". */
-static void section_name(const char **ret_name, size_t *ret_len, const char *s, const char *e,
-                         sa_aws_profile_file_kind kind)
+ * section"; *ret_sso_session says it is an [sso-session NAME] section of the config file. */
+static void section_name(const char **ret_name, size_t *ret_len, bool *ret_sso_session,
+                         const char *s, const char *e, sa_aws_profile_file_kind kind)
 {
     trim(&s, &e);
     *ret_name = NULL;
     *ret_len = 0;
+    *ret_sso_session = false;
     if (s == e)
         return;
     if (kind == SA_AWS_PROFILE_FILE_CREDENTIALS) {
@@ -186,8 +200,16 @@ static void section_name(const char **ret_name, size_t *ret_len, const char *s, 
             *ret_name = s;
             *ret_len = (size_t)(e - s);
         }
+    } else if ((size_t)(e - s) > 12 && strncmp(s, "sso-session", 11) == 0 && is_blank(s[11])) {
+        s += 12;
+        trim(&s, &e);
+        if (s < e) {
+            *ret_name = s;
+            *ret_len = (size_t)(e - s);
+            *ret_sso_session = true;
+        }
     }
-    /* sso-session, services and bare names are not profiles in the config file */
+    /* services and bare names are not profiles in the config file */
 }
 
 int sa_aws_profile_file_parse(sa_aws_profile_file *out, const char *text, size_t len,
@@ -239,17 +261,18 @@ int sa_aws_profile_file_parse(sa_aws_profile_file *out, const char *text, size_t
             const char *close = memchr(s, ']', (size_t)(e - s));
             const char *name;
             size_t name_len;
+            bool sso_session;
             if (close == NULL) {
                 rc = sa_error_set(err, SA_EINVAL, "%s line %zu: a section header needs a ']'", path,
                                   line_no);
                 goto out;
             }
-            section_name(&name, &name_len, s + 1, close, kind);
+            section_name(&name, &name_len, &sso_session, s + 1, close, kind);
             in_section = true;
             current = NULL;
             last = NULL;
             if (name != NULL) {
-                rc = profile_get_or_add(&current, &f, name, name_len, err);
+                rc = profile_get_or_add(&current, &f, name, name_len, sso_session, err);
                 if (rc != SA_OK)
                     goto out;
             }

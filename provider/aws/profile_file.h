@@ -2,9 +2,11 @@
  * The AWS shared config and credentials files (~/.aws/config, ~/.aws/credentials): an INI parser
  * following the SDKs' rules, and the loader that picks the active profile from both files. In the
  * config file profiles are `[profile NAME]` (and `[default]`); in the credentials file they are
- * `[NAME]`. Comments start with '#' or ';' at the start of a line, or after whitespace in a value.
- * Keys are matched without regard to case. Indented lines continue the previous property; nested
- * sub-properties (`s3 =` followed by indented lines) are skipped. Values are wiped when freed.
+ * `[NAME]`. The config file's `[sso-session NAME]` sections (IAM Identity Center settings a profile
+ * names with sso_session) are kept apart from the profiles. Comments start with '#' or ';' at the
+ * start of a line, or after whitespace in a value. Keys are matched without regard to case.
+ * Indented lines continue the previous property; nested sub-properties (`s3 =` followed by indented
+ * lines) are skipped. Values are wiped when freed.
  */
 #ifndef SA_AWS_PROFILE_FILE_H
 #define SA_AWS_PROFILE_FILE_H
@@ -22,6 +24,7 @@ typedef struct sa_aws_profile_entry {
 
 typedef struct sa_aws_profile {
     char *name;
+    bool sso_session; /* an [sso-session NAME] section of the config file, not a profile */
     sa_aws_profile_entry *entries;
     size_t count;
     size_t cap;
@@ -45,6 +48,9 @@ void sa_aws_profile_file_dispose(sa_aws_profile_file *f);
 
 /* Borrowed lookups; NULL when absent. */
 const sa_aws_profile *sa_aws_profile_file_find(const sa_aws_profile_file *f, const char *name);
+/* The config file's [sso-session NAME] section. */
+const sa_aws_profile *sa_aws_profile_file_find_sso_session(const sa_aws_profile_file *f,
+                                                           const char *name);
 const char *sa_aws_profile_get(const sa_aws_profile *p, const char *key);
 
 /* The active profile, read from both shared files. */

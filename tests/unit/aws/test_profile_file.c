@@ -62,6 +62,50 @@ static void test_config_file_sections(void **state)
     sa_aws_profile_file_dispose(&f);
 }
 
+static void test_sso_session_sections(void **state)
+{
+    sa_aws_profile_file f = {0};
+    (void)state;
+    parse(&f,
+          "[profile corp]\n"
+          "sso_session = corp\n"
+          "[sso-session corp]\n"
+          "sso_start_url = https://corp.awsapps.com/start\n"
+          "sso_region = eu-west-1\n"
+          "[ sso-session   spaced  ]\n"
+          "sso_region = us-east-1\n"
+          "[sso-sessionx]\n"
+          "sso_region = nowhere\n"
+          "[sso-session corp]\n"
+          "sso_registration_scopes = sso:account:access\n",
+          SA_AWS_PROFILE_FILE_CONFIG);
+    /* the profile and the session of the same name are two sections */
+    assert_string_equal(get(&f, "corp", "sso_session"), "corp");
+    assert_null(get(&f, "corp", "sso_region"));
+    assert_string_equal(
+        sa_aws_profile_get(sa_aws_profile_file_find_sso_session(&f, "corp"), "sso_start_url"),
+        "https://corp.awsapps.com/start");
+    assert_string_equal(
+        sa_aws_profile_get(sa_aws_profile_file_find_sso_session(&f, "corp"), "sso_region"),
+        "eu-west-1");
+    /* a repeated section header adds to the same section */
+    assert_string_equal(sa_aws_profile_get(sa_aws_profile_file_find_sso_session(&f, "corp"),
+                                           "sso_registration_scopes"),
+                        "sso:account:access");
+    assert_string_equal(
+        sa_aws_profile_get(sa_aws_profile_file_find_sso_session(&f, "spaced"), "sso_region"),
+        "us-east-1");
+    assert_null(sa_aws_profile_file_find_sso_session(&f, "x"));
+    assert_null(sa_aws_profile_file_find(&f, "sso-sessionx"));
+    sa_aws_profile_file_dispose(&f);
+
+    /* the credentials file has no sso-session sections: "[sso-session corp]" is a profile name */
+    parse(&f, "[sso-session corp]\nsso_region = eu-west-1\n", SA_AWS_PROFILE_FILE_CREDENTIALS);
+    assert_null(sa_aws_profile_file_find_sso_session(&f, "corp"));
+    assert_non_null(sa_aws_profile_file_find(&f, "sso-session corp"));
+    sa_aws_profile_file_dispose(&f);
+}
+
 static void test_credentials_file_sections(void **state)
 {
     sa_aws_profile_file f = {0};
@@ -191,6 +235,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_file_sections),
+        cmocka_unit_test(test_sso_session_sections),
         cmocka_unit_test(test_credentials_file_sections),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_empty_and_comments_only),
