@@ -391,12 +391,18 @@ static int get_credentials(sa_aws_credentials *out, sa_aws_client *c, const atom
     int rc;
 
     pthread_mutex_lock(&c->creds_lock);
+    /* The time is read under the lock: a thread that waited for another's refresh must not judge
+     * the credentials by the time it started waiting. */
+    now = c->clock.wall(c->clock.ctx);
+    ctx.now = now;
     if (c->have_creds &&
         (c->creds.expiration == 0 || c->creds.expiration - CREDENTIALS_REFRESH_MARGIN_S > now)) {
         rc = sa_aws_credentials_copy(out, &c->creds, err);
         goto out;
     }
     rc = sa_aws_credentials_resolve(&fresh, &s, &ctx, err);
+    /* and again after the attempt, which may have taken long enough for them to expire */
+    now = c->clock.wall(c->clock.ctx);
     if (rc == SA_OK) {
         sa_aws_credentials_dispose(&c->creds);
         c->creds = fresh;
@@ -407,6 +413,18 @@ static int get_credentials(sa_aws_credentials *out, sa_aws_client *c, const atom
         debugf(c, "aws: refreshing credentials failed (%s); using the current ones", err->message);
         sa_error_clear(err);
         rc = SA_OK;
+    } else if (c->have_creds && rc != SA_ECANCELLED) {
+        /* never sign with expired credentials: say so, with why refreshing failed */
+        char why[sizeof(err->message)];
+        struct tm tm;
+        char stamp[32] = "?";
+
+        snprintf(why, sizeof(why), "%s", err->message);
+        if (gmtime_r(&c->creds.expiration, &tm) != NULL)
+            strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        sa_error_set(err, rc,
+                     "the credentials from %s expired at %s and refreshing them failed: %s",
+                     c->creds.source, stamp, why);
     }
     if (rc == SA_OK)
         rc = sa_aws_credentials_copy(out, &c->creds, err);

@@ -135,13 +135,15 @@ int sa_aws_credentials_from_profile(sa_aws_credentials *out, const sa_aws_creden
     explicit_profile = strcmp(shared->profile_from, "default") != 0;
     if (!sa_aws_shared_config_has_profile(shared)) {
         if (explicit_profile)
-            return sa_error_set(err, SA_EINVAL, "profile '%.64s' (from %s) is not in %s or %s",
-                                name, shared->profile_from,
-                                shared->credentials_path ? shared->credentials_path : "(no HOME)",
-                                shared->config_path ? shared->config_path : "(no HOME)");
+            return sa_error_set(
+                err, SA_EINVAL, "profile '%.64s' (from %s) is not in %s or %s", name,
+                shared->profile_from,
+                shared->credentials_path ? shared->credentials_path : "(no HOME or USERPROFILE)",
+                shared->config_path ? shared->config_path : "(no HOME or USERPROFILE)");
         return sa_error_set(err, SA_ENOTFOUND, "shared files: no profile '%.64s' in %s or %s", name,
-                            shared->credentials_path ? shared->credentials_path : "(no HOME)",
-                            shared->config_path ? shared->config_path : "(no HOME)");
+                            shared->credentials_path ? shared->credentials_path
+                                                     : "(no HOME or USERPROFILE)",
+                            shared->config_path ? shared->config_path : "(no HOME or USERPROFILE)");
     }
     process = sa_aws_shared_config_get(shared, "credential_process");
     ak = sa_aws_shared_config_get(shared, "aws_access_key_id");

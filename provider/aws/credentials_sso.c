@@ -155,7 +155,7 @@ static int load_settings(sso_settings *s, const sa_aws_shared_config *shared, co
 
 int sa_aws_sso_cache_file(char **out, const sa_aws_env *env, const char *key, sa_error *err)
 {
-    const char *home = sa_aws_env_get(env, "HOME");
+    const char *home = sa_aws_env_home(env);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
     char hex[2 * EVP_MAX_MD_SIZE + 1];
@@ -163,9 +163,10 @@ int sa_aws_sso_cache_file(char **out, const sa_aws_env *env, const char *key, sa
 
     *out = NULL;
     if (home == NULL)
-        return sa_error_set(err, SA_EINVAL,
-                            "HOME is not set, so the SSO token cache (~/.aws/sso/cache) cannot "
-                            "be found");
+        return sa_error_set(
+            err, SA_EINVAL,
+            "neither HOME nor USERPROFILE is set, so the SSO token cache (~/.aws/sso/cache) cannot "
+            "be found");
     if (EVP_Digest(key, strlen(key), md, &md_len, EVP_sha1(), NULL) != 1)
         return sa_error_set(err, SA_EINTERNAL, "SHA-1 failed");
     for (unsigned int i = 0; i < md_len; i++)

@@ -519,11 +519,12 @@ static int assume_role(sa_aws_credentials *out, const char *name, const char **v
     if (credential_source != NULL) {
         rc = from_credential_source(&base, name, credential_source, ctx, err);
     } else if (!profile_exists(sh, source_profile)) {
-        rc = sa_error_set(
-            err, SA_EINVAL,
-            "profile '" NAME_SHOWN "': its source_profile '" NAME_SHOWN "' is not in %s or %s",
-            name, source_profile, sh->credentials_path ? sh->credentials_path : "(no HOME)",
-            sh->config_path ? sh->config_path : "(no HOME)");
+        rc = sa_error_set(err, SA_EINVAL,
+                          "profile '" NAME_SHOWN "': its source_profile '" NAME_SHOWN
+                          "' is not in %s or %s",
+                          name, source_profile,
+                          sh->credentials_path ? sh->credentials_path : "(no HOME or USERPROFILE)",
+                          sh->config_path ? sh->config_path : "(no HOME or USERPROFILE)");
     } else {
         bool seen = false;
 

@@ -96,6 +96,12 @@ bool sa_aws_env_is_true(const sa_aws_env *env, const char *name)
     return v != NULL && strcasecmp(v, "true") == 0;
 }
 
+const char *sa_aws_env_home(const sa_aws_env *env)
+{
+    const char *home = sa_aws_env_get(env, "HOME");
+    return home != NULL ? home : sa_aws_env_get(env, "USERPROFILE");
+}
+
 int sa_aws_env_read_file(char **out, size_t *out_len, const sa_aws_env *env, const char *path,
                          size_t max, sa_error *err)
 {

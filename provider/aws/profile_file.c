@@ -323,7 +323,7 @@ out:
 
 static int expand_path(char **out, const char *path, const sa_aws_env *env, sa_error *err)
 {
-    const char *home = sa_aws_env_get(env, "HOME");
+    const char *home = sa_aws_env_home(env);
     size_t n;
 
     if (path[0] == '~' && (path[1] == '/' || path[1] == '\0')) {

@@ -57,7 +57,7 @@ const char *sa_aws_profile_get(const sa_aws_profile *p, const char *key);
 typedef struct sa_aws_shared_config {
     char *profile_name;       /* the selected profile */
     const char *profile_from; /* static: "provider config", "AWS_PROFILE" or "default" */
-    char *credentials_path;   /* NULL when no path could be determined (no HOME) */
+    char *credentials_path;   /* NULL when no path could be determined (no HOME or USERPROFILE) */
     char *config_path;
     bool credentials_found; /* whether the file exists */
     bool config_found;

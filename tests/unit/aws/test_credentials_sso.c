@@ -123,7 +123,34 @@ static void test_cache_file_name(void **state)
     fake_env_init(&env, none, NULL);
     assert_int_equal(sa_aws_sso_cache_file(&path, &env.env, "my-sso", &err), SA_EINVAL);
     assert_null(path);
-    assert_non_null(strstr(err.message, "HOME is not set"));
+    assert_non_null(strstr(err.message, "neither HOME nor USERPROFILE is set"));
+}
+
+/* Windows: without HOME the cache is under USERPROFILE, as the SDKs find it; HOME wins when both
+ * are set, and an empty HOME counts as unset. */
+static void test_cache_file_under_userprofile(void **state)
+{
+    fake_var windows[] = {{"USERPROFILE", "C:\\Users\\me"}, {NULL, NULL}};
+    fake_var both[] = {{"HOME", "/h"}, {"USERPROFILE", "C:\\Users\\me"}, {NULL, NULL}};
+    fake_var empty_home[] = {{"HOME", ""}, {"USERPROFILE", "C:\\Users\\me"}, {NULL, NULL}};
+    const char *want = "C:\\Users\\me/.aws/sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json";
+    fake_env env;
+    char *path = NULL;
+    sa_error err = {0};
+
+    (void)state;
+    fake_env_init(&env, windows, NULL);
+    assert_int_equal(sa_aws_sso_cache_file(&path, &env.env, "my-sso", &err), SA_OK);
+    assert_string_equal(path, want);
+    free(path);
+    fake_env_init(&env, empty_home, NULL);
+    assert_int_equal(sa_aws_sso_cache_file(&path, &env.env, "my-sso", &err), SA_OK);
+    assert_string_equal(path, want);
+    free(path);
+    fake_env_init(&env, both, NULL);
+    assert_int_equal(sa_aws_sso_cache_file(&path, &env.env, "my-sso", &err), SA_OK);
+    assert_string_equal(path, SESSION_CACHE);
+    free(path);
 }
 
 /* ---- the exchange -------------------------------------------------------------------------- */
@@ -544,6 +571,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache_file_name),
+        cmocka_unit_test(test_cache_file_under_userprofile),
         cmocka_unit_test(test_sso_session_profile),
         cmocka_unit_test(test_legacy_profile),
         cmocka_unit_test(test_endpoint_settings),

@@ -231,6 +231,64 @@ static void test_loader(void **state)
     sa_aws_shared_config_dispose(&c);
 }
 
+/* The home folder of ~/.aws/config and ~/.aws/credentials is HOME, else USERPROFILE (Windows), as
+ * the SDKs find it; AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE replace the default paths
+ * (a leading ~ expands to the same home folder), and the provider config's paths replace them. */
+static void test_home_folder(void **state)
+{
+    static const fake_var windows[] = {{"USERPROFILE", "C:\\Users\\me"}, {NULL, NULL}};
+    static const fake_var both[] = {
+        {"HOME", "/home/u"}, {"USERPROFILE", "C:\\Users\\me"}, {NULL, NULL}};
+    static const fake_var windows_env_files[] = {{"USERPROFILE", "C:\\Users\\me"},
+                                                 {"AWS_CONFIG_FILE", "~/cfg/config"},
+                                                 {"AWS_SHARED_CREDENTIALS_FILE", "D:/aws/creds"},
+                                                 {NULL, NULL}};
+    static const fake_file files[] = {
+        {"C:\\Users\\me/.aws/credentials", "[default]\naws_access_key_id = win\n"},
+        {"C:\\Users\\me/.aws/config", "[default]\nregion = win-config\n"},
+        {"C:\\Users\\me/cfg/config", "[default]\nregion = env-config\n"},
+        {"D:/aws/creds", "[default]\naws_access_key_id = env-creds\n"},
+        {"/home/u/.aws/credentials", "[default]\naws_access_key_id = posix\n"},
+        {NULL, NULL},
+    };
+    fake_env env;
+    sa_aws_shared_config c = {0};
+    sa_error err = {0};
+    (void)state;
+
+    fake_env_init(&env, windows, files);
+    assert_int_equal(sa_aws_shared_config_load(&c, NULL, NULL, NULL, &env.env, &err), SA_OK);
+    assert_string_equal(c.credentials_path, "C:\\Users\\me/.aws/credentials");
+    assert_string_equal(c.config_path, "C:\\Users\\me/.aws/config");
+    assert_true(c.credentials_found && c.config_found);
+    assert_string_equal(sa_aws_shared_config_get(&c, "aws_access_key_id"), "win");
+    assert_string_equal(sa_aws_shared_config_get(&c, "region"), "win-config");
+    sa_aws_shared_config_dispose(&c);
+
+    fake_env_init(&env, both, files); /* HOME wins */
+    assert_int_equal(sa_aws_shared_config_load(&c, NULL, NULL, NULL, &env.env, &err), SA_OK);
+    assert_string_equal(c.credentials_path, "/home/u/.aws/credentials");
+    assert_string_equal(sa_aws_shared_config_get(&c, "aws_access_key_id"), "posix");
+    assert_false(c.config_found);
+    sa_aws_shared_config_dispose(&c);
+
+    fake_env_init(&env, windows_env_files, files);
+    assert_int_equal(sa_aws_shared_config_load(&c, NULL, NULL, NULL, &env.env, &err), SA_OK);
+    assert_string_equal(c.config_path, "C:\\Users\\me/cfg/config");
+    assert_string_equal(c.credentials_path, "D:/aws/creds");
+    assert_string_equal(sa_aws_shared_config_get(&c, "aws_access_key_id"), "env-creds");
+    assert_string_equal(sa_aws_shared_config_get(&c, "region"), "env-config");
+    sa_aws_shared_config_dispose(&c);
+
+    /* the provider config's paths beat the variables, ~ expanding to USERPROFILE */
+    assert_int_equal(
+        sa_aws_shared_config_load(&c, NULL, "~/.aws/credentials", "~/.aws/config", &env.env, &err),
+        SA_OK);
+    assert_string_equal(sa_aws_shared_config_get(&c, "aws_access_key_id"), "win");
+    assert_string_equal(sa_aws_shared_config_get(&c, "region"), "win-config");
+    sa_aws_shared_config_dispose(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_empty_and_comments_only),
         cmocka_unit_test(test_loader),
+        cmocka_unit_test(test_home_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
