@@ -181,10 +181,23 @@ static int src_settings(sa_aws_credentials *out, const sa_aws_credentials_settin
     return sa_aws_credentials_from_settings(out, s, err);
 }
 
+/* A profile chosen explicitly (secureapi:profile, like botocore's Session(profile=...)) takes the
+ * environment's keys out of the chain, so the profile is what signs; AWS_PROFILE does not. The
+ * environment stays readable as a role profile's credential_source = Environment. */
+static bool profile_chosen_by_config(const sa_aws_credentials_ctx *ctx)
+{
+    return ctx->shared != NULL && ctx->shared->profile_from != NULL &&
+           strcmp(ctx->shared->profile_from, "provider config") == 0;
+}
+
 static int src_env(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
                    const sa_aws_credentials_ctx *ctx, sa_error *err)
 {
     (void)s;
+    if (profile_chosen_by_config(ctx))
+        return sa_error_set(err, SA_ENOTFOUND,
+                            "environment: not used, the provider config chooses profile '%.64s'",
+                            ctx->shared->profile_name);
     return sa_aws_credentials_from_env(out, ctx->env, err);
 }
 

@@ -100,8 +100,6 @@ SSO_SESSION = ("[sso-session corp]\nsso_start_url = {start_url}\nsso_region = eu
 SSO_PROFILE = f"sso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = SsoRole\n"
 
 
-ENV_KEYS_FIRST = ("the environment's keys win over a profile chosen in the provider config "
-                  "(botocore's Session(profile=) skips them); see provider/aws/README.md")
 
 
 def keys(user):
@@ -128,8 +126,7 @@ CASES = [
          + "[other]\n" + keys("dave"),
          env={"AWS_PROFILE": "other"}, profile="work"),
     dict(id="explicit-profile-vs-env-keys", credentials="[work]\n" + keys("carol"),
-         env=env_keys("bob"), profile="work",
-         deviation=("user/bob", ENV_KEYS_FIRST)),
+         env=env_keys("bob"), profile="work"),
     dict(id="credentials-file-beats-config-file", credentials="[default]\n" + keys("alice"),
          config="[default]\n" + keys("carol")),
     dict(id="config-file-keys-only", config="[profile work]\n" + keys("carol"),
@@ -210,7 +207,7 @@ CASES = [
     dict(id="credential_source-Environment-explicit",
          config="[profile dev]\nrole_arn = {RoleA}\ncredential_source = Environment\n"
                 "role_session_name = envsrc\n",
-         env=env_keys("bob"), profile="dev", deviation=("user/bob", ENV_KEYS_FIRST)),
+         env=env_keys("bob"), profile="dev"),
     dict(id="env-keys-beat-credential_source-role",
          config="[profile dev]\nrole_arn = {RoleA}\ncredential_source = Environment\n"
                 "role_session_name = envsrc\n",
