@@ -34,6 +34,8 @@ struct sa_aws_client {
     char *secret_access_key;
     char *session_token;
     bool skip_metadata;
+    sa_aws_assume_role *assume_roles; /* owned */
+    size_t assume_role_count;
     sa_aws_endpoint_override *overrides; /* strings owned */
     size_t override_count;
     sa_aws_retry_policy policy;
@@ -152,6 +154,7 @@ void sa_aws_client_release(sa_aws_client *c)
         free((char *)c->overrides[i].url);
     }
     free(c->overrides);
+    sa_aws_assume_roles_free(c->assume_roles, c->assume_role_count);
     sa_aws_curl_transport_free(c->own_curl);
     sa_aws_credentials_dispose(&c->creds);
     if (c->locks_ready) {
@@ -294,6 +297,11 @@ int sa_aws_client_new(sa_aws_client **out, const sa_aws_client_config *cfg, sa_e
     if (rc == SA_OK)
         rc = copy_opt(&c->session_token, cfg->session_token, err);
     if (rc == SA_OK)
+        rc = sa_aws_assume_roles_copy(&c->assume_roles, cfg->assume_roles, cfg->assume_role_count,
+                                      err);
+    if (rc == SA_OK)
+        c->assume_role_count = cfg->assume_role_count;
+    if (rc == SA_OK)
         rc = sa_aws_shared_config_load(&c->shared, cfg->profile, cfg->shared_credentials_file,
                                        cfg->config_file, c->env, err);
     if (rc == SA_OK)
@@ -379,7 +387,7 @@ static int get_credentials(sa_aws_credentials *out, sa_aws_client *c, const atom
     time_t now = c->clock.wall(c->clock.ctx);
     sa_aws_credentials fresh = {0};
     sa_aws_credentials_settings s = {c->access_key_id, c->secret_access_key, c->session_token,
-                                     c->skip_metadata};
+                                     c->skip_metadata, c->assume_roles,      c->assume_role_count};
     sa_aws_credentials_ctx ctx = {.env = c->env,
                                   .shared = &c->shared,
                                   .transport = &c->transport,

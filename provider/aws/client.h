@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "aws/credentials.h"
 #include "aws/endpoints.h"
 #include "aws/env.h"
 #include "aws/errors.h"
@@ -59,6 +60,9 @@ typedef struct sa_aws_client_config {
     const char *shared_credentials_file;
     const char *config_file;
     bool skip_metadata; /* never ask EC2 instance metadata */
+    /* roles to assume on top of the credentials found, in order (copied; see credentials.h) */
+    const sa_aws_assume_role *assume_roles;
+    size_t assume_role_count;
     /* where calls go */
     const char *region; /* NULL: AWS_REGION, AWS_DEFAULT_REGION, profile, default */
     const sa_aws_endpoint_override *endpoints;

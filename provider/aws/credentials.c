@@ -231,6 +231,32 @@ static int src_imds(sa_aws_credentials *out, const sa_aws_credentials_settings *
     return sa_aws_credentials_from_imds(out, ctx, err);
 }
 
+/* The provider config's roles, in order, on top of the chain's credentials (consumed). */
+static int assume_roles(sa_aws_credentials *out, sa_aws_credentials *found,
+                        const sa_aws_credentials_settings *s, const sa_aws_credentials_ctx *ctx,
+                        sa_error *err)
+{
+    size_t n = s != NULL ? s->assume_role_count : 0;
+
+    for (size_t i = 0; i < n; i++) {
+        sa_aws_credentials next = {0};
+        char what[64];
+        int rc;
+
+        if (n == 1)
+            snprintf(what, sizeof(what), "provider config assumeRole");
+        else
+            snprintf(what, sizeof(what), "provider config assumeRoles[%zu]", i);
+        rc = sa_aws_credentials_assume(&next, found, &s->assume_roles[i], what, ctx, err);
+        sa_aws_credentials_dispose(found);
+        if (rc != SA_OK)
+            return rc;
+        *found = next;
+    }
+    *out = *found;
+    return SA_OK;
+}
+
 int sa_aws_credentials_resolve(sa_aws_credentials *out, const sa_aws_credentials_settings *s,
                                const sa_aws_credentials_ctx *ctx, sa_error *err)
 {
@@ -255,7 +281,7 @@ int sa_aws_credentials_resolve(sa_aws_credentials *out, const sa_aws_credentials
             goto out;
         }
         if (rc == SA_OK) {
-            *out = c;
+            rc = assume_roles(out, &c, s, ctx, err);
             goto out;
         }
         if (rc != SA_ENOTFOUND) {

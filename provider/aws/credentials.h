@@ -12,7 +12,8 @@
  * not configured is skipped and noted; a source that is configured but broken stops the chain with
  * its own error. When nothing is found the error lists what was tried. The environment and the
  * network are reached only through the sa_aws_env and sa_aws_transport seams. Key material is
- * wiped when freed and never appears in messages.
+ * wiped when freed and never appears in messages. The provider config's assumeRole(s) are
+ * applied on top of whatever the chain found (settings->assume_roles).
  */
 #ifndef SA_AWS_CREDENTIALS_H
 #define SA_AWS_CREDENTIALS_H
@@ -43,12 +44,39 @@ int sa_aws_credentials_set(sa_aws_credentials *out, const char *access_key_id,
                            const char *secret_access_key, const char *session_token,
                            time_t expiration, const char *source, sa_error *err);
 
+/* One role the provider config asks to assume (its assumeRole / assumeRoles), with STS
+ * AssumeRole's optional parameters. Strings are owned (sa_aws_assume_roles_free); NULL or 0 when
+ * unset. Values are checked by the provider config against STS's model before they get here. */
+typedef struct sa_aws_assume_role {
+    char *role_arn;
+    char *session_name;   /* NULL: secureapi-session-<unix time> */
+    char *external_id;    /* secret-ish: never put in a message */
+    int duration_seconds; /* 0: STS's default (one hour) */
+    char *policy;         /* a JSON session policy */
+    char **tag_keys;      /* session tags, tag_count of each */
+    char **tag_values;
+    size_t tag_count;
+    char **transitive_tag_keys;
+    size_t transitive_tag_key_count;
+} sa_aws_assume_role;
+
+#define SA_AWS_ASSUME_ROLE_TAGS_MAX 50 /* STS's limit of Tags and TransitiveTagKeys */
+
+void sa_aws_assume_roles_free(sa_aws_assume_role *roles, size_t count);
+/* A deep copy of roles[0..count) into *out (NULL when count is 0). */
+int sa_aws_assume_roles_copy(sa_aws_assume_role **out, const sa_aws_assume_role *roles,
+                             size_t count, sa_error *err);
+
 /* Explicit settings from the provider config; every field is optional and borrowed. */
 typedef struct sa_aws_credentials_settings {
     const char *access_key_id;
     const char *secret_access_key;
     const char *session_token;
     bool skip_metadata; /* do not ask the EC2 instance metadata service */
+    /* Roles assumed, in order, after the chain found its credentials: the first with the chain's
+     * credentials, each next one with the previous role's (see sa_aws_credentials_assume). */
+    const sa_aws_assume_role *assume_roles;
+    size_t assume_role_count;
 } sa_aws_credentials_settings;
 
 /* How long a profile's credential_process may run before it is killed, and how much it may print
@@ -113,6 +141,15 @@ int sa_aws_credentials_from_imds(sa_aws_credentials *out, const sa_aws_credentia
  * a message and are wiped after use. The credentials carry STS's Expiration. */
 int sa_aws_credentials_from_role(sa_aws_credentials *out, const sa_aws_credentials_ctx *ctx,
                                  sa_error *err);
+
+/* STS AssumeRole of role (credentials_sts.c, the same call role profiles make), signed with
+ * base: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, Tags.member.N.Key/Value and
+ * TransitiveTagKeys.member.N, at the STS endpoint described for sa_aws_credentials_from_role.
+ * `what` starts every message (e.g. "provider config assumeRole"); the credentials' source is
+ * "<what> (assume role)". Messages never hold keys, tokens, the external id or the policy. */
+int sa_aws_credentials_assume(sa_aws_credentials *out, const sa_aws_credentials *base,
+                              const sa_aws_assume_role *role, const char *what,
+                              const sa_aws_credentials_ctx *ctx, sa_error *err);
 
 /* credential_process (credentials_process.c), as botocore's ProcessProvider: command_line is split
  * into words like Python's shlex.split (POSIX rules: '...' literal; "..." with \" and \\ escapes;

@@ -596,3 +596,130 @@ int sa_aws_credentials_from_role(sa_aws_credentials *out, const sa_aws_credentia
         sh == NULL || sh->profile_from == NULL || strcmp(sh->profile_from, "provider config") != 0;
     return web_identity_profile(out, profile, env, ctx, err);
 }
+
+/* ---- roles from the provider config -------------------------------------------------------- */
+
+static void free_strings(char **v, size_t n)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void sa_aws_assume_roles_free(sa_aws_assume_role *roles, size_t count)
+{
+    if (roles == NULL)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        sa_aws_assume_role *r = &roles[i];
+
+        free(r->role_arn);
+        free(r->session_name);
+        sa_wipe_free(r->external_id);
+        free(r->policy);
+        free_strings(r->tag_keys, r->tag_count);
+        free_strings(r->tag_values, r->tag_count);
+        free_strings(r->transitive_tag_keys, r->transitive_tag_key_count);
+    }
+    free(roles);
+}
+
+static bool dup_opt(char **out, const char *s)
+{
+    *out = s != NULL ? sa_strdup(s) : NULL;
+    return s == NULL || *out != NULL;
+}
+
+static bool dup_strings(char ***out, char *const *v, size_t n)
+{
+    *out = NULL;
+    if (n == 0)
+        return true;
+    *out = sa_calloc(n, sizeof(char *));
+    if (*out == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!dup_opt(&(*out)[i], v[i]))
+            return false;
+    return true;
+}
+
+int sa_aws_assume_roles_copy(sa_aws_assume_role **out, const sa_aws_assume_role *roles,
+                             size_t count, sa_error *err)
+{
+    sa_aws_assume_role *copy;
+    bool ok = true;
+
+    *out = NULL;
+    if (count == 0)
+        return SA_OK;
+    copy = sa_calloc(count, sizeof(*copy));
+    if (copy == NULL)
+        return sa_error_set(err, SA_ENOMEM, "out of memory");
+    for (size_t i = 0; i < count && ok; i++) {
+        const sa_aws_assume_role *r = &roles[i];
+        sa_aws_assume_role *c = &copy[i];
+
+        c->duration_seconds = r->duration_seconds;
+        c->tag_count = r->tag_count;
+        c->transitive_tag_key_count = r->transitive_tag_key_count;
+        ok = dup_opt(&c->role_arn, r->role_arn) && dup_opt(&c->session_name, r->session_name) &&
+             dup_opt(&c->external_id, r->external_id) && dup_opt(&c->policy, r->policy) &&
+             dup_strings(&c->tag_keys, r->tag_keys, r->tag_count) &&
+             dup_strings(&c->tag_values, r->tag_values, r->tag_count) &&
+             dup_strings(&c->transitive_tag_keys, r->transitive_tag_keys,
+                         r->transitive_tag_key_count);
+    }
+    if (!ok) {
+        sa_aws_assume_roles_free(copy, count);
+        return sa_error_set(err, SA_ENOMEM, "out of memory");
+    }
+    *out = copy;
+    return SA_OK;
+}
+
+int sa_aws_credentials_assume(sa_aws_credentials *out, const sa_aws_credentials *base,
+                              const sa_aws_assume_role *role, const char *what_prefix,
+                              const sa_aws_credentials_ctx *ctx, sa_error *err)
+{
+    /* RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, then two per tag and one
+     * per transitive key */
+    enum { FIXED = 5, NAMES_MAX = 3 * SA_AWS_ASSUME_ROLE_TAGS_MAX };
+    sa_aws_param params[FIXED + NAMES_MAX];
+    char names[NAMES_MAX][48];
+    char what[400], source[96], generated[64], seconds[24];
+    size_t n = 0, nn = 0;
+
+    if (role->role_arn == NULL || role->tag_count > SA_AWS_ASSUME_ROLE_TAGS_MAX ||
+        role->transitive_tag_key_count > SA_AWS_ASSUME_ROLE_TAGS_MAX)
+        return sa_error_set(err, SA_EINVAL, "%s: no role ARN, or too many session tags",
+                            what_prefix);
+    snprintf(what, sizeof(what), "%s: assuming role " ROLE_SHOWN, what_prefix, role->role_arn);
+    snprintf(source, sizeof(source), "%.80s (assume role)", what_prefix);
+    params[n++] = (sa_aws_param){"RoleArn", role->role_arn};
+    if (role->session_name == NULL)
+        default_session_name(generated, sizeof(generated), ctx);
+    params[n++] = (sa_aws_param){"RoleSessionName",
+                                 role->session_name != NULL ? role->session_name : generated};
+    if (role->duration_seconds > 0) {
+        snprintf(seconds, sizeof(seconds), "%d", role->duration_seconds);
+        params[n++] = (sa_aws_param){"DurationSeconds", seconds};
+    }
+    if (role->external_id != NULL)
+        params[n++] = (sa_aws_param){"ExternalId", role->external_id};
+    if (role->policy != NULL)
+        params[n++] = (sa_aws_param){"Policy", role->policy};
+    for (size_t i = 0; i < role->tag_count; i++) {
+        snprintf(names[nn], sizeof(names[nn]), "Tags.member.%zu.Key", i + 1);
+        params[n++] = (sa_aws_param){names[nn++], role->tag_keys[i]};
+        snprintf(names[nn], sizeof(names[nn]), "Tags.member.%zu.Value", i + 1);
+        params[n++] = (sa_aws_param){names[nn++], role->tag_values[i]};
+    }
+    for (size_t i = 0; i < role->transitive_tag_key_count; i++) {
+        snprintf(names[nn], sizeof(names[nn]), "TransitiveTagKeys.member.%zu", i + 1);
+        params[n++] = (sa_aws_param){names[nn++], role->transitive_tag_keys[i]};
+    }
+    return sts_call(out, "AssumeRole", params, n, base, what, source, ctx, err);
+}

@@ -30,6 +30,8 @@ static const char *const known_keys[] = {
     "skipCredentialsValidation",
     "maxRetries",
     "httpTimeoutSeconds",
+    "assumeRole",
+    "assumeRoles",
     "version",
 };
 
@@ -210,6 +212,330 @@ static void parse_endpoints(sa_config *out, const sa_value *v, sa_config_failure
     add_failure(f, "endpoints", "expected an object of service name to URL");
 }
 
+/* ---- assumeRole / assumeRoles --------------------------------------------------------------- */
+
+/* A value as JSON (secrets unwrapped; stack config arrives as a JSON-encoded string). NULL when
+ * it holds something JSON cannot (an asset, say) or memory ran out. */
+static cJSON *to_json(const sa_value *v)
+{
+    const sa_value *u = sa_value_unwrap(v, NULL);
+    cJSON *out = NULL;
+
+    switch (u->kind) {
+    case SA_VALUE_NULL:
+        return cJSON_CreateNull();
+    case SA_VALUE_BOOL:
+        return cJSON_CreateBool(u->u.boolean);
+    case SA_VALUE_NUMBER:
+        return cJSON_CreateNumber(u->u.number);
+    case SA_VALUE_STRING:
+        return cJSON_CreateString(u->u.string.ptr);
+    case SA_VALUE_LIST:
+        out = cJSON_CreateArray();
+        for (size_t i = 0; out != NULL && i < u->u.list.len; i++) {
+            cJSON *item = to_json(u->u.list.items[i]);
+            if (item == NULL || !cJSON_AddItemToArray(out, item)) {
+                cJSON_Delete(item);
+                cJSON_Delete(out);
+                out = NULL;
+            }
+        }
+        return out;
+    case SA_VALUE_OBJECT:
+        out = cJSON_CreateObject();
+        for (size_t i = 0; out != NULL && i < u->u.object.len; i++) {
+            cJSON *item = to_json(u->u.object.values[i]);
+            if (item == NULL || !cJSON_AddItemToObject(out, u->u.object.keys[i], item)) {
+                cJSON_Delete(item);
+                cJSON_Delete(out);
+                out = NULL;
+            }
+        }
+        return out;
+    default:
+        return NULL;
+    }
+}
+
+/* The value as JSON, parsing a string form when the key expects an object or a list. */
+static cJSON *json_value(const sa_value *v, bool want_list)
+{
+    const char *s;
+    cJSON *j;
+
+    if (sa_value_get_string(v, &s)) {
+        j = cJSON_Parse(s);
+        if (j != NULL && (want_list ? cJSON_IsArray(j) : cJSON_IsObject(j)))
+            return j;
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return to_json(v);
+}
+
+static void wipe_json(cJSON *j)
+{
+    for (; j != NULL; j = j->next) {
+        if (j->valuestring != NULL)
+            OPENSSL_cleanse(j->valuestring, strlen(j->valuestring));
+        wipe_json(j->child);
+    }
+}
+
+/* arn:<partition>:iam::<12 digits>:role/<optional path/><name>, as STS's RoleArn (20-2048). */
+static bool role_arn_valid(const char *s)
+{
+    const char *p = s, *colon;
+    size_t len = strlen(s);
+
+    if (len < 20 || len > 2048 || strncmp(p, "arn:", 4) != 0)
+        return false;
+    p += 4;
+    colon = strchr(p, ':');
+    if (colon == NULL || colon == p)
+        return false;
+    for (const char *q = p; q < colon; q++)
+        if (!(islower((unsigned char)*q) || *q == '-'))
+            return false;
+    p = colon + 1;
+    if (strncmp(p, "iam::", 5) != 0)
+        return false;
+    p += 5;
+    for (int i = 0; i < 12; i++, p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    if (strncmp(p, ":role/", 6) != 0)
+        return false;
+    p += 6;
+    if (*p == '\0' || p[strlen(p) - 1] == '/')
+        return false;
+    for (; *p; p++)
+        if (!(isalnum((unsigned char)*p) || strchr("+=,.@_-/", *p) != NULL))
+            return false;
+    return true;
+}
+
+/* STS's patterns: RoleSessionName [\w+=,.@-]*, ExternalId [\w+=,.@:\/-]*. */
+static bool chars_in(const char *s, const char *extra)
+{
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_' || strchr(extra, *s) != NULL))
+            return false;
+    return true;
+}
+
+/* A session tag key or value: STS's [\p{L}\p{Z}\p{N}_.:/=+\-@]+ in ASCII terms (letters,
+ * digits, space and the listed punctuation; other UTF-8 is let through for STS to judge). */
+static bool tag_text_valid(const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!(c >= 0x80 || isalnum(c) || c == ' ' || strchr("_.:/=+-@", c) != NULL))
+            return false;
+    }
+    return true;
+}
+
+static char **strings_new(size_t n)
+{
+    return n == 0 ? NULL : sa_calloc(n, sizeof(char *));
+}
+
+/* One role object at `where` ("assumeRole" or "assumeRoles[N]") into *r. */
+static void parse_role(sa_aws_assume_role *r, const cJSON *o, const char *where,
+                       sa_config_failures *f)
+{
+    static const char *const fields[] = {"roleArn",          "sessionName", "externalId",
+                                         "durationSeconds",  "policy",      "tags",
+                                         "transitiveTagKeys"};
+    const cJSON *item;
+    char key[96];
+
+#define KEY(name) (snprintf(key, sizeof(key), "%s.%s", where, name), key)
+    cJSON_ArrayForEach(item, o)
+    {
+        bool known = false;
+        for (size_t k = 0; k < SA_N(fields); k++)
+            known = known || strcmp(item->string, fields[k]) == 0;
+        if (!known)
+            add_failure(f, KEY(item->string),
+                        "is not a setting of a role: expected roleArn, sessionName, externalId, "
+                        "durationSeconds, policy, tags or transitiveTagKeys");
+    }
+    item = cJSON_GetObjectItemCaseSensitive(o, "roleArn");
+    if (item == NULL || cJSON_IsNull(item))
+        add_failure(f, KEY("roleArn"), "is required");
+    else if (!cJSON_IsString(item) || !role_arn_valid(item->valuestring))
+        add_failure(f, KEY("roleArn"),
+                    "must be an IAM role ARN like arn:aws:iam::123456789012:role/NAME");
+    else
+        set_string(&r->role_arn, item->valuestring);
+
+    item = cJSON_GetObjectItemCaseSensitive(o, "sessionName");
+    if (item != NULL && !cJSON_IsNull(item)) {
+        if (!cJSON_IsString(item) || strlen(item->valuestring) < 2 ||
+            strlen(item->valuestring) > 64 || !chars_in(item->valuestring, "+=,.@-"))
+            add_failure(f, KEY("sessionName"),
+                        "must be 2 to 64 letters, digits or +=,.@_- characters");
+        else
+            set_string(&r->session_name, item->valuestring);
+    }
+    item = cJSON_GetObjectItemCaseSensitive(o, "externalId");
+    if (item != NULL && !cJSON_IsNull(item)) {
+        /* the value is never echoed: it may be a shared secret */
+        if (!cJSON_IsString(item) || strlen(item->valuestring) < 2 ||
+            strlen(item->valuestring) > 1224 || !chars_in(item->valuestring, "+=,.@:/-"))
+            add_failure(f, KEY("externalId"),
+                        "must be 2 to 1224 letters, digits or +=,.@:/_- characters");
+        else
+            set_string(&r->external_id, item->valuestring);
+    }
+    item = cJSON_GetObjectItemCaseSensitive(o, "durationSeconds");
+    if (item != NULL && !cJSON_IsNull(item)) {
+        double d = -1;
+        char *end = NULL;
+
+        if (cJSON_IsNumber(item))
+            d = item->valuedouble;
+        else if (cJSON_IsString(item) && item->valuestring[0] != '\0') {
+            d = strtod(item->valuestring, &end);
+            if (*end != '\0')
+                d = -1;
+        }
+        if (d != (double)(long)d || d < 900 || d > 43200)
+            add_failure(f, KEY("durationSeconds"),
+                        "must be a whole number of seconds from 900 to 43200");
+        else
+            r->duration_seconds = (int)d;
+    }
+    item = cJSON_GetObjectItemCaseSensitive(o, "policy");
+    if (item != NULL && !cJSON_IsNull(item)) {
+        cJSON *doc = cJSON_IsString(item) ? cJSON_Parse(item->valuestring) : NULL;
+        size_t len = cJSON_IsString(item) ? strlen(item->valuestring) : 0;
+        bool chars_ok = true;
+
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)item->valuestring[i];
+            chars_ok = chars_ok && (c >= 0x20 || c == '\t' || c == '\n' || c == '\r');
+        }
+        if (doc == NULL || !cJSON_IsObject(doc))
+            add_failure(f, KEY("policy"), "must be an IAM policy document as a JSON object");
+        else if (len > 2048 || !chars_ok)
+            add_failure(f, KEY("policy"),
+                        "must be at most 2048 characters without control characters");
+        else
+            set_string(&r->policy, item->valuestring);
+        cJSON_Delete(doc);
+    }
+    item = cJSON_GetObjectItemCaseSensitive(o, "tags");
+    if (item != NULL && !cJSON_IsNull(item)) {
+        int n = cJSON_GetArraySize(item);
+        const cJSON *t;
+
+        if (!cJSON_IsObject(item)) {
+            add_failure(f, KEY("tags"), "must be a map of tag key to value");
+        } else if (n > SA_AWS_ASSUME_ROLE_TAGS_MAX) {
+            add_failure(f, KEY("tags"), "has %d tags; STS takes at most %d", n,
+                        SA_AWS_ASSUME_ROLE_TAGS_MAX);
+        } else {
+            r->tag_keys = strings_new((size_t)n);
+            r->tag_values = strings_new((size_t)n);
+            cJSON_ArrayForEach(t, item)
+            {
+                char tkey[96];
+                snprintf(tkey, sizeof(tkey), "%s.tags.%.40s", where, t->string);
+                if (strlen(t->string) < 1 || strlen(t->string) > 128 || !tag_text_valid(t->string))
+                    add_failure(f, tkey,
+                                "a session tag key must be 1 to 128 letters, digits, spaces or "
+                                "_.:/=+-@ characters");
+                else if (!cJSON_IsString(t) || strlen(t->valuestring) > 256 ||
+                         !tag_text_valid(t->valuestring))
+                    add_failure(f, tkey,
+                                "a session tag value must be a string of at most 256 letters, "
+                                "digits, spaces or _.:/=+-@ characters");
+                else if (r->tag_keys != NULL && r->tag_values != NULL) {
+                    r->tag_keys[r->tag_count] = sa_strdup(t->string);
+                    r->tag_values[r->tag_count] = sa_strdup(t->valuestring);
+                    r->tag_count++;
+                }
+            }
+        }
+    }
+    item = cJSON_GetObjectItemCaseSensitive(o, "transitiveTagKeys");
+    if (item != NULL && !cJSON_IsNull(item)) {
+        int n = cJSON_GetArraySize(item);
+        const cJSON *t;
+
+        if (!cJSON_IsArray(item)) {
+            add_failure(f, KEY("transitiveTagKeys"), "must be a list of session tag keys");
+        } else if (n > SA_AWS_ASSUME_ROLE_TAGS_MAX) {
+            add_failure(f, KEY("transitiveTagKeys"), "has %d keys; STS takes at most %d", n,
+                        SA_AWS_ASSUME_ROLE_TAGS_MAX);
+        } else {
+            r->transitive_tag_keys = strings_new((size_t)n);
+            cJSON_ArrayForEach(t, item)
+            {
+                if (!cJSON_IsString(t) || strlen(t->valuestring) < 1 ||
+                    strlen(t->valuestring) > 128 || !tag_text_valid(t->valuestring))
+                    add_failure(f, KEY("transitiveTagKeys"),
+                                "each key must be 1 to 128 letters, digits, spaces or "
+                                "_.:/=+-@ characters");
+                else if (r->transitive_tag_keys != NULL)
+                    r->transitive_tag_keys[r->transitive_tag_key_count++] =
+                        sa_strdup(t->valuestring);
+            }
+        }
+    }
+#undef KEY
+}
+
+/* assumeRole (want_list false: one object) or assumeRoles (a list of them). */
+static void parse_assume_roles(sa_config *out, const sa_value *v, bool want_list,
+                               sa_config_failures *f)
+{
+    const char *name = want_list ? "assumeRoles" : "assumeRole";
+    cJSON *j;
+    size_t n;
+
+    if (sa_value_contains_unknown(v))
+        return; /* preview with a computed role: nothing to check yet */
+    j = json_value(v, want_list);
+    if (j == NULL || (want_list ? !cJSON_IsArray(j) : !cJSON_IsObject(j))) {
+        add_failure(f, name,
+                    want_list ? "expected a list of role objects ({roleArn, sessionName, ...})"
+                              : "expected an object {roleArn, sessionName, externalId, ...}");
+        cJSON_Delete(j);
+        return;
+    }
+    n = want_list ? (size_t)cJSON_GetArraySize(j) : 1;
+    if (n > SA_CONFIG_ASSUME_ROLES_MAX) {
+        add_failure(f, name, "has %zu roles; at most %d can be chained", n,
+                    SA_CONFIG_ASSUME_ROLES_MAX);
+    } else if (n > 0) {
+        out->assume_roles = sa_calloc(n, sizeof(*out->assume_roles));
+        if (out->assume_roles == NULL) {
+            add_failure(f, name, "out of memory");
+        } else {
+            out->assume_role_count = n;
+            for (size_t i = 0; i < n; i++) {
+                const cJSON *o = want_list ? cJSON_GetArrayItem(j, (int)i) : j;
+                char where[32];
+
+                if (want_list)
+                    snprintf(where, sizeof(where), "assumeRoles[%zu]", i);
+                else
+                    snprintf(where, sizeof(where), "assumeRole");
+                if (!cJSON_IsObject(o))
+                    add_failure(f, where, "expected an object {roleArn, sessionName, ...}");
+                else
+                    parse_role(&out->assume_roles[i], o, where, f);
+            }
+        }
+    }
+    wipe_json(j); /* the parsed copy holds the external id */
+    cJSON_Delete(j);
+}
+
 int sa_config_parse(sa_config *out, const sa_value *args, sa_config_failures *f)
 {
     const sa_value *v;
@@ -259,6 +585,17 @@ int sa_config_parse(sa_config *out, const sa_value *args, sa_config_failures *f)
     if (PRESENT("httpTimeoutSeconds") &&
         read_int(v, "httpTimeoutSeconds", 1, SA_CONFIG_HTTP_TIMEOUT_SECONDS_LIMIT, &n, f))
         out->http_timeout_seconds = (int)n;
+    if (PRESENT("assumeRole")) {
+        const sa_value *list = sa_value_object_get(args, "assumeRoles");
+        if (list != NULL && !sa_value_is_unknown(list) &&
+            sa_value_unwrap(list, NULL)->kind != SA_VALUE_NULL)
+            add_failure(f, "assumeRole",
+                        "and assumeRoles are both set; use assumeRoles alone to chain roles");
+        else
+            parse_assume_roles(out, v, false, f);
+    } else if (PRESENT("assumeRoles")) {
+        parse_assume_roles(out, v, true, f);
+    }
 #undef PRESENT
 
     for (size_t i = 0; i < args->u.object.len; i++) {
@@ -286,5 +623,6 @@ void sa_config_dispose(sa_config *c)
     sa_wipe_free(c->token);
     for (int i = 0; i < SA_SVC_COUNT; i++)
         free(c->endpoints[i]);
+    sa_aws_assume_roles_free(c->assume_roles, c->assume_role_count);
     memset(c, 0, sizeof(*c));
 }

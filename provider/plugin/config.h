@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws/credentials.h"
 #include "base/error.h"
 #include "base/value.h"
 
@@ -37,7 +38,13 @@ typedef struct sa_config {
     bool skip_credentials_validation;
     int max_retries;          /* retries after the first attempt; -1: unset */
     int http_timeout_seconds; /* per HTTP exchange with AWS; 0: unset (the default) */
+    /* assumeRole (one object) or assumeRoles (a list, chained in order): the roles assumed on
+     * top of the credentials the chain found. Owned. */
+    sa_aws_assume_role *assume_roles;
+    size_t assume_role_count;
 } sa_config;
+
+#define SA_CONFIG_ASSUME_ROLES_MAX 8 /* hops of assumeRoles */
 
 #define SA_CONFIG_DEFAULT_MAX_RETRIES (-1) /* unset: AWS_MAX_ATTEMPTS, else 3 attempts */
 #define SA_CONFIG_MAX_RETRIES_LIMIT 25

@@ -162,6 +162,8 @@ static int make_client(sa_provider *p, const sa_config *cfg, sa_aws_client **out
         .secret_access_key = cfg->secret_key,
         .session_token = cfg->token,
         .profile = cfg->profile,
+        .assume_roles = cfg->assume_roles,
+        .assume_role_count = cfg->assume_role_count,
         .region = cfg->region,
         .endpoints = overrides,
         .max_attempts = cfg->max_retries >= 0 ? cfg->max_retries + 1 : 0,
@@ -172,6 +174,7 @@ static int make_client(sa_provider *p, const sa_config *cfg, sa_aws_client **out
         .debug_ctx = p,
     };
     sa_stack_env env = {.cancelled = &p->cancelled};
+    char arn[512] = "", source[96] = "";
     int rc;
 
     for (int i = 0; i < SA_SVC_COUNT; i++)
@@ -182,7 +185,11 @@ static int make_client(sa_provider *p, const sa_config *cfg, sa_aws_client **out
     if (rc != SA_OK || cfg->skip_credentials_validation)
         return rc;
     env.aws = *out;
-    rc = sa_stack_identity(&env, account, partition, err);
+    rc = sa_stack_identity(&env, account, partition, arn, sizeof(arn), err);
+    if (rc == SA_OK &&
+        sa_aws_client_check_credentials(source, sizeof(source), *out, &p->cancelled, err) == SA_OK)
+        sa_log_debug(p, "Configure: AWS caller %s (account %s), credentials from %s", arn, account,
+                     source);
     if (rc != SA_OK) {
         sa_aws_client_release(*out);
         *out = NULL;

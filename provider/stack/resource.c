@@ -47,7 +47,7 @@ static int begin(sa_stack_ctx *s, sa_stack_env *env, sa_stack_state *st, const c
         SA_COPY(st->partition, env->partition);
     }
     if (st->account[0] == '\0') {
-        int rc = sa_sts_identity(s, st->account, st->partition, err);
+        int rc = sa_sts_identity(s, st->account, st->partition, NULL, 0, err);
         if (rc != SA_OK)
             return rc;
     }
@@ -88,7 +88,8 @@ static void warn_timeout(sa_stack_ctx *s, const sa_stack_inputs *in)
                      (long long)in->timeout, SA_APIGW_INTEGRATION_TIMEOUT_S);
 }
 
-int sa_stack_identity(sa_stack_env *env, char account[16], char partition[16], sa_error *err)
+int sa_stack_identity(sa_stack_env *env, char account[16], char partition[16], char *arn,
+                      size_t arn_size, sa_error *err)
 {
     sa_stack_ctx s = {0};
     int rc;
@@ -98,7 +99,7 @@ int sa_stack_identity(sa_stack_env *env, char account[16], char partition[16], s
     s.region = sa_aws_client_region(env->aws);
     s.cancelled = env->cancelled;
     s.env = env;
-    rc = sa_sts_identity(&s, account, partition, err);
+    rc = sa_sts_identity(&s, account, partition, arn, arn_size, err);
     end(&s, env);
     return rc;
 }

@@ -140,8 +140,10 @@ typedef struct sa_stack_result {
 
 void sa_stack_result_dispose(sa_stack_result *r);
 
-/* The account and partition of the client's credentials (STS GetCallerIdentity). */
-int sa_stack_identity(sa_stack_env *env, char account[16], char partition[16], sa_error *err);
+/* The account and partition of the client's credentials (STS GetCallerIdentity), and (when arn
+ * is not NULL) the caller's ARN, cut to arn_size bytes. */
+int sa_stack_identity(sa_stack_env *env, char account[16], char partition[16], char *arn,
+                      size_t arn_size, sa_error *err);
 
 /* Creates every piece of the stack from checked inputs. On failure out->partial says whether
  * out->outputs records pieces that exist. */

@@ -96,7 +96,9 @@ void sa_step_log_group_arn(char *out, size_t cap, const sa_stack_ctx *s, const c
 void sa_step_function_arn(char *out, size_t cap, const sa_stack_ctx *s, const char *function);
 
 /* ---- STS ---- */
-int sa_sts_identity(sa_stack_ctx *s, char account[16], char partition[16], sa_error *err);
+/* arn (may be NULL) receives the caller's ARN, cut to arn_size bytes. */
+int sa_sts_identity(sa_stack_ctx *s, char account[16], char partition[16], char *arn_out,
+                    size_t arn_size, sa_error *err);
 
 /* ---- KMS: the key (policy for this stack's log group, tags), rotation, the alias ---- */
 int sa_kms_create_key(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,

@@ -9,7 +9,8 @@
 #include "base/util.h"
 #include "stack/steps.h"
 
-int sa_sts_identity(sa_stack_ctx *s, char account[16], char partition[16], sa_error *err)
+int sa_sts_identity(sa_stack_ctx *s, char account[16], char partition[16], char *arn_out,
+                    size_t arn_size, sa_error *err)
 {
     sa_stack_call c;
     char *acct = NULL, *arn = NULL;
@@ -28,6 +29,8 @@ int sa_sts_identity(sa_stack_ctx *s, char account[16], char partition[16], sa_er
     if (rc == SA_OK) {
         const char *p = arn + 4, *end = strchr(p, ':');
         snprintf(account, 16, "%s", acct);
+        if (arn_out != NULL && arn_size > 0)
+            snprintf(arn_out, arn_size, "%s", arn);
         if (end != NULL && (size_t)(end - p) < 16)
             snprintf(partition, 16, "%.*s", (int)(end - p), p);
         else

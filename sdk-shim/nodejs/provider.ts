@@ -38,6 +38,8 @@ export class Provider extends pulumi.ProviderResource {
         opts = opts || {};
         {
             resourceInputs["accessKey"] = args?.accessKey ? pulumi.secret(args.accessKey) : undefined;
+            resourceInputs["assumeRole"] = pulumi.output(args?.assumeRole).apply(JSON.stringify);
+            resourceInputs["assumeRoles"] = pulumi.output(args?.assumeRoles).apply(JSON.stringify);
             resourceInputs["endpoints"] = pulumi.output(args?.endpoints).apply(JSON.stringify);
             resourceInputs["httpTimeoutSeconds"] = pulumi.output((args?.httpTimeoutSeconds) ?? 120).apply(JSON.stringify);
             resourceInputs["maxRetries"] = pulumi.output((args?.maxRetries) ?? 2).apply(JSON.stringify);
@@ -60,6 +62,14 @@ export interface ProviderArgs {
      * AWS access key id.
      */
     accessKey?: pulumi.Input<string | undefined>;
+    /**
+     * A role to assume over the credentials found (STS AssumeRole).
+     */
+    assumeRole?: pulumi.Input<inputs.AssumeRoleArgs | undefined>;
+    /**
+     * Roles to assume in order (role chaining), at most 8.
+     */
+    assumeRoles?: pulumi.Input<pulumi.Input<inputs.AssumeRoleArgs>[] | undefined>;
     /**
      * Per-service endpoint URL overrides.
      */

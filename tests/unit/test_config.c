@@ -1,7 +1,9 @@
 /*
  * Unit tests of provider configuration parsing: typed, string and secret-wrapped forms are all
  * accepted; each invalid setting is reported under its own key with what is allowed; unknown
- * keys are collected for a warning; credentials come in pairs.
+ * keys are collected for a warning; credentials come in pairs; assumeRole (an object, or the
+ * JSON string stack config sends) and assumeRoles (a chained list) are read into the STS
+ * AssumeRole parameters, and each bad field is named (assumeRole.roleArn, ...).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,6 +112,120 @@ static void test_unknowns_skipped(void **state)
     sa_value_free(args);
 }
 
+static sa_value *parse_json_value(const char *json)
+{
+    return sa_value_string(json);
+}
+
+static void test_assume_role(void **state)
+{
+    sa_value *args = sa_value_object(), *role = sa_value_object(), *tags = sa_value_object();
+    sa_value *keys = sa_value_list(), *list = sa_value_list();
+    sa_config c;
+    sa_config_failures f;
+    (void)state;
+
+    /* typed, as an explicit provider's struct arrives */
+    sa_value_object_set(role, "roleArn",
+                        sa_value_string("arn:aws:iam::123456789012:role/ops/deployer"));
+    sa_value_object_set(role, "sessionName", sa_value_string("ci-run.42@x"));
+    sa_value_object_set(role, "externalId", sa_value_secret(sa_value_string("ext-id:1/2")));
+    sa_value_object_set(role, "durationSeconds", sa_value_number(3600));
+    sa_value_object_set(role, "policy", sa_value_string("{\"Version\":\"2012-10-17\"}"));
+    sa_value_object_set(tags, "Team", sa_value_string("payments"));
+    sa_value_object_set(tags, "Cost Center", sa_value_string("a/b=c"));
+    sa_value_object_set(role, "tags", tags);
+    sa_value_list_push(keys, sa_value_string("Team"));
+    sa_value_object_set(role, "transitiveTagKeys", keys);
+    sa_value_object_set(args, "assumeRole", role);
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_OK);
+    assert_string_equal(f.unknown_keys, "");
+    assert_int_equal(c.assume_role_count, 1);
+    assert_string_equal(c.assume_roles[0].role_arn, "arn:aws:iam::123456789012:role/ops/deployer");
+    assert_string_equal(c.assume_roles[0].session_name, "ci-run.42@x");
+    assert_string_equal(c.assume_roles[0].external_id, "ext-id:1/2");
+    assert_int_equal(c.assume_roles[0].duration_seconds, 3600);
+    assert_string_equal(c.assume_roles[0].policy, "{\"Version\":\"2012-10-17\"}");
+    assert_int_equal(c.assume_roles[0].tag_count, 2);
+    assert_string_equal(c.assume_roles[0].tag_keys[1], "Cost Center");
+    assert_string_equal(c.assume_roles[0].tag_values[1], "a/b=c");
+    assert_int_equal(c.assume_roles[0].transitive_tag_key_count, 1);
+    assert_string_equal(c.assume_roles[0].transitive_tag_keys[0], "Team");
+    sa_config_dispose(&c);
+
+    /* stack config (`pulumi config set --path secureapi:assumeRole.roleArn ...`) sends JSON */
+    sa_value_object_set(args, "assumeRole",
+                        parse_json_value("{\"roleArn\":\"arn:aws-cn:iam::123456789012:role/r\","
+                                         "\"durationSeconds\":\"900\"}"));
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_OK);
+    assert_int_equal(c.assume_role_count, 1);
+    assert_string_equal(c.assume_roles[0].role_arn, "arn:aws-cn:iam::123456789012:role/r");
+    assert_int_equal(c.assume_roles[0].duration_seconds, 900);
+    assert_null(c.assume_roles[0].session_name);
+    sa_config_dispose(&c);
+
+    /* every bad field named, before any AWS call */
+    sa_value_object_set(args, "assumeRole",
+                        parse_json_value("{\"roleArn\":\"arn:aws:iam::123456789012:user/bob\","
+                                         "\"sessionName\":\"has space\",\"externalId\":\"x\","
+                                         "\"durationSeconds\":899,\"policy\":\"not json\","
+                                         "\"tags\":{\"bad!key\":\"v\"},"
+                                         "\"transitiveTagKeys\":\"Team\",\"roleARN\":\"x\"}"));
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_EINVAL);
+    assert_true(has_failure(&f, "assumeRole.roleArn", "must be an IAM role ARN"));
+    assert_true(has_failure(&f, "assumeRole.sessionName", "2 to 64"));
+    assert_true(has_failure(&f, "assumeRole.externalId", "2 to 1224"));
+    assert_true(has_failure(&f, "assumeRole.durationSeconds", "900 to 43200"));
+    assert_true(has_failure(&f, "assumeRole.policy", "JSON object"));
+    assert_true(has_failure(&f, "assumeRole.tags.bad!key", "session tag key"));
+    assert_true(has_failure(&f, "assumeRole.transitiveTagKeys", "list"));
+    assert_true(has_failure(&f, "assumeRole.roleARN", "not a setting of a role"));
+    assert_int_equal(f.len, 8);
+    sa_config_dispose(&c);
+    sa_value_object_set(args, "assumeRole", parse_json_value("{\"durationSeconds\":43201}"));
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_EINVAL);
+    assert_true(has_failure(&f, "assumeRole.roleArn", "is required"));
+    assert_true(has_failure(&f, "assumeRole.durationSeconds", "900 to 43200"));
+    sa_config_dispose(&c);
+
+    /* assumeRoles: a chain, in order; not together with assumeRole */
+    sa_value_object_remove(args, "assumeRole");
+    role = sa_value_object();
+    sa_value_object_set(role, "roleArn", sa_value_string("arn:aws:iam::111111111111:role/a"));
+    sa_value_list_push(list, role);
+    sa_value_list_push(list, sa_value_string("nope"));
+    sa_value_object_set(args, "assumeRoles", list);
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_EINVAL);
+    assert_true(has_failure(&f, "assumeRoles[1]", "expected an object"));
+    assert_int_equal(f.len, 1);
+    sa_config_dispose(&c);
+    sa_value_object_set(args, "assumeRoles", parse_json_value("{\"roleArn\":\"x\"}"));
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_EINVAL);
+    assert_true(has_failure(&f, "assumeRoles", "list of role objects"));
+    sa_config_dispose(&c);
+    sa_value_object_set(args, "assumeRoles",
+                        parse_json_value("[{\"roleArn\":\"arn:aws:iam::111111111111:role/a\"},"
+                                         "{\"roleArn\":\"arn:aws:iam::222222222222:role/b\","
+                                         "\"sessionName\":\"hop2\"}]"));
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_OK);
+    assert_int_equal(c.assume_role_count, 2);
+    assert_string_equal(c.assume_roles[1].role_arn, "arn:aws:iam::222222222222:role/b");
+    assert_string_equal(c.assume_roles[1].session_name, "hop2");
+    sa_config_dispose(&c);
+    sa_value_object_set(args, "assumeRoles",
+                        parse_json_value("[{\"roleArn\":\"arn:aws:iam::111111111111:role/a\"},"
+                                         "{\"roleArn\":\"arn:aws:iam::1:role/b\"}]"));
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_EINVAL);
+    assert_true(has_failure(&f, "assumeRoles[1].roleArn", "must be an IAM role ARN"));
+    sa_config_dispose(&c);
+    sa_value_object_set(args, "assumeRole",
+                        parse_json_value("{\"roleArn\":\"arn:aws:iam::111111111111:role/a\"}"));
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_EINVAL);
+    assert_true(has_failure(&f, "assumeRole", "both set"));
+    sa_config_dispose(&c);
+    sa_value_free(args);
+}
+
 static void test_validators(void **state)
 {
     (void)state;
@@ -136,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_each_invalid_setting_named),
         cmocka_unit_test(test_unknowns_skipped),
         cmocka_unit_test(test_validators),
+        cmocka_unit_test(test_assume_role),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -22,6 +22,28 @@ Object.defineProperty(exports, "accessKey", {
 });
 
 /**
+ * A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
+ */
+export declare const assumeRole: outputs.AssumeRole | undefined;
+Object.defineProperty(exports, "assumeRole", {
+    get() {
+        return __config.getObject<outputs.AssumeRole>("assumeRole");
+    },
+    enumerable: true,
+});
+
+/**
+ * Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the first with the credentials found, each next with the previous role's session; at most 8. Not together with assumeRole.
+ */
+export declare const assumeRoles: outputs.AssumeRole[] | undefined;
+Object.defineProperty(exports, "assumeRoles", {
+    get() {
+        return __config.getObject<outputs.AssumeRole[]>("assumeRoles");
+    },
+    enumerable: true,
+});
+
+/**
  * Per-service endpoint URL overrides.
  */
 export declare const endpoints: outputs.Endpoints | undefined;

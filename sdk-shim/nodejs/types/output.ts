@@ -7,6 +7,40 @@ import * as outputs from "../types/output";
 import * as enums from "../types/enums";
 
 /**
+ * A role to assume with STS AssumeRole, on top of the credentials the provider found (environment, profile, web identity, SSO, credential_process, container or instance metadata). The assumed credentials are refreshed before they expire.
+ */
+export interface AssumeRole {
+    /**
+     * How long the role session lasts, 900-43200 seconds (at most the role's maximum session duration). Default: STS's one hour.
+     */
+    durationSeconds?: number;
+    /**
+     * The external ID the role's trust policy asks for (2-1224 characters of letters, digits and +=,.@:/_-).
+     */
+    externalId?: string;
+    /**
+     * A session policy: an IAM policy document as JSON (at most 2048 characters) that further limits what the session may do.
+     */
+    policy?: string;
+    /**
+     * The ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deployer. Required.
+     */
+    roleArn: string;
+    /**
+     * The role session name (2-64 characters of letters, digits and +=,.@_-); it ends the caller ARN arn:aws:sts::<account>:assumed-role/<role>/<sessionName>. Default: secureapi-session-<unix time>.
+     */
+    sessionName?: string;
+    /**
+     * Session tags (at most 50): key to value.
+     */
+    tags?: {[key: string]: string};
+    /**
+     * Keys of session tags that pass on to further role chaining.
+     */
+    transitiveTagKeys?: string[];
+}
+
+/**
  * Custom endpoint URLs, one per AWS service, for emulators such as moto or LocalStack and for private endpoints. Unset services use AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL, then the real regional endpoint.
  */
 export interface Endpoints {

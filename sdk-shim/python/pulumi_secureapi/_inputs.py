@@ -16,9 +16,164 @@ from . import _utilities
 from ._enums import *
 
 __all__ = [
+    'AssumeRoleArgs',
+    'AssumeRoleArgsDict',
     'EndpointsArgs',
     'EndpointsArgsDict',
 ]
+
+class AssumeRoleArgsDict(TypedDict):
+    """
+    A role to assume with STS AssumeRole, on top of the credentials the provider found (environment, profile, web identity, SSO, credential_process, container or instance metadata). The assumed credentials are refreshed before they expire.
+    """
+    role_arn: pulumi.Input[_builtins.str]
+    """
+    The ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deployer. Required.
+    """
+    duration_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    How long the role session lasts, 900-43200 seconds (at most the role's maximum session duration). Default: STS's one hour.
+    """
+    external_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The external ID the role's trust policy asks for (2-1224 characters of letters, digits and +=,.@:/_-).
+    """
+    policy: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    A session policy: an IAM policy document as JSON (at most 2048 characters) that further limits what the session may do.
+    """
+    session_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The role session name (2-64 characters of letters, digits and +=,.@_-); it ends the caller ARN arn:aws:sts::<account>:assumed-role/<role>/<sessionName>. Default: secureapi-session-<unix time>.
+    """
+    tags: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
+    """
+    Session tags (at most 50): key to value.
+    """
+    transitive_tag_keys: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Keys of session tags that pass on to further role chaining.
+    """
+
+@pulumi.input_type
+class AssumeRoleArgs:
+    def __init__(__self__, *,
+                 role_arn: pulumi.Input[_builtins.str],
+                 duration_seconds: pulumi.Input[Optional[_builtins.int]] = None,
+                 external_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 policy: pulumi.Input[Optional[_builtins.str]] = None,
+                 session_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 transitive_tag_keys: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+        """
+        A role to assume with STS AssumeRole, on top of the credentials the provider found (environment, profile, web identity, SSO, credential_process, container or instance metadata). The assumed credentials are refreshed before they expire.
+
+        :param pulumi.Input[_builtins.str] role_arn: The ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deployer. Required.
+        :param pulumi.Input[_builtins.int] duration_seconds: How long the role session lasts, 900-43200 seconds (at most the role's maximum session duration). Default: STS's one hour.
+        :param pulumi.Input[_builtins.str] external_id: The external ID the role's trust policy asks for (2-1224 characters of letters, digits and +=,.@:/_-).
+        :param pulumi.Input[_builtins.str] policy: A session policy: an IAM policy document as JSON (at most 2048 characters) that further limits what the session may do.
+        :param pulumi.Input[_builtins.str] session_name: The role session name (2-64 characters of letters, digits and +=,.@_-); it ends the caller ARN arn:aws:sts::<account>:assumed-role/<role>/<sessionName>. Default: secureapi-session-<unix time>.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Session tags (at most 50): key to value.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] transitive_tag_keys: Keys of session tags that pass on to further role chaining.
+        """
+        pulumi.set(__self__, "role_arn", role_arn)
+        if duration_seconds is not None:
+            pulumi.set(__self__, "duration_seconds", duration_seconds)
+        if external_id is not None:
+            pulumi.set(__self__, "external_id", external_id)
+        if policy is not None:
+            pulumi.set(__self__, "policy", policy)
+        if session_name is not None:
+            pulumi.set(__self__, "session_name", session_name)
+        if tags is not None:
+            pulumi.set(__self__, "tags", tags)
+        if transitive_tag_keys is not None:
+            pulumi.set(__self__, "transitive_tag_keys", transitive_tag_keys)
+
+    @_builtins.property
+    @pulumi.getter(name="roleArn")
+    def role_arn(self) -> pulumi.Input[_builtins.str]:
+        """
+        The ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deployer. Required.
+        """
+        return pulumi.get(self, "role_arn")
+
+    @role_arn.setter
+    def role_arn(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "role_arn", value)
+
+    @_builtins.property
+    @pulumi.getter(name="durationSeconds")
+    def duration_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        How long the role session lasts, 900-43200 seconds (at most the role's maximum session duration). Default: STS's one hour.
+        """
+        return pulumi.get(self, "duration_seconds")
+
+    @duration_seconds.setter
+    def duration_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "duration_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter(name="externalId")
+    def external_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The external ID the role's trust policy asks for (2-1224 characters of letters, digits and +=,.@:/_-).
+        """
+        return pulumi.get(self, "external_id")
+
+    @external_id.setter
+    def external_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "external_id", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def policy(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A session policy: an IAM policy document as JSON (at most 2048 characters) that further limits what the session may do.
+        """
+        return pulumi.get(self, "policy")
+
+    @policy.setter
+    def policy(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "policy", value)
+
+    @_builtins.property
+    @pulumi.getter(name="sessionName")
+    def session_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The role session name (2-64 characters of letters, digits and +=,.@_-); it ends the caller ARN arn:aws:sts::<account>:assumed-role/<role>/<sessionName>. Default: secureapi-session-<unix time>.
+        """
+        return pulumi.get(self, "session_name")
+
+    @session_name.setter
+    def session_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "session_name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
+        """
+        Session tags (at most 50): key to value.
+        """
+        return pulumi.get(self, "tags")
+
+    @tags.setter
+    def tags(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "tags", value)
+
+    @_builtins.property
+    @pulumi.getter(name="transitiveTagKeys")
+    def transitive_tag_keys(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Keys of session tags that pass on to further role chaining.
+        """
+        return pulumi.get(self, "transitive_tag_keys")
+
+    @transitive_tag_keys.setter
+    def transitive_tag_keys(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "transitive_tag_keys", value)
+
 
 class EndpointsArgsDict(TypedDict):
     """

@@ -16,8 +16,104 @@ from . import _utilities
 from ._enums import *
 
 __all__ = [
+    'AssumeRole',
     'Endpoints',
 ]
+
+@pulumi.output_type
+class AssumeRole(dict):
+    """
+    A role to assume with STS AssumeRole, on top of the credentials the provider found (environment, profile, web identity, SSO, credential_process, container or instance metadata). The assumed credentials are refreshed before they expire.
+    """
+    def __init__(__self__, *,
+                 role_arn: _builtins.str,
+                 duration_seconds: Optional[_builtins.int] = None,
+                 external_id: Optional[_builtins.str] = None,
+                 policy: Optional[_builtins.str] = None,
+                 session_name: Optional[_builtins.str] = None,
+                 tags: Optional[Mapping[str, _builtins.str]] = None,
+                 transitive_tag_keys: Optional[Sequence[_builtins.str]] = None):
+        """
+        A role to assume with STS AssumeRole, on top of the credentials the provider found (environment, profile, web identity, SSO, credential_process, container or instance metadata). The assumed credentials are refreshed before they expire.
+
+        :param _builtins.str role_arn: The ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deployer. Required.
+        :param _builtins.int duration_seconds: How long the role session lasts, 900-43200 seconds (at most the role's maximum session duration). Default: STS's one hour.
+        :param _builtins.str external_id: The external ID the role's trust policy asks for (2-1224 characters of letters, digits and +=,.@:/_-).
+        :param _builtins.str policy: A session policy: an IAM policy document as JSON (at most 2048 characters) that further limits what the session may do.
+        :param _builtins.str session_name: The role session name (2-64 characters of letters, digits and +=,.@_-); it ends the caller ARN arn:aws:sts::<account>:assumed-role/<role>/<sessionName>. Default: secureapi-session-<unix time>.
+        :param Mapping[str, _builtins.str] tags: Session tags (at most 50): key to value.
+        :param Sequence[_builtins.str] transitive_tag_keys: Keys of session tags that pass on to further role chaining.
+        """
+        pulumi.set(__self__, "role_arn", role_arn)
+        if duration_seconds is not None:
+            pulumi.set(__self__, "duration_seconds", duration_seconds)
+        if external_id is not None:
+            pulumi.set(__self__, "external_id", external_id)
+        if policy is not None:
+            pulumi.set(__self__, "policy", policy)
+        if session_name is not None:
+            pulumi.set(__self__, "session_name", session_name)
+        if tags is not None:
+            pulumi.set(__self__, "tags", tags)
+        if transitive_tag_keys is not None:
+            pulumi.set(__self__, "transitive_tag_keys", transitive_tag_keys)
+
+    @_builtins.property
+    @pulumi.getter(name="roleArn")
+    def role_arn(self) -> _builtins.str:
+        """
+        The ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deployer. Required.
+        """
+        return pulumi.get(self, "role_arn")
+
+    @_builtins.property
+    @pulumi.getter(name="durationSeconds")
+    def duration_seconds(self) -> Optional[_builtins.int]:
+        """
+        How long the role session lasts, 900-43200 seconds (at most the role's maximum session duration). Default: STS's one hour.
+        """
+        return pulumi.get(self, "duration_seconds")
+
+    @_builtins.property
+    @pulumi.getter(name="externalId")
+    def external_id(self) -> Optional[_builtins.str]:
+        """
+        The external ID the role's trust policy asks for (2-1224 characters of letters, digits and +=,.@:/_-).
+        """
+        return pulumi.get(self, "external_id")
+
+    @_builtins.property
+    @pulumi.getter
+    def policy(self) -> Optional[_builtins.str]:
+        """
+        A session policy: an IAM policy document as JSON (at most 2048 characters) that further limits what the session may do.
+        """
+        return pulumi.get(self, "policy")
+
+    @_builtins.property
+    @pulumi.getter(name="sessionName")
+    def session_name(self) -> Optional[_builtins.str]:
+        """
+        The role session name (2-64 characters of letters, digits and +=,.@_-); it ends the caller ARN arn:aws:sts::<account>:assumed-role/<role>/<sessionName>. Default: secureapi-session-<unix time>.
+        """
+        return pulumi.get(self, "session_name")
+
+    @_builtins.property
+    @pulumi.getter
+    def tags(self) -> Optional[Mapping[str, _builtins.str]]:
+        """
+        Session tags (at most 50): key to value.
+        """
+        return pulumi.get(self, "tags")
+
+    @_builtins.property
+    @pulumi.getter(name="transitiveTagKeys")
+    def transitive_tag_keys(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Keys of session tags that pass on to further role chaining.
+        """
+        return pulumi.get(self, "transitive_tag_keys")
+
 
 @pulumi.output_type
 class Endpoints(dict):

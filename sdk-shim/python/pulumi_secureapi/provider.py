@@ -22,6 +22,8 @@ __all__ = ['ProviderArgs', 'Provider']
 class ProviderArgs:
     def __init__(__self__, *,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 assume_role: pulumi.Input[Optional['AssumeRoleArgs']] = None,
+                 assume_roles: pulumi.Input[Optional[Sequence[pulumi.Input['AssumeRoleArgs']]]] = None,
                  endpoints: pulumi.Input[Optional['EndpointsArgs']] = None,
                  http_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
@@ -34,6 +36,8 @@ class ProviderArgs:
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.str] access_key: AWS access key id.
+        :param pulumi.Input['AssumeRoleArgs'] assume_role: A role to assume over the credentials found (STS AssumeRole).
+        :param pulumi.Input[Sequence[pulumi.Input['AssumeRoleArgs']]] assume_roles: Roles to assume in order (role chaining), at most 8.
         :param pulumi.Input['EndpointsArgs'] endpoints: Per-service endpoint URL overrides.
         :param pulumi.Input[_builtins.int] http_timeout_seconds: How long one HTTP exchange with AWS may take, in seconds, 1-3600; a longer one is abandoned and retried.
         :param pulumi.Input[_builtins.int] max_retries: How many times a retryable AWS call is retried after its first attempt, 0-25.
@@ -45,6 +49,10 @@ class ProviderArgs:
         """
         if access_key is not None:
             pulumi.set(__self__, "access_key", access_key)
+        if assume_role is not None:
+            pulumi.set(__self__, "assume_role", assume_role)
+        if assume_roles is not None:
+            pulumi.set(__self__, "assume_roles", assume_roles)
         if endpoints is not None:
             pulumi.set(__self__, "endpoints", endpoints)
         if http_timeout_seconds is None:
@@ -79,6 +87,30 @@ class ProviderArgs:
     @access_key.setter
     def access_key(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "access_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="assumeRole")
+    def assume_role(self) -> pulumi.Input[Optional['AssumeRoleArgs']]:
+        """
+        A role to assume over the credentials found (STS AssumeRole).
+        """
+        return pulumi.get(self, "assume_role")
+
+    @assume_role.setter
+    def assume_role(self, value: pulumi.Input[Optional['AssumeRoleArgs']]):
+        pulumi.set(self, "assume_role", value)
+
+    @_builtins.property
+    @pulumi.getter(name="assumeRoles")
+    def assume_roles(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['AssumeRoleArgs']]]]:
+        """
+        Roles to assume in order (role chaining), at most 8.
+        """
+        return pulumi.get(self, "assume_roles")
+
+    @assume_roles.setter
+    def assume_roles(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['AssumeRoleArgs']]]]):
+        pulumi.set(self, "assume_roles", value)
 
     @_builtins.property
     @pulumi.getter
@@ -184,6 +216,8 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 assume_role: pulumi.Input[Optional[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]] = None,
+                 assume_roles: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]]]] = None,
                  endpoints: pulumi.Input[Optional[Union['EndpointsArgs', 'EndpointsArgsDict', 'outputs.Endpoints']]] = None,
                  http_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
@@ -199,6 +233,8 @@ class Provider(pulumi.ProviderResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] access_key: AWS access key id.
+        :param pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']] assume_role: A role to assume over the credentials found (STS AssumeRole).
+        :param pulumi.Input[Sequence[pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]]] assume_roles: Roles to assume in order (role chaining), at most 8.
         :param pulumi.Input[Union['EndpointsArgs', 'EndpointsArgsDict', 'outputs.Endpoints']] endpoints: Per-service endpoint URL overrides.
         :param pulumi.Input[_builtins.int] http_timeout_seconds: How long one HTTP exchange with AWS may take, in seconds, 1-3600; a longer one is abandoned and retried.
         :param pulumi.Input[_builtins.int] max_retries: How many times a retryable AWS call is retried after its first attempt, 0-25.
@@ -233,6 +269,8 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 assume_role: pulumi.Input[Optional[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]] = None,
+                 assume_roles: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]]]] = None,
                  endpoints: pulumi.Input[Optional[Union['EndpointsArgs', 'EndpointsArgsDict', 'outputs.Endpoints']]] = None,
                  http_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
@@ -251,6 +289,8 @@ class Provider(pulumi.ProviderResource):
             __props__ = ProviderArgs.__new__(ProviderArgs)
 
             __props__.__dict__["access_key"] = None if access_key is None else pulumi.Output.secret(access_key)
+            __props__.__dict__["assume_role"] = pulumi.Output.from_input(assume_role).apply(pulumi.runtime.to_json) if assume_role is not None else None
+            __props__.__dict__["assume_roles"] = pulumi.Output.from_input(assume_roles).apply(pulumi.runtime.to_json) if assume_roles is not None else None
             __props__.__dict__["endpoints"] = pulumi.Output.from_input(endpoints).apply(pulumi.runtime.to_json) if endpoints is not None else None
             if http_timeout_seconds is None:
                 http_timeout_seconds = 120

@@ -20,6 +20,16 @@ accessKey: Optional[str]
 AWS access key id. Prefer the environment, a profile or a role; this is for explicit credentials.
 """
 
+assumeRole: Optional[str]
+"""
+A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
+"""
+
+assumeRoles: Optional[str]
+"""
+Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the first with the credentials found, each next with the previous role's session; at most 8. Not together with assumeRole.
+"""
+
 endpoints: Optional[str]
 """
 Per-service endpoint URL overrides.

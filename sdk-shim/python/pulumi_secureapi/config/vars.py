@@ -29,6 +29,20 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('accessKey')
 
     @_builtins.property
+    def assume_role(self) -> Optional[str]:
+        """
+        A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
+        """
+        return __config__.get('assumeRole')
+
+    @_builtins.property
+    def assume_roles(self) -> Optional[str]:
+        """
+        Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the first with the credentials found, each next with the previous role's session; at most 8. Not together with assumeRole.
+        """
+        return __config__.get('assumeRoles')
+
+    @_builtins.property
     def endpoints(self) -> Optional[str]:
         """
         Per-service endpoint URL overrides.
