@@ -2,21 +2,26 @@
 checks every request's signature and that its key belongs to a user or a role session it made):
 a YAML SecureApiStack is deployed and destroyed with the credentials given as (a) a profile with
 role_arn and source_profile, (b) AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, (c) a
-credential_process that prints a role session's keys, and (d) the `secureapi:assumeRole`
-provider setting over static keys in the environment. In each case the caller identity the
+credential_process that prints a role session's keys, (d) the `secureapi:assumeRole`
+provider setting over static keys in the environment, and (e) an IAM Identity Center profile
+(sso_session) with the token cache `aws sso login` writes, answered by the harness's loopback
+portal with a role session's keys. In each case the caller identity the
 plugin logs at Configure (its -v=9 log, flowed into the CLI's with --logflow) is the assumed
 role's session ARN, not the base user's; destroy leaves nothing; and no secret (the base secret
-key, any moto session token, the web identity token, the external id) is in the plugin's log, the
+key, any moto session token, the web identity token, the external id, the SSO access token) is in the plugin's log, the
 CLI's --debug output or the exported state. A bad assumeRole is refused at Configure naming the
 property, before any AWS call."""
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 
+import boto3
 import pytest
 
 from harness.projects import yaml_project
+from harness.sso_portal import SsoPortal, write_token_cache
 from harness.stack_checks import everything
 
 ROLE = "secureapi-deployer"
@@ -25,6 +30,8 @@ ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
 MOTO_TOKEN_PREFIX = "FQoGZXIvYXdzEBYaD"  # moto's session tokens (moto/sts/utils.py) start so
 WEB_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.e2e-web-identity-token-secret"
 EXTERNAL_ID = "e2e-external-id-4711"
+SSO_TOKEN = "e2e-sso-access-token-never-printed"
+SSO_START_URL = "https://d-e2e123.awsapps.com/start"
 
 
 @pytest.fixture
@@ -156,3 +163,34 @@ def test_assume_role_setting(pulumi, aws, signed_role, plugin_bin, tmp_path):
               ("--path", "secureapi:assumeRole.transitiveTagKeys[0]", "Team")]
     deploy_and_check(pulumi, aws, proj, env, account, "e2e-setting", [secret, EXTERNAL_ID],
                      config=config)
+
+
+def test_sso_session_profile(pulumi, aws, signed_role, plugin_bin, tmp_path):
+    """`aws sso login` done: a profile with sso_session and the token cache laid out as the AWS
+    CLI lays it (botocore's own JSONFileCache) under HOME; the portal (harness/sso_portal.py, on
+    loopback through AWS_ENDPOINT_URL_SSO) hands out a session of the role, which signs the
+    deployment."""
+    key_id, secret, role_arn, account = signed_role
+    sts = boto3.client("sts", region_name="ap-southeast-1", endpoint_url=aws.url,
+                       aws_access_key_id=key_id, aws_secret_access_key=secret)
+    session = sts.assume_role(RoleArn=role_arn, RoleSessionName="e2e-sso",
+                              DurationSeconds=3600)["Credentials"]
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    config = home / ".aws" / "config"
+    config.write_text(f"[profile dev]\nsso_session = corp\nsso_account_id = {account}\n"
+                      f"sso_role_name = {ROLE}\n"
+                      f"[sso-session corp]\nsso_start_url = {SSO_START_URL}\n"
+                      "sso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n")
+    write_token_cache(home, SSO_START_URL, SSO_TOKEN,
+                      datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8),
+                      "corp")
+    portal = SsoPortal(SSO_TOKEN, {(account, ROLE)}, session)
+    try:
+        env = no_env_keys(HOME=str(home), AWS_CONFIG_FILE=str(config), AWS_PROFILE="dev",
+                          AWS_ENDPOINT_URL_SSO=portal.url)
+        deploy_and_check(pulumi, aws, project(tmp_path, "sso", plugin_bin), env, account,
+                         "e2e-sso", [secret, SSO_TOKEN, session["SecretAccessKey"]])
+        assert portal.requests and all(q.token_ok and not q.signed for q in portal.requests)
+    finally:
+        portal.stop()
