@@ -8,7 +8,7 @@ import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
- * The provider type for the secureapi package. Its settings can also come from the stack config `secureapi:*`.
+ * The provider type for the secureapi package: where and as whom SecureApiStack resources are made. An explicit provider takes these inputs; the default provider takes the same settings from the stack config `secureapi:*` and the environment.
  */
 export class Provider extends pulumi.ProviderResource {
     /** @internal */
@@ -59,47 +59,47 @@ export class Provider extends pulumi.ProviderResource {
  */
 export interface ProviderArgs {
     /**
-     * AWS access key id.
+     * AWS access key ID for explicit credentials, with secretKey (and token for temporary ones); stored as a secret. Unset: the credential chain, first the `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` environment variables (with `AWS_SESSION_TOKEN`), then web identity, the profile, container credentials and EC2 instance metadata. Prefer the environment, a profile or a role to keys in stack config.
      */
     accessKey?: pulumi.Input<string | undefined>;
     /**
-     * A role to assume over the credentials found (STS AssumeRole).
+     * A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
      */
     assumeRole?: pulumi.Input<inputs.AssumeRoleArgs | undefined>;
     /**
-     * Roles to assume in order (role chaining), at most 8.
+     * Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the first with the credentials found, each next with the previous role's session; at most 8. Not together with assumeRole.
      */
     assumeRoles?: pulumi.Input<pulumi.Input<inputs.AssumeRoleArgs>[] | undefined>;
     /**
-     * Per-service endpoint URL overrides.
+     * Per-service endpoint URL overrides (sts, kms, iam, lambda, logs, apigateway), e.g. for moto, LocalStack or private endpoints. Unset services use the `AWS_ENDPOINT_URL_<SERVICE>` environment variable, then `AWS_ENDPOINT_URL` (both ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true), then the real regional endpoint.
      */
     endpoints?: pulumi.Input<inputs.EndpointsArgs | undefined>;
     /**
-     * How long one HTTP exchange with AWS may take, in seconds, 1-3600; a longer one is abandoned and retried.
+     * How long one HTTP exchange with AWS may take, in seconds, 1-3600. An exchange that takes longer is abandoned and retried like a transient error (see maxRetries); when the retries run out the error names the AWS operation and says it timed out. Default: `120`.
      */
     httpTimeoutSeconds?: pulumi.Input<number | undefined>;
     /**
-     * How many times a retryable AWS call is retried after its first attempt, 0-25.
+     * How many times a retryable AWS call (throttling, 5xx, timeouts) is retried after its first attempt, 0-25. Unset: the `AWS_MAX_ATTEMPTS` environment variable minus one, else 2 (the AWS SDKs' standard three attempts).
      */
     maxRetries?: pulumi.Input<number | undefined>;
     /**
-     * The shared config/credentials profile to use.
+     * The shared config/credentials profile to take credentials and region from (`~/.aws/config`, `~/.aws/credentials`, or the files `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` name): static keys, `role_arn` with `source_profile` or `credential_source`, IAM Identity Center (`sso_session`, after `aws sso login`) or `credential_process`. Unset: the `AWS_PROFILE` environment variable, then `default`. Set here, it also takes the `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` environment keys out of the credential chain (as botocore's `Session(profile=...)` does); `AWS_PROFILE` does not.
      */
     profile?: pulumi.Input<string | undefined>;
     /**
-     * The AWS region. Defaults to AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then ap-southeast-1.
+     * The AWS region every resource of this provider lives in unless the resource sets its own, an AWS region name such as `ap-southeast-1`. Unset: the `AWS_REGION` environment variable, then `AWS_DEFAULT_REGION`, then the profile's `region`, then `ap-southeast-1`. Changing it replaces every resource of this provider that does not set its own region.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * AWS secret access key.
+     * AWS secret access key, used with accessKey; stored as a secret. Unset: the credential chain, first the `AWS_SECRET_ACCESS_KEY` environment variable with `AWS_ACCESS_KEY_ID`.
      */
     secretKey?: pulumi.Input<string | undefined>;
     /**
-     * Skip validating credentials with STS during Configure.
+     * Skip the STS GetCallerIdentity call that validates the credentials during Configure. Default: `false`.
      */
     skipCredentialsValidation?: pulumi.Input<boolean | undefined>;
     /**
-     * AWS session token.
+     * AWS session token, used with accessKey and secretKey for temporary credentials; stored as a secret. Unset: the credential chain, first the `AWS_SESSION_TOKEN` environment variable with the environment's keys.
      */
     token?: pulumi.Input<string | undefined>;
 }

@@ -9,6 +9,35 @@ import * as utilities from "./utilities";
 
 /**
  * A secure serverless REST API: a customer-managed KMS key (rotation on, policy scoped to this stack's log group) with an alias, a KMS-encrypted log group `/aws/lambda/<function>` with retention created before the function, an IAM role with least-privilege logging, a Lambda function, and a regional API Gateway REST API (`{proxy+}` ANY and root GET through AWS_PROXY integrations) with a deployment, a stage and the invoke permission. Created, updated and deleted as one unit; a failed create reports what exists so nothing is orphaned.
+ *
+ * ## Example Usage
+ * ### An API with its function's code from a folder
+ *
+ * ```typescript
+ * import * as pulumi from "@pulumi/pulumi";
+ * import * as secureapi from "pulumi-secureapi";
+ *
+ * const api = new secureapi.SecureApiStack("secure-api-stack", {
+ *     environmentSuffix: "dev",
+ *     region: "ap-southeast-1",
+ *     // the function: ./app/index.js exporting `handler` (Node.js 22 by default)
+ *     lambdaCode: new pulumi.asset.FileArchive("./app"),
+ *     lambdaMemorySize: 512,
+ *     logRetentionInDays: 30,
+ *     tags: { Team: "payments" },
+ * });
+ *
+ * export const apiUrl = api.apiUrl;
+ * export const functionName = api.functionName;
+ * ```
+ *
+ * ## Import
+ *
+ * An existing stack is imported by its ID, `<region>/<function name>`: the region it lives in and the name of its Lambda function (the `functionName` output; `<resource name>-<environmentSuffix>-<7 hex digits>` for stacks this provider made). The other pieces are found by their names and by the stack's `secureapi:stack` ownership tag; Pulumi writes the program code for it.
+ *
+ * ```sh
+ * $ pulumi import secureapi:index:SecureApiStack secure-api-stack ap-southeast-1/secure-api-stack-dev-1a2b3c4
+ * ```
  */
 export class SecureApiStack extends pulumi.CustomResource {
     /**
@@ -48,7 +77,7 @@ export class SecureApiStack extends pulumi.CustomResource {
     }
 
     /**
-     * The AWS account id the stack lives in.
+     * The 12-digit AWS account id the stack lives in.
      */
     declare public /*out*/ readonly accountId: pulumi.Output<string>;
     /**
@@ -56,47 +85,47 @@ export class SecureApiStack extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly apiUrl: pulumi.Output<string>;
     /**
-     * The API Gateway deployment the stage serves.
+     * The id of the API Gateway deployment the stage serves.
      */
     declare public /*out*/ readonly deploymentId: pulumi.Output<string>;
     /**
-     * The suffix of every name.
+     * The suffix of every name (1-32 characters).
      */
     declare public readonly environmentSuffix: pulumi.Output<string>;
     /**
-     * How the function's role may write logs.
+     * How the function's role may write logs: scoped or managed.
      */
     declare public readonly executionPolicy: pulumi.Output<enums.ExecutionPolicy>;
     /**
-     * The Lambda function ARN.
+     * The Lambda function ARN, arn:aws:lambda:<region>:<account>:function:<name>.
      */
     declare public /*out*/ readonly functionArn: pulumi.Output<string>;
     /**
-     * The Lambda function name.
+     * The Lambda function name, <resource name>-<environmentSuffix>-<7 hex digits>; the import ID is <region>/<functionName>.
      */
     declare public /*out*/ readonly functionName: pulumi.Output<string>;
     /**
-     * The KMS alias, alias/<name>.
+     * The KMS key's alias, alias/<name>.
      */
     declare public /*out*/ readonly kmsAliasName: pulumi.Output<string>;
     /**
-     * KMS key deletion window in days.
+     * The KMS key's deletion window in days (7-30).
      */
     declare public readonly kmsDeletionWindowInDays: pulumi.Output<number>;
     /**
-     * The KMS key ARN.
+     * The ARN of the customer-managed KMS key.
      */
     declare public /*out*/ readonly kmsKeyArn: pulumi.Output<string>;
     /**
-     * The KMS key id.
+     * The id (a UUID) of the customer-managed KMS key that encrypts the log group.
      */
     declare public /*out*/ readonly kmsKeyId: pulumi.Output<string>;
     /**
-     * Whether KMS key rotation is on.
+     * Whether automatic yearly rotation of the KMS key is on.
      */
     declare public readonly kmsKeyRotation: pulumi.Output<boolean>;
     /**
-     * The instruction set the function runs on.
+     * The instruction set the function runs on: x86_64 or arm64.
      */
     declare public readonly lambdaArchitecture: pulumi.Output<enums.Architecture>;
     /**
@@ -104,11 +133,11 @@ export class SecureApiStack extends pulumi.CustomResource {
      */
     declare public readonly lambdaCode: pulumi.Output<pulumi.asset.Archive | undefined>;
     /**
-     * Extra environment variables of the function.
+     * Extra environment variables of the function, name to value, as given (ENVIRONMENT_SUFFIX and LOG_LEVEL are set besides).
      */
     declare public readonly lambdaEnvironment: pulumi.Output<{[key: string]: string} | undefined>;
     /**
-     * The function's handler.
+     * The function's handler, e.g. index.handler.
      */
     declare public readonly lambdaHandler: pulumi.Output<string>;
     /**
@@ -116,43 +145,43 @@ export class SecureApiStack extends pulumi.CustomResource {
      */
     declare public readonly lambdaHandlerCode: pulumi.Output<string | undefined>;
     /**
-     * Function memory in MB.
+     * Function memory in MB (128-10240).
      */
     declare public readonly lambdaMemorySize: pulumi.Output<number>;
     /**
-     * The Lambda runtime.
+     * The Lambda runtime identifier of the function, e.g. nodejs22.x.
      */
     declare public readonly lambdaRuntime: pulumi.Output<string>;
     /**
-     * Function timeout in seconds.
+     * Function timeout in seconds (1-900).
      */
     declare public readonly lambdaTimeout: pulumi.Output<number>;
     /**
-     * The log group ARN.
+     * The ARN of the function's log group.
      */
     declare public /*out*/ readonly logGroupArn: pulumi.Output<string>;
     /**
-     * The log group name, /aws/lambda/<function name>.
+     * The function's log group name, /aws/lambda/<function name>.
      */
     declare public /*out*/ readonly logGroupName: pulumi.Output<string>;
     /**
-     * Log retention in days.
+     * How many days the log group keeps log events.
      */
     declare public readonly logRetentionInDays: pulumi.Output<number>;
     /**
-     * The AWS region of the stack.
+     * The AWS region of the stack, e.g. ap-southeast-1.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * The REST API id.
+     * The id of the API Gateway REST API, the first label of apiUrl's host.
      */
     declare public /*out*/ readonly restApiId: pulumi.Output<string>;
     /**
-     * The IAM role ARN of the function.
+     * The ARN of the function's IAM execution role.
      */
     declare public /*out*/ readonly roleArn: pulumi.Output<string>;
     /**
-     * The IAM role name of the function.
+     * The name of the function's IAM execution role.
      */
     declare public /*out*/ readonly roleName: pulumi.Output<string>;
     /**
@@ -160,7 +189,7 @@ export class SecureApiStack extends pulumi.CustomResource {
      */
     declare public readonly stageName: pulumi.Output<string>;
     /**
-     * The user's tags.
+     * The user's tags, as given (the stack's own Name, Environment and secureapi:stack tags are not listed).
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string} | undefined>;
 
@@ -248,67 +277,67 @@ export class SecureApiStack extends pulumi.CustomResource {
  */
 export interface SecureApiStackArgs {
     /**
-     * Suffix for every name (1-32 characters of A-Z, a-z, 0-9 and -), e.g. dev or pr-123. Changing it replaces the stack.
+     * Suffix of every name the stack makes (1-32 characters of A-Z, a-z, 0-9 and -), e.g. `dev` or `pr-123`: IAM role and Lambda function names are at most 64 characters and carry it. Required. Changing it replaces the stack.
      */
     environmentSuffix: pulumi.Input<string>;
     /**
-     * How the function's role may write logs: `scoped` (default, least privilege) or `managed` (AWSLambdaBasicExecutionRole).
+     * How the function's role may write logs: `scoped` (least privilege: logs:CreateLogStream and logs:PutLogEvents on this stack's log group only) or `managed` (the AWS-managed AWSLambdaBasicExecutionRole: any log group). Default: `scoped`.
      */
     executionPolicy?: pulumi.Input<enums.ExecutionPolicy | undefined>;
     /**
-     * Days (7-30) the KMS key waits in PendingDeletion after the stack is deleted.
+     * How many days (7-30, KMS's limits) the KMS key waits in PendingDeletion after the stack is deleted; it can be restored until then. Default: `30`.
      */
     kmsDeletionWindowInDays?: pulumi.Input<number | undefined>;
     /**
-     * Whether automatic yearly rotation of the KMS key is on.
+     * Whether automatic yearly rotation of the KMS key is on. Default: `true`.
      */
     kmsKeyRotation?: pulumi.Input<boolean | undefined>;
     /**
-     * The instruction set the function runs on: x86_64 or arm64.
+     * The instruction set the function runs on: `x86_64` or `arm64` (AWS Graviton). Default: `x86_64`.
      */
     lambdaArchitecture?: pulumi.Input<enums.Architecture | undefined>;
     /**
-     * The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function; at most 50 MB zipped and 250 MB unzipped (Lambda's limits for direct upload). Set this or lambdaHandlerCode, not both.
+     * The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function. Limits (Lambda's, for direct upload): at most 50 MB zipped and 250 MB unzipped. Set this or lambdaHandlerCode, not both; with neither, the built-in handler.
      */
     lambdaCode?: pulumi.Input<pulumi.asset.Archive | undefined>;
     /**
-     * Extra environment variables for the function (ENVIRONMENT_SUFFIX and LOG_LEVEL are always set).
+     * Extra environment variables for the function: name to value. Names match [a-zA-Z][a-zA-Z0-9_]+ (at least 2 characters) and may not be one of Lambda's reserved variables (AWS_REGION, AWS_ACCESS_KEY_ID, _HANDLER, ...; TZ and AWS_XRAY_* are allowed); all variables together at most 4 KB, measured as the map's compact JSON. ENVIRONMENT_SUFFIX and LOG_LEVEL are always set. Default: none.
      */
     lambdaEnvironment?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * The function's handler, as the runtime names it (e.g. index.handler, app.lambda_handler, bootstrap), at most 128 characters.
+     * The function's handler, as the runtime names it (e.g. `index.handler`, `app.lambda_handler`, `bootstrap`): 1-128 characters, no whitespace. Default: `index.handler`.
      */
     lambdaHandler?: pulumi.Input<string | undefined>;
     /**
-     * The short form of the code: the source of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both; with neither, a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
+     * The short form of the code: the source text of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both. Default (neither set): a built-in handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
      */
     lambdaHandlerCode?: pulumi.Input<string | undefined>;
     /**
-     * Function memory in MB, 128-10240.
+     * Function memory in MB, 128-10240 (Lambda's quota; the CPU share grows with it). Default: `256`.
      */
     lambdaMemorySize?: pulumi.Input<number | undefined>;
     /**
-     * The Lambda runtime: any runtime of Lambda's that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); a Node.js runtime with lambdaHandlerCode or the default handler.
+     * The Lambda runtime identifier: any runtime of Lambda's Runtime enum that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); runtimes past their block-create date (e.g. nodejs14.x) are refused at preview. A Node.js runtime is needed with lambdaHandlerCode or the default handler. Default: `nodejs22.x`.
      */
     lambdaRuntime?: pulumi.Input<string | undefined>;
     /**
-     * Function timeout in seconds, 1-900. The default is API Gateway's REST integration timeout (29 s): a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
+     * Function timeout in seconds, 1-900 (Lambda's maximum). Default: `29`, API Gateway's REST integration timeout: a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
      */
     lambdaTimeout?: pulumi.Input<number | undefined>;
     /**
-     * Log retention in days; one of CloudWatch Logs' allowed values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).
+     * How many days the function's log group keeps log events: one of CloudWatch Logs' allowed values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). Default: `7`.
      */
     logRetentionInDays?: pulumi.Input<number | undefined>;
     /**
-     * The AWS region of the stack. Defaults to the provider's region. Changing it replaces the stack.
+     * The AWS region of the stack, an AWS region name such as `ap-southeast-1`. Default: the provider's region (`secureapi:region`, then `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's region, then `ap-southeast-1`). Changing it replaces the stack.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * The API Gateway stage name.
+     * The API Gateway stage name, the last path segment of apiUrl: 1-128 characters of letters, digits, hyphens and underscores. Default: `prod`.
      */
     stageName?: pulumi.Input<string | undefined>;
     /**
-     * Tags for every taggable piece, in addition to Name and Environment.
+     * Tags for every taggable piece, in addition to the stack's own Name, Environment and secureapi:stack: at most 47 (AWS allows 50 per resource), keys 1-128 and values 0-256 characters of letters, digits, spaces and _ . : / = + - @; keys may not start with aws: in any case. Default: none.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
 }

@@ -24,7 +24,11 @@ setup(name='pulumi_secureapi',
       description="A secure serverless API on AWS as one resource: a customer-managed KMS key, a KMS-encrypted log group, an IAM role, a Lambda function and a regional API Gateway REST API with a stage.",
       long_description=readme(),
       long_description_content_type='text/markdown',
-      keywords='pulumi aws lambda apigateway kms category/cloud kind/native',
+      keywords='pulumi aws lambda apigateway kms serverless category/cloud kind/native',
+      url='https://github.com/pulumi-secureapi/pulumi-secureapi',
+      project_urls={
+          'Repository': 'https://github.com/pulumi-secureapi/pulumi-secureapi'
+      },
       license='Apache-2.0',
       packages=find_packages(),
       package_data={

@@ -11,12 +11,12 @@ declare var exports: any;
 const __config = new pulumi.Config("secureapi");
 
 /**
- * AWS access key id. Prefer the environment, a profile or a role; this is for explicit credentials.
+ * AWS access key ID for explicit credentials, with secretKey (and token for temporary ones); stored as a secret. Unset: the credential chain, first the `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` environment variables (with `AWS_SESSION_TOKEN`), then web identity, the profile, container credentials and EC2 instance metadata. Prefer the environment, a profile or a role to keys in stack config.
  */
 export declare const accessKey: string | undefined;
 Object.defineProperty(exports, "accessKey", {
     get() {
-        return __config.get("accessKey");
+        return __config.get("accessKey") ?? utilities.getEnv("AWS_ACCESS_KEY_ID");
     },
     enumerable: true,
 });
@@ -44,7 +44,7 @@ Object.defineProperty(exports, "assumeRoles", {
 });
 
 /**
- * Per-service endpoint URL overrides.
+ * Per-service endpoint URL overrides (sts, kms, iam, lambda, logs, apigateway), e.g. for moto, LocalStack or private endpoints. Unset services use the `AWS_ENDPOINT_URL_<SERVICE>` environment variable, then `AWS_ENDPOINT_URL` (both ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true), then the real regional endpoint.
  */
 export declare const endpoints: outputs.Endpoints | undefined;
 Object.defineProperty(exports, "endpoints", {
@@ -55,7 +55,7 @@ Object.defineProperty(exports, "endpoints", {
 });
 
 /**
- * How long one HTTP exchange with AWS may take, in seconds, 1-3600. An exchange that takes longer is abandoned and retried like a transient error (see maxRetries); when the retries run out the error names the AWS operation and says it timed out.
+ * How long one HTTP exchange with AWS may take, in seconds, 1-3600. An exchange that takes longer is abandoned and retried like a transient error (see maxRetries); when the retries run out the error names the AWS operation and says it timed out. Default: `120`.
  */
 export declare const httpTimeoutSeconds: number;
 Object.defineProperty(exports, "httpTimeoutSeconds", {
@@ -66,7 +66,7 @@ Object.defineProperty(exports, "httpTimeoutSeconds", {
 });
 
 /**
- * How many times a retryable AWS call (throttling, 5xx, timeouts) is retried after its first attempt, 0-25. Unset: AWS_MAX_ATTEMPTS minus one, else 2 (the AWS SDKs' standard three attempts).
+ * How many times a retryable AWS call (throttling, 5xx, timeouts) is retried after its first attempt, 0-25. Unset: the `AWS_MAX_ATTEMPTS` environment variable minus one, else 2 (the AWS SDKs' standard three attempts).
  */
 export declare const maxRetries: number;
 Object.defineProperty(exports, "maxRetries", {
@@ -77,40 +77,40 @@ Object.defineProperty(exports, "maxRetries", {
 });
 
 /**
- * The shared config/credentials profile to use (otherwise AWS_PROFILE, then default).
+ * The shared config/credentials profile to take credentials and region from (`~/.aws/config`, `~/.aws/credentials`, or the files `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` name): static keys, `role_arn` with `source_profile` or `credential_source`, IAM Identity Center (`sso_session`, after `aws sso login`) or `credential_process`. Unset: the `AWS_PROFILE` environment variable, then `default`. Set here, it also takes the `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` environment keys out of the credential chain (as botocore's `Session(profile=...)` does); `AWS_PROFILE` does not.
  */
 export declare const profile: string | undefined;
 Object.defineProperty(exports, "profile", {
     get() {
-        return __config.get("profile");
+        return __config.get("profile") ?? utilities.getEnv("AWS_PROFILE");
     },
     enumerable: true,
 });
 
 /**
- * The AWS region. Defaults to AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then ap-southeast-1. Changing it replaces every resource of this provider.
+ * The AWS region every resource of this provider lives in unless the resource sets its own, an AWS region name such as `ap-southeast-1`. Unset: the `AWS_REGION` environment variable, then `AWS_DEFAULT_REGION`, then the profile's `region`, then `ap-southeast-1`. Changing it replaces every resource of this provider that does not set its own region.
  */
 export declare const region: string | undefined;
 Object.defineProperty(exports, "region", {
     get() {
-        return __config.get("region");
+        return __config.get("region") ?? utilities.getEnv("AWS_REGION", "AWS_DEFAULT_REGION");
     },
     enumerable: true,
 });
 
 /**
- * AWS secret access key, used with accessKey.
+ * AWS secret access key, used with accessKey; stored as a secret. Unset: the credential chain, first the `AWS_SECRET_ACCESS_KEY` environment variable with `AWS_ACCESS_KEY_ID`.
  */
 export declare const secretKey: string | undefined;
 Object.defineProperty(exports, "secretKey", {
     get() {
-        return __config.get("secretKey");
+        return __config.get("secretKey") ?? utilities.getEnv("AWS_SECRET_ACCESS_KEY");
     },
     enumerable: true,
 });
 
 /**
- * Skip the STS GetCallerIdentity call that validates credentials during Configure.
+ * Skip the STS GetCallerIdentity call that validates the credentials during Configure. Default: `false`.
  */
 export declare const skipCredentialsValidation: boolean;
 Object.defineProperty(exports, "skipCredentialsValidation", {
@@ -121,12 +121,12 @@ Object.defineProperty(exports, "skipCredentialsValidation", {
 });
 
 /**
- * AWS session token, used with accessKey and secretKey for temporary credentials.
+ * AWS session token, used with accessKey and secretKey for temporary credentials; stored as a secret. Unset: the credential chain, first the `AWS_SESSION_TOKEN` environment variable with the environment's keys.
  */
 export declare const token: string | undefined;
 Object.defineProperty(exports, "token", {
     get() {
-        return __config.get("token");
+        return __config.get("token") ?? utilities.getEnv("AWS_SESSION_TOKEN");
     },
     enumerable: true,
 });

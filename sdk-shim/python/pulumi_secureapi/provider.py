@@ -35,17 +35,17 @@ class ProviderArgs:
         """
         The set of arguments for constructing a Provider resource.
 
-        :param pulumi.Input[_builtins.str] access_key: AWS access key id.
-        :param pulumi.Input['AssumeRoleArgs'] assume_role: A role to assume over the credentials found (STS AssumeRole).
-        :param pulumi.Input[Sequence[pulumi.Input['AssumeRoleArgs']]] assume_roles: Roles to assume in order (role chaining), at most 8.
-        :param pulumi.Input['EndpointsArgs'] endpoints: Per-service endpoint URL overrides.
-        :param pulumi.Input[_builtins.int] http_timeout_seconds: How long one HTTP exchange with AWS may take, in seconds, 1-3600; a longer one is abandoned and retried.
-        :param pulumi.Input[_builtins.int] max_retries: How many times a retryable AWS call is retried after its first attempt, 0-25.
-        :param pulumi.Input[_builtins.str] profile: The shared config/credentials profile to use.
-        :param pulumi.Input[_builtins.str] region: The AWS region. Defaults to AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then ap-southeast-1.
-        :param pulumi.Input[_builtins.str] secret_key: AWS secret access key.
-        :param pulumi.Input[_builtins.bool] skip_credentials_validation: Skip validating credentials with STS during Configure.
-        :param pulumi.Input[_builtins.str] token: AWS session token.
+        :param pulumi.Input[_builtins.str] access_key: AWS access key ID for explicit credentials, with secretKey (and token for temporary ones); stored as a secret. Unset: the credential chain, first the `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` environment variables (with `AWS_SESSION_TOKEN`), then web identity, the profile, container credentials and EC2 instance metadata. Prefer the environment, a profile or a role to keys in stack config.
+        :param pulumi.Input['AssumeRoleArgs'] assume_role: A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
+        :param pulumi.Input[Sequence[pulumi.Input['AssumeRoleArgs']]] assume_roles: Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the first with the credentials found, each next with the previous role's session; at most 8. Not together with assumeRole.
+        :param pulumi.Input['EndpointsArgs'] endpoints: Per-service endpoint URL overrides (sts, kms, iam, lambda, logs, apigateway), e.g. for moto, LocalStack or private endpoints. Unset services use the `AWS_ENDPOINT_URL_<SERVICE>` environment variable, then `AWS_ENDPOINT_URL` (both ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true), then the real regional endpoint.
+        :param pulumi.Input[_builtins.int] http_timeout_seconds: How long one HTTP exchange with AWS may take, in seconds, 1-3600. An exchange that takes longer is abandoned and retried like a transient error (see maxRetries); when the retries run out the error names the AWS operation and says it timed out. Default: `120`.
+        :param pulumi.Input[_builtins.int] max_retries: How many times a retryable AWS call (throttling, 5xx, timeouts) is retried after its first attempt, 0-25. Unset: the `AWS_MAX_ATTEMPTS` environment variable minus one, else 2 (the AWS SDKs' standard three attempts).
+        :param pulumi.Input[_builtins.str] profile: The shared config/credentials profile to take credentials and region from (`~/.aws/config`, `~/.aws/credentials`, or the files `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` name): static keys, `role_arn` with `source_profile` or `credential_source`, IAM Identity Center (`sso_session`, after `aws sso login`) or `credential_process`. Unset: the `AWS_PROFILE` environment variable, then `default`. Set here, it also takes the `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` environment keys out of the credential chain (as botocore's `Session(profile=...)` does); `AWS_PROFILE` does not.
+        :param pulumi.Input[_builtins.str] region: The AWS region every resource of this provider lives in unless the resource sets its own, an AWS region name such as `ap-southeast-1`. Unset: the `AWS_REGION` environment variable, then `AWS_DEFAULT_REGION`, then the profile's `region`, then `ap-southeast-1`. Changing it replaces every resource of this provider that does not set its own region.
+        :param pulumi.Input[_builtins.str] secret_key: AWS secret access key, used with accessKey; stored as a secret. Unset: the credential chain, first the `AWS_SECRET_ACCESS_KEY` environment variable with `AWS_ACCESS_KEY_ID`.
+        :param pulumi.Input[_builtins.bool] skip_credentials_validation: Skip the STS GetCallerIdentity call that validates the credentials during Configure. Default: `false`.
+        :param pulumi.Input[_builtins.str] token: AWS session token, used with accessKey and secretKey for temporary credentials; stored as a secret. Unset: the credential chain, first the `AWS_SESSION_TOKEN` environment variable with the environment's keys.
         """
         if access_key is not None:
             pulumi.set(__self__, "access_key", access_key)
@@ -80,7 +80,7 @@ class ProviderArgs:
     @pulumi.getter(name="accessKey")
     def access_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        AWS access key id.
+        AWS access key ID for explicit credentials, with secretKey (and token for temporary ones); stored as a secret. Unset: the credential chain, first the `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` environment variables (with `AWS_SESSION_TOKEN`), then web identity, the profile, container credentials and EC2 instance metadata. Prefer the environment, a profile or a role to keys in stack config.
         """
         return pulumi.get(self, "access_key")
 
@@ -92,7 +92,7 @@ class ProviderArgs:
     @pulumi.getter(name="assumeRole")
     def assume_role(self) -> pulumi.Input[Optional['AssumeRoleArgs']]:
         """
-        A role to assume over the credentials found (STS AssumeRole).
+        A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
         """
         return pulumi.get(self, "assume_role")
 
@@ -104,7 +104,7 @@ class ProviderArgs:
     @pulumi.getter(name="assumeRoles")
     def assume_roles(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['AssumeRoleArgs']]]]:
         """
-        Roles to assume in order (role chaining), at most 8.
+        Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the first with the credentials found, each next with the previous role's session; at most 8. Not together with assumeRole.
         """
         return pulumi.get(self, "assume_roles")
 
@@ -116,7 +116,7 @@ class ProviderArgs:
     @pulumi.getter
     def endpoints(self) -> pulumi.Input[Optional['EndpointsArgs']]:
         """
-        Per-service endpoint URL overrides.
+        Per-service endpoint URL overrides (sts, kms, iam, lambda, logs, apigateway), e.g. for moto, LocalStack or private endpoints. Unset services use the `AWS_ENDPOINT_URL_<SERVICE>` environment variable, then `AWS_ENDPOINT_URL` (both ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true), then the real regional endpoint.
         """
         return pulumi.get(self, "endpoints")
 
@@ -128,7 +128,7 @@ class ProviderArgs:
     @pulumi.getter(name="httpTimeoutSeconds")
     def http_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        How long one HTTP exchange with AWS may take, in seconds, 1-3600; a longer one is abandoned and retried.
+        How long one HTTP exchange with AWS may take, in seconds, 1-3600. An exchange that takes longer is abandoned and retried like a transient error (see maxRetries); when the retries run out the error names the AWS operation and says it timed out. Default: `120`.
         """
         return pulumi.get(self, "http_timeout_seconds")
 
@@ -140,7 +140,7 @@ class ProviderArgs:
     @pulumi.getter(name="maxRetries")
     def max_retries(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        How many times a retryable AWS call is retried after its first attempt, 0-25.
+        How many times a retryable AWS call (throttling, 5xx, timeouts) is retried after its first attempt, 0-25. Unset: the `AWS_MAX_ATTEMPTS` environment variable minus one, else 2 (the AWS SDKs' standard three attempts).
         """
         return pulumi.get(self, "max_retries")
 
@@ -152,7 +152,7 @@ class ProviderArgs:
     @pulumi.getter
     def profile(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The shared config/credentials profile to use.
+        The shared config/credentials profile to take credentials and region from (`~/.aws/config`, `~/.aws/credentials`, or the files `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` name): static keys, `role_arn` with `source_profile` or `credential_source`, IAM Identity Center (`sso_session`, after `aws sso login`) or `credential_process`. Unset: the `AWS_PROFILE` environment variable, then `default`. Set here, it also takes the `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` environment keys out of the credential chain (as botocore's `Session(profile=...)` does); `AWS_PROFILE` does not.
         """
         return pulumi.get(self, "profile")
 
@@ -164,7 +164,7 @@ class ProviderArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The AWS region. Defaults to AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then ap-southeast-1.
+        The AWS region every resource of this provider lives in unless the resource sets its own, an AWS region name such as `ap-southeast-1`. Unset: the `AWS_REGION` environment variable, then `AWS_DEFAULT_REGION`, then the profile's `region`, then `ap-southeast-1`. Changing it replaces every resource of this provider that does not set its own region.
         """
         return pulumi.get(self, "region")
 
@@ -176,7 +176,7 @@ class ProviderArgs:
     @pulumi.getter(name="secretKey")
     def secret_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        AWS secret access key.
+        AWS secret access key, used with accessKey; stored as a secret. Unset: the credential chain, first the `AWS_SECRET_ACCESS_KEY` environment variable with `AWS_ACCESS_KEY_ID`.
         """
         return pulumi.get(self, "secret_key")
 
@@ -188,7 +188,7 @@ class ProviderArgs:
     @pulumi.getter(name="skipCredentialsValidation")
     def skip_credentials_validation(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Skip validating credentials with STS during Configure.
+        Skip the STS GetCallerIdentity call that validates the credentials during Configure. Default: `false`.
         """
         return pulumi.get(self, "skip_credentials_validation")
 
@@ -200,7 +200,7 @@ class ProviderArgs:
     @pulumi.getter
     def token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        AWS session token.
+        AWS session token, used with accessKey and secretKey for temporary credentials; stored as a secret. Unset: the credential chain, first the `AWS_SESSION_TOKEN` environment variable with the environment's keys.
         """
         return pulumi.get(self, "token")
 
@@ -228,21 +228,21 @@ class Provider(pulumi.ProviderResource):
                  token: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        The provider type for the secureapi package. Its settings can also come from the stack config `secureapi:*`.
+        The provider type for the secureapi package: where and as whom SecureApiStack resources are made. An explicit provider takes these inputs; the default provider takes the same settings from the stack config `secureapi:*` and the environment.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] access_key: AWS access key id.
-        :param pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']] assume_role: A role to assume over the credentials found (STS AssumeRole).
-        :param pulumi.Input[Sequence[pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]]] assume_roles: Roles to assume in order (role chaining), at most 8.
-        :param pulumi.Input[Union['EndpointsArgs', 'EndpointsArgsDict', 'outputs.Endpoints']] endpoints: Per-service endpoint URL overrides.
-        :param pulumi.Input[_builtins.int] http_timeout_seconds: How long one HTTP exchange with AWS may take, in seconds, 1-3600; a longer one is abandoned and retried.
-        :param pulumi.Input[_builtins.int] max_retries: How many times a retryable AWS call is retried after its first attempt, 0-25.
-        :param pulumi.Input[_builtins.str] profile: The shared config/credentials profile to use.
-        :param pulumi.Input[_builtins.str] region: The AWS region. Defaults to AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then ap-southeast-1.
-        :param pulumi.Input[_builtins.str] secret_key: AWS secret access key.
-        :param pulumi.Input[_builtins.bool] skip_credentials_validation: Skip validating credentials with STS during Configure.
-        :param pulumi.Input[_builtins.str] token: AWS session token.
+        :param pulumi.Input[_builtins.str] access_key: AWS access key ID for explicit credentials, with secretKey (and token for temporary ones); stored as a secret. Unset: the credential chain, first the `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` environment variables (with `AWS_SESSION_TOKEN`), then web identity, the profile, container credentials and EC2 instance metadata. Prefer the environment, a profile or a role to keys in stack config.
+        :param pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']] assume_role: A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]]] assume_roles: Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the first with the credentials found, each next with the previous role's session; at most 8. Not together with assumeRole.
+        :param pulumi.Input[Union['EndpointsArgs', 'EndpointsArgsDict', 'outputs.Endpoints']] endpoints: Per-service endpoint URL overrides (sts, kms, iam, lambda, logs, apigateway), e.g. for moto, LocalStack or private endpoints. Unset services use the `AWS_ENDPOINT_URL_<SERVICE>` environment variable, then `AWS_ENDPOINT_URL` (both ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true), then the real regional endpoint.
+        :param pulumi.Input[_builtins.int] http_timeout_seconds: How long one HTTP exchange with AWS may take, in seconds, 1-3600. An exchange that takes longer is abandoned and retried like a transient error (see maxRetries); when the retries run out the error names the AWS operation and says it timed out. Default: `120`.
+        :param pulumi.Input[_builtins.int] max_retries: How many times a retryable AWS call (throttling, 5xx, timeouts) is retried after its first attempt, 0-25. Unset: the `AWS_MAX_ATTEMPTS` environment variable minus one, else 2 (the AWS SDKs' standard three attempts).
+        :param pulumi.Input[_builtins.str] profile: The shared config/credentials profile to take credentials and region from (`~/.aws/config`, `~/.aws/credentials`, or the files `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` name): static keys, `role_arn` with `source_profile` or `credential_source`, IAM Identity Center (`sso_session`, after `aws sso login`) or `credential_process`. Unset: the `AWS_PROFILE` environment variable, then `default`. Set here, it also takes the `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` environment keys out of the credential chain (as botocore's `Session(profile=...)` does); `AWS_PROFILE` does not.
+        :param pulumi.Input[_builtins.str] region: The AWS region every resource of this provider lives in unless the resource sets its own, an AWS region name such as `ap-southeast-1`. Unset: the `AWS_REGION` environment variable, then `AWS_DEFAULT_REGION`, then the profile's `region`, then `ap-southeast-1`. Changing it replaces every resource of this provider that does not set its own region.
+        :param pulumi.Input[_builtins.str] secret_key: AWS secret access key, used with accessKey; stored as a secret. Unset: the credential chain, first the `AWS_SECRET_ACCESS_KEY` environment variable with `AWS_ACCESS_KEY_ID`.
+        :param pulumi.Input[_builtins.bool] skip_credentials_validation: Skip the STS GetCallerIdentity call that validates the credentials during Configure. Default: `false`.
+        :param pulumi.Input[_builtins.str] token: AWS session token, used with accessKey and secretKey for temporary credentials; stored as a secret. Unset: the credential chain, first the `AWS_SESSION_TOKEN` environment variable with the environment's keys.
         """
         ...
     @overload
@@ -251,7 +251,7 @@ class Provider(pulumi.ProviderResource):
                  args: Optional[ProviderArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        The provider type for the secureapi package. Its settings can also come from the stack config `secureapi:*`.
+        The provider type for the secureapi package: where and as whom SecureApiStack resources are made. An explicit provider takes these inputs; the default provider takes the same settings from the stack config `secureapi:*` and the environment.
 
         :param str resource_name: The name of the resource.
         :param ProviderArgs args: The arguments to use to populate this resource's properties.

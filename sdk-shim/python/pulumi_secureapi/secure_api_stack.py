@@ -39,22 +39,22 @@ class SecureApiStackArgs:
         """
         The set of arguments for constructing a SecureApiStack resource.
 
-        :param pulumi.Input[_builtins.str] environment_suffix: Suffix for every name (1-32 characters of A-Z, a-z, 0-9 and -), e.g. dev or pr-123. Changing it replaces the stack.
-        :param pulumi.Input['ExecutionPolicy'] execution_policy: How the function's role may write logs: `scoped` (default, least privilege) or `managed` (AWSLambdaBasicExecutionRole).
-        :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days (7-30) the KMS key waits in PendingDeletion after the stack is deleted.
-        :param pulumi.Input[_builtins.bool] kms_key_rotation: Whether automatic yearly rotation of the KMS key is on.
-        :param pulumi.Input['Architecture'] lambda_architecture: The instruction set the function runs on: x86_64 or arm64.
-        :param pulumi.Input[pulumi.Archive] lambda_code: The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function; at most 50 MB zipped and 250 MB unzipped (Lambda's limits for direct upload). Set this or lambdaHandlerCode, not both.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] lambda_environment: Extra environment variables for the function (ENVIRONMENT_SUFFIX and LOG_LEVEL are always set).
-        :param pulumi.Input[_builtins.str] lambda_handler: The function's handler, as the runtime names it (e.g. index.handler, app.lambda_handler, bootstrap), at most 128 characters.
-        :param pulumi.Input[_builtins.str] lambda_handler_code: The short form of the code: the source of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both; with neither, a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
-        :param pulumi.Input[_builtins.int] lambda_memory_size: Function memory in MB, 128-10240.
-        :param pulumi.Input[_builtins.str] lambda_runtime: The Lambda runtime: any runtime of Lambda's that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); a Node.js runtime with lambdaHandlerCode or the default handler.
-        :param pulumi.Input[_builtins.int] lambda_timeout: Function timeout in seconds, 1-900. The default is API Gateway's REST integration timeout (29 s): a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
-        :param pulumi.Input[_builtins.int] log_retention_in_days: Log retention in days; one of CloudWatch Logs' allowed values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).
-        :param pulumi.Input[_builtins.str] region: The AWS region of the stack. Defaults to the provider's region. Changing it replaces the stack.
-        :param pulumi.Input[_builtins.str] stage_name: The API Gateway stage name.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags for every taggable piece, in addition to Name and Environment.
+        :param pulumi.Input[_builtins.str] environment_suffix: Suffix of every name the stack makes (1-32 characters of A-Z, a-z, 0-9 and -), e.g. `dev` or `pr-123`: IAM role and Lambda function names are at most 64 characters and carry it. Required. Changing it replaces the stack.
+        :param pulumi.Input['ExecutionPolicy'] execution_policy: How the function's role may write logs: `scoped` (least privilege: logs:CreateLogStream and logs:PutLogEvents on this stack's log group only) or `managed` (the AWS-managed AWSLambdaBasicExecutionRole: any log group). Default: `scoped`.
+        :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: How many days (7-30, KMS's limits) the KMS key waits in PendingDeletion after the stack is deleted; it can be restored until then. Default: `30`.
+        :param pulumi.Input[_builtins.bool] kms_key_rotation: Whether automatic yearly rotation of the KMS key is on. Default: `true`.
+        :param pulumi.Input['Architecture'] lambda_architecture: The instruction set the function runs on: `x86_64` or `arm64` (AWS Graviton). Default: `x86_64`.
+        :param pulumi.Input[pulumi.Archive] lambda_code: The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function. Limits (Lambda's, for direct upload): at most 50 MB zipped and 250 MB unzipped. Set this or lambdaHandlerCode, not both; with neither, the built-in handler.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] lambda_environment: Extra environment variables for the function: name to value. Names match [a-zA-Z][a-zA-Z0-9_]+ (at least 2 characters) and may not be one of Lambda's reserved variables (AWS_REGION, AWS_ACCESS_KEY_ID, _HANDLER, ...; TZ and AWS_XRAY_* are allowed); all variables together at most 4 KB, measured as the map's compact JSON. ENVIRONMENT_SUFFIX and LOG_LEVEL are always set. Default: none.
+        :param pulumi.Input[_builtins.str] lambda_handler: The function's handler, as the runtime names it (e.g. `index.handler`, `app.lambda_handler`, `bootstrap`): 1-128 characters, no whitespace. Default: `index.handler`.
+        :param pulumi.Input[_builtins.str] lambda_handler_code: The short form of the code: the source text of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both. Default (neither set): a built-in handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
+        :param pulumi.Input[_builtins.int] lambda_memory_size: Function memory in MB, 128-10240 (Lambda's quota; the CPU share grows with it). Default: `256`.
+        :param pulumi.Input[_builtins.str] lambda_runtime: The Lambda runtime identifier: any runtime of Lambda's Runtime enum that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); runtimes past their block-create date (e.g. nodejs14.x) are refused at preview. A Node.js runtime is needed with lambdaHandlerCode or the default handler. Default: `nodejs22.x`.
+        :param pulumi.Input[_builtins.int] lambda_timeout: Function timeout in seconds, 1-900 (Lambda's maximum). Default: `29`, API Gateway's REST integration timeout: a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
+        :param pulumi.Input[_builtins.int] log_retention_in_days: How many days the function's log group keeps log events: one of CloudWatch Logs' allowed values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). Default: `7`.
+        :param pulumi.Input[_builtins.str] region: The AWS region of the stack, an AWS region name such as `ap-southeast-1`. Default: the provider's region (`secureapi:region`, then `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's region, then `ap-southeast-1`). Changing it replaces the stack.
+        :param pulumi.Input[_builtins.str] stage_name: The API Gateway stage name, the last path segment of apiUrl: 1-128 characters of letters, digits, hyphens and underscores. Default: `prod`.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags for every taggable piece, in addition to the stack's own Name, Environment and secureapi:stack: at most 47 (AWS allows 50 per resource), keys 1-128 and values 0-256 characters of letters, digits, spaces and _ . : / = + - @; keys may not start with aws: in any case. Default: none.
         """
         pulumi.set(__self__, "environment_suffix", environment_suffix)
         if execution_policy is None:
@@ -112,7 +112,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="environmentSuffix")
     def environment_suffix(self) -> pulumi.Input[_builtins.str]:
         """
-        Suffix for every name (1-32 characters of A-Z, a-z, 0-9 and -), e.g. dev or pr-123. Changing it replaces the stack.
+        Suffix of every name the stack makes (1-32 characters of A-Z, a-z, 0-9 and -), e.g. `dev` or `pr-123`: IAM role and Lambda function names are at most 64 characters and carry it. Required. Changing it replaces the stack.
         """
         return pulumi.get(self, "environment_suffix")
 
@@ -124,7 +124,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="executionPolicy")
     def execution_policy(self) -> pulumi.Input[Optional['ExecutionPolicy']]:
         """
-        How the function's role may write logs: `scoped` (default, least privilege) or `managed` (AWSLambdaBasicExecutionRole).
+        How the function's role may write logs: `scoped` (least privilege: logs:CreateLogStream and logs:PutLogEvents on this stack's log group only) or `managed` (the AWS-managed AWSLambdaBasicExecutionRole: any log group). Default: `scoped`.
         """
         return pulumi.get(self, "execution_policy")
 
@@ -136,7 +136,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="kmsDeletionWindowInDays")
     def kms_deletion_window_in_days(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Days (7-30) the KMS key waits in PendingDeletion after the stack is deleted.
+        How many days (7-30, KMS's limits) the KMS key waits in PendingDeletion after the stack is deleted; it can be restored until then. Default: `30`.
         """
         return pulumi.get(self, "kms_deletion_window_in_days")
 
@@ -148,7 +148,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="kmsKeyRotation")
     def kms_key_rotation(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Whether automatic yearly rotation of the KMS key is on.
+        Whether automatic yearly rotation of the KMS key is on. Default: `true`.
         """
         return pulumi.get(self, "kms_key_rotation")
 
@@ -160,7 +160,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="lambdaArchitecture")
     def lambda_architecture(self) -> pulumi.Input[Optional['Architecture']]:
         """
-        The instruction set the function runs on: x86_64 or arm64.
+        The instruction set the function runs on: `x86_64` or `arm64` (AWS Graviton). Default: `x86_64`.
         """
         return pulumi.get(self, "lambda_architecture")
 
@@ -172,7 +172,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="lambdaCode")
     def lambda_code(self) -> pulumi.Input[Optional[pulumi.Archive]]:
         """
-        The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function; at most 50 MB zipped and 250 MB unzipped (Lambda's limits for direct upload). Set this or lambdaHandlerCode, not both.
+        The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function. Limits (Lambda's, for direct upload): at most 50 MB zipped and 250 MB unzipped. Set this or lambdaHandlerCode, not both; with neither, the built-in handler.
         """
         return pulumi.get(self, "lambda_code")
 
@@ -184,7 +184,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="lambdaEnvironment")
     def lambda_environment(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Extra environment variables for the function (ENVIRONMENT_SUFFIX and LOG_LEVEL are always set).
+        Extra environment variables for the function: name to value. Names match [a-zA-Z][a-zA-Z0-9_]+ (at least 2 characters) and may not be one of Lambda's reserved variables (AWS_REGION, AWS_ACCESS_KEY_ID, _HANDLER, ...; TZ and AWS_XRAY_* are allowed); all variables together at most 4 KB, measured as the map's compact JSON. ENVIRONMENT_SUFFIX and LOG_LEVEL are always set. Default: none.
         """
         return pulumi.get(self, "lambda_environment")
 
@@ -196,7 +196,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="lambdaHandler")
     def lambda_handler(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The function's handler, as the runtime names it (e.g. index.handler, app.lambda_handler, bootstrap), at most 128 characters.
+        The function's handler, as the runtime names it (e.g. `index.handler`, `app.lambda_handler`, `bootstrap`): 1-128 characters, no whitespace. Default: `index.handler`.
         """
         return pulumi.get(self, "lambda_handler")
 
@@ -208,7 +208,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="lambdaHandlerCode")
     def lambda_handler_code(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The short form of the code: the source of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both; with neither, a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
+        The short form of the code: the source text of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both. Default (neither set): a built-in handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
         """
         return pulumi.get(self, "lambda_handler_code")
 
@@ -220,7 +220,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="lambdaMemorySize")
     def lambda_memory_size(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Function memory in MB, 128-10240.
+        Function memory in MB, 128-10240 (Lambda's quota; the CPU share grows with it). Default: `256`.
         """
         return pulumi.get(self, "lambda_memory_size")
 
@@ -232,7 +232,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="lambdaRuntime")
     def lambda_runtime(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The Lambda runtime: any runtime of Lambda's that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); a Node.js runtime with lambdaHandlerCode or the default handler.
+        The Lambda runtime identifier: any runtime of Lambda's Runtime enum that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); runtimes past their block-create date (e.g. nodejs14.x) are refused at preview. A Node.js runtime is needed with lambdaHandlerCode or the default handler. Default: `nodejs22.x`.
         """
         return pulumi.get(self, "lambda_runtime")
 
@@ -244,7 +244,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="lambdaTimeout")
     def lambda_timeout(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Function timeout in seconds, 1-900. The default is API Gateway's REST integration timeout (29 s): a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
+        Function timeout in seconds, 1-900 (Lambda's maximum). Default: `29`, API Gateway's REST integration timeout: a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
         """
         return pulumi.get(self, "lambda_timeout")
 
@@ -256,7 +256,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="logRetentionInDays")
     def log_retention_in_days(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Log retention in days; one of CloudWatch Logs' allowed values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).
+        How many days the function's log group keeps log events: one of CloudWatch Logs' allowed values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). Default: `7`.
         """
         return pulumi.get(self, "log_retention_in_days")
 
@@ -268,7 +268,7 @@ class SecureApiStackArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The AWS region of the stack. Defaults to the provider's region. Changing it replaces the stack.
+        The AWS region of the stack, an AWS region name such as `ap-southeast-1`. Default: the provider's region (`secureapi:region`, then `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's region, then `ap-southeast-1`). Changing it replaces the stack.
         """
         return pulumi.get(self, "region")
 
@@ -280,7 +280,7 @@ class SecureApiStackArgs:
     @pulumi.getter(name="stageName")
     def stage_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The API Gateway stage name.
+        The API Gateway stage name, the last path segment of apiUrl: 1-128 characters of letters, digits, hyphens and underscores. Default: `prod`.
         """
         return pulumi.get(self, "stage_name")
 
@@ -292,7 +292,7 @@ class SecureApiStackArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags for every taggable piece, in addition to Name and Environment.
+        Tags for every taggable piece, in addition to the stack's own Name, Environment and secureapi:stack: at most 47 (AWS allows 50 per resource), keys 1-128 and values 0-256 characters of letters, digits, spaces and _ . : / = + - @; keys may not start with aws: in any case. Default: none.
         """
         return pulumi.get(self, "tags")
 
@@ -327,24 +327,56 @@ class SecureApiStack(pulumi.CustomResource):
         """
         A secure serverless REST API: a customer-managed KMS key (rotation on, policy scoped to this stack's log group) with an alias, a KMS-encrypted log group `/aws/lambda/<function>` with retention created before the function, an IAM role with least-privilege logging, a Lambda function, and a regional API Gateway REST API (`{proxy+}` ANY and root GET through AWS_PROXY integrations) with a deployment, a stage and the invoke permission. Created, updated and deleted as one unit; a failed create reports what exists so nothing is orphaned.
 
+        ## Example Usage
+        ### An API with its function's code from a folder
+        ```python
+        import pulumi
+        import pulumi_secureapi as secureapi
+
+        api = secureapi.SecureApiStack(
+            "secure-api-stack",
+            environment_suffix="dev",
+            region="ap-southeast-1",
+            # the function: ./app/app.py defining handler(event, context)
+            lambda_code=pulumi.FileArchive("./app"),
+            lambda_runtime="python3.13",
+            lambda_handler="app.handler",
+            lambda_memory_size=512,
+            log_retention_in_days=30,
+            tags={"Team": "payments"},
+        )
+
+        pulumi.export("apiUrl", api.api_url)
+        pulumi.export("functionName", api.function_name)
+        ```
+
+        ## Import
+
+        An existing stack is imported by its ID, `<region>/<function name>`: the region it lives in and the name of its Lambda function (the `functionName` output; `<resource name>-<environmentSuffix>-<7 hex digits>` for stacks this provider made). The other pieces are found by their names and by the stack's `secureapi:stack` ownership tag; Pulumi writes the program code for it.
+
+        ```sh
+        $ pulumi import secureapi:index:SecureApiStack secure-api-stack ap-southeast-1/secure-api-stack-dev-1a2b3c4
+        ```
+
+
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] environment_suffix: Suffix for every name (1-32 characters of A-Z, a-z, 0-9 and -), e.g. dev or pr-123. Changing it replaces the stack.
-        :param pulumi.Input['ExecutionPolicy'] execution_policy: How the function's role may write logs: `scoped` (default, least privilege) or `managed` (AWSLambdaBasicExecutionRole).
-        :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days (7-30) the KMS key waits in PendingDeletion after the stack is deleted.
-        :param pulumi.Input[_builtins.bool] kms_key_rotation: Whether automatic yearly rotation of the KMS key is on.
-        :param pulumi.Input['Architecture'] lambda_architecture: The instruction set the function runs on: x86_64 or arm64.
-        :param pulumi.Input[pulumi.Archive] lambda_code: The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function; at most 50 MB zipped and 250 MB unzipped (Lambda's limits for direct upload). Set this or lambdaHandlerCode, not both.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] lambda_environment: Extra environment variables for the function (ENVIRONMENT_SUFFIX and LOG_LEVEL are always set).
-        :param pulumi.Input[_builtins.str] lambda_handler: The function's handler, as the runtime names it (e.g. index.handler, app.lambda_handler, bootstrap), at most 128 characters.
-        :param pulumi.Input[_builtins.str] lambda_handler_code: The short form of the code: the source of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both; with neither, a handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
-        :param pulumi.Input[_builtins.int] lambda_memory_size: Function memory in MB, 128-10240.
-        :param pulumi.Input[_builtins.str] lambda_runtime: The Lambda runtime: any runtime of Lambda's that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); a Node.js runtime with lambdaHandlerCode or the default handler.
-        :param pulumi.Input[_builtins.int] lambda_timeout: Function timeout in seconds, 1-900. The default is API Gateway's REST integration timeout (29 s): a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
-        :param pulumi.Input[_builtins.int] log_retention_in_days: Log retention in days; one of CloudWatch Logs' allowed values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).
-        :param pulumi.Input[_builtins.str] region: The AWS region of the stack. Defaults to the provider's region. Changing it replaces the stack.
-        :param pulumi.Input[_builtins.str] stage_name: The API Gateway stage name.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags for every taggable piece, in addition to Name and Environment.
+        :param pulumi.Input[_builtins.str] environment_suffix: Suffix of every name the stack makes (1-32 characters of A-Z, a-z, 0-9 and -), e.g. `dev` or `pr-123`: IAM role and Lambda function names are at most 64 characters and carry it. Required. Changing it replaces the stack.
+        :param pulumi.Input['ExecutionPolicy'] execution_policy: How the function's role may write logs: `scoped` (least privilege: logs:CreateLogStream and logs:PutLogEvents on this stack's log group only) or `managed` (the AWS-managed AWSLambdaBasicExecutionRole: any log group). Default: `scoped`.
+        :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: How many days (7-30, KMS's limits) the KMS key waits in PendingDeletion after the stack is deleted; it can be restored until then. Default: `30`.
+        :param pulumi.Input[_builtins.bool] kms_key_rotation: Whether automatic yearly rotation of the KMS key is on. Default: `true`.
+        :param pulumi.Input['Architecture'] lambda_architecture: The instruction set the function runs on: `x86_64` or `arm64` (AWS Graviton). Default: `x86_64`.
+        :param pulumi.Input[pulumi.Archive] lambda_code: The function's code as a Pulumi archive: an AssetArchive (of StringAsset, FileAsset and nested archives) or a FileArchive of a folder or of a .zip, .jar, .tar, .tgz or .tar.gz file; remote archives only with a file:// URI. Paths are relative to the program's folder. Packaged deterministically (entries sorted, fixed timestamps, modes 0644 or 0755), so only a change of content updates the function. Limits (Lambda's, for direct upload): at most 50 MB zipped and 250 MB unzipped. Set this or lambdaHandlerCode, not both; with neither, the built-in handler.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] lambda_environment: Extra environment variables for the function: name to value. Names match [a-zA-Z][a-zA-Z0-9_]+ (at least 2 characters) and may not be one of Lambda's reserved variables (AWS_REGION, AWS_ACCESS_KEY_ID, _HANDLER, ...; TZ and AWS_XRAY_* are allowed); all variables together at most 4 KB, measured as the map's compact JSON. ENVIRONMENT_SUFFIX and LOG_LEVEL are always set. Default: none.
+        :param pulumi.Input[_builtins.str] lambda_handler: The function's handler, as the runtime names it (e.g. `index.handler`, `app.lambda_handler`, `bootstrap`): 1-128 characters, no whitespace. Default: `index.handler`.
+        :param pulumi.Input[_builtins.str] lambda_handler_code: The short form of the code: the source text of the function's index.js (the handler is index.<function>, `index.handler` by default). Set this or lambdaCode, not both. Default (neither set): a built-in handler that answers 200 with a JSON message, timestamp, environment suffix, path and method.
+        :param pulumi.Input[_builtins.int] lambda_memory_size: Function memory in MB, 128-10240 (Lambda's quota; the CPU share grows with it). Default: `256`.
+        :param pulumi.Input[_builtins.str] lambda_runtime: The Lambda runtime identifier: any runtime of Lambda's Runtime enum that still accepts new functions (e.g. nodejs22.x, nodejs24.x, python3.13, java21, dotnet8, ruby3.4, provided.al2023); runtimes past their block-create date (e.g. nodejs14.x) are refused at preview. A Node.js runtime is needed with lambdaHandlerCode or the default handler. Default: `nodejs22.x`.
+        :param pulumi.Input[_builtins.int] lambda_timeout: Function timeout in seconds, 1-900 (Lambda's maximum). Default: `29`, API Gateway's REST integration timeout: a request still running then gets 504 Gateway Timeout while the function runs on to its own timeout.
+        :param pulumi.Input[_builtins.int] log_retention_in_days: How many days the function's log group keeps log events: one of CloudWatch Logs' allowed values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). Default: `7`.
+        :param pulumi.Input[_builtins.str] region: The AWS region of the stack, an AWS region name such as `ap-southeast-1`. Default: the provider's region (`secureapi:region`, then `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's region, then `ap-southeast-1`). Changing it replaces the stack.
+        :param pulumi.Input[_builtins.str] stage_name: The API Gateway stage name, the last path segment of apiUrl: 1-128 characters of letters, digits, hyphens and underscores. Default: `prod`.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags for every taggable piece, in addition to the stack's own Name, Environment and secureapi:stack: at most 47 (AWS allows 50 per resource), keys 1-128 and values 0-256 characters of letters, digits, spaces and _ . : / = + - @; keys may not start with aws: in any case. Default: none.
         """
         ...
     @overload
@@ -354,6 +386,38 @@ class SecureApiStack(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
         A secure serverless REST API: a customer-managed KMS key (rotation on, policy scoped to this stack's log group) with an alias, a KMS-encrypted log group `/aws/lambda/<function>` with retention created before the function, an IAM role with least-privilege logging, a Lambda function, and a regional API Gateway REST API (`{proxy+}` ANY and root GET through AWS_PROXY integrations) with a deployment, a stage and the invoke permission. Created, updated and deleted as one unit; a failed create reports what exists so nothing is orphaned.
+
+        ## Example Usage
+        ### An API with its function's code from a folder
+        ```python
+        import pulumi
+        import pulumi_secureapi as secureapi
+
+        api = secureapi.SecureApiStack(
+            "secure-api-stack",
+            environment_suffix="dev",
+            region="ap-southeast-1",
+            # the function: ./app/app.py defining handler(event, context)
+            lambda_code=pulumi.FileArchive("./app"),
+            lambda_runtime="python3.13",
+            lambda_handler="app.handler",
+            lambda_memory_size=512,
+            log_retention_in_days=30,
+            tags={"Team": "payments"},
+        )
+
+        pulumi.export("apiUrl", api.api_url)
+        pulumi.export("functionName", api.function_name)
+        ```
+
+        ## Import
+
+        An existing stack is imported by its ID, `<region>/<function name>`: the region it lives in and the name of its Lambda function (the `functionName` output; `<resource name>-<environmentSuffix>-<7 hex digits>` for stacks this provider made). The other pieces are found by their names and by the stack's `secureapi:stack` ownership tag; Pulumi writes the program code for it.
+
+        ```sh
+        $ pulumi import secureapi:index:SecureApiStack secure-api-stack ap-southeast-1/secure-api-stack-dev-1a2b3c4
+        ```
+
 
         :param str resource_name: The name of the resource.
         :param SecureApiStackArgs args: The arguments to use to populate this resource's properties.
@@ -509,7 +573,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="accountId")
     def account_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The AWS account id the stack lives in.
+        The 12-digit AWS account id the stack lives in.
         """
         return pulumi.get(self, "account_id")
 
@@ -525,7 +589,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="deploymentId")
     def deployment_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The API Gateway deployment the stage serves.
+        The id of the API Gateway deployment the stage serves.
         """
         return pulumi.get(self, "deployment_id")
 
@@ -533,7 +597,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="environmentSuffix")
     def environment_suffix(self) -> pulumi.Output[_builtins.str]:
         """
-        The suffix of every name.
+        The suffix of every name (1-32 characters).
         """
         return pulumi.get(self, "environment_suffix")
 
@@ -541,7 +605,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="executionPolicy")
     def execution_policy(self) -> pulumi.Output['ExecutionPolicy']:
         """
-        How the function's role may write logs.
+        How the function's role may write logs: scoped or managed.
         """
         return pulumi.get(self, "execution_policy")
 
@@ -549,7 +613,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="functionArn")
     def function_arn(self) -> pulumi.Output[_builtins.str]:
         """
-        The Lambda function ARN.
+        The Lambda function ARN, arn:aws:lambda:<region>:<account>:function:<name>.
         """
         return pulumi.get(self, "function_arn")
 
@@ -557,7 +621,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="functionName")
     def function_name(self) -> pulumi.Output[_builtins.str]:
         """
-        The Lambda function name.
+        The Lambda function name, <resource name>-<environmentSuffix>-<7 hex digits>; the import ID is <region>/<functionName>.
         """
         return pulumi.get(self, "function_name")
 
@@ -565,7 +629,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="kmsAliasName")
     def kms_alias_name(self) -> pulumi.Output[_builtins.str]:
         """
-        The KMS alias, alias/<name>.
+        The KMS key's alias, alias/<name>.
         """
         return pulumi.get(self, "kms_alias_name")
 
@@ -573,7 +637,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="kmsDeletionWindowInDays")
     def kms_deletion_window_in_days(self) -> pulumi.Output[_builtins.int]:
         """
-        KMS key deletion window in days.
+        The KMS key's deletion window in days (7-30).
         """
         return pulumi.get(self, "kms_deletion_window_in_days")
 
@@ -581,7 +645,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="kmsKeyArn")
     def kms_key_arn(self) -> pulumi.Output[_builtins.str]:
         """
-        The KMS key ARN.
+        The ARN of the customer-managed KMS key.
         """
         return pulumi.get(self, "kms_key_arn")
 
@@ -589,7 +653,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="kmsKeyId")
     def kms_key_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The KMS key id.
+        The id (a UUID) of the customer-managed KMS key that encrypts the log group.
         """
         return pulumi.get(self, "kms_key_id")
 
@@ -597,7 +661,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="kmsKeyRotation")
     def kms_key_rotation(self) -> pulumi.Output[_builtins.bool]:
         """
-        Whether KMS key rotation is on.
+        Whether automatic yearly rotation of the KMS key is on.
         """
         return pulumi.get(self, "kms_key_rotation")
 
@@ -605,7 +669,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="lambdaArchitecture")
     def lambda_architecture(self) -> pulumi.Output['Architecture']:
         """
-        The instruction set the function runs on.
+        The instruction set the function runs on: x86_64 or arm64.
         """
         return pulumi.get(self, "lambda_architecture")
 
@@ -621,7 +685,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="lambdaEnvironment")
     def lambda_environment(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        Extra environment variables of the function.
+        Extra environment variables of the function, name to value, as given (ENVIRONMENT_SUFFIX and LOG_LEVEL are set besides).
         """
         return pulumi.get(self, "lambda_environment")
 
@@ -629,7 +693,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="lambdaHandler")
     def lambda_handler(self) -> pulumi.Output[_builtins.str]:
         """
-        The function's handler.
+        The function's handler, e.g. index.handler.
         """
         return pulumi.get(self, "lambda_handler")
 
@@ -645,7 +709,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="lambdaMemorySize")
     def lambda_memory_size(self) -> pulumi.Output[_builtins.int]:
         """
-        Function memory in MB.
+        Function memory in MB (128-10240).
         """
         return pulumi.get(self, "lambda_memory_size")
 
@@ -653,7 +717,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="lambdaRuntime")
     def lambda_runtime(self) -> pulumi.Output[_builtins.str]:
         """
-        The Lambda runtime.
+        The Lambda runtime identifier of the function, e.g. nodejs22.x.
         """
         return pulumi.get(self, "lambda_runtime")
 
@@ -661,7 +725,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="lambdaTimeout")
     def lambda_timeout(self) -> pulumi.Output[_builtins.int]:
         """
-        Function timeout in seconds.
+        Function timeout in seconds (1-900).
         """
         return pulumi.get(self, "lambda_timeout")
 
@@ -669,7 +733,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="logGroupArn")
     def log_group_arn(self) -> pulumi.Output[_builtins.str]:
         """
-        The log group ARN.
+        The ARN of the function's log group.
         """
         return pulumi.get(self, "log_group_arn")
 
@@ -677,7 +741,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="logGroupName")
     def log_group_name(self) -> pulumi.Output[_builtins.str]:
         """
-        The log group name, /aws/lambda/<function name>.
+        The function's log group name, /aws/lambda/<function name>.
         """
         return pulumi.get(self, "log_group_name")
 
@@ -685,7 +749,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="logRetentionInDays")
     def log_retention_in_days(self) -> pulumi.Output[_builtins.int]:
         """
-        Log retention in days.
+        How many days the log group keeps log events.
         """
         return pulumi.get(self, "log_retention_in_days")
 
@@ -693,7 +757,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The AWS region of the stack.
+        The AWS region of the stack, e.g. ap-southeast-1.
         """
         return pulumi.get(self, "region")
 
@@ -701,7 +765,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="restApiId")
     def rest_api_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The REST API id.
+        The id of the API Gateway REST API, the first label of apiUrl's host.
         """
         return pulumi.get(self, "rest_api_id")
 
@@ -709,7 +773,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="roleArn")
     def role_arn(self) -> pulumi.Output[_builtins.str]:
         """
-        The IAM role ARN of the function.
+        The ARN of the function's IAM execution role.
         """
         return pulumi.get(self, "role_arn")
 
@@ -717,7 +781,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter(name="roleName")
     def role_name(self) -> pulumi.Output[_builtins.str]:
         """
-        The IAM role name of the function.
+        The name of the function's IAM execution role.
         """
         return pulumi.get(self, "role_name")
 
@@ -733,7 +797,7 @@ class SecureApiStack(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
-        The user's tags.
+        The user's tags, as given (the stack's own Name, Environment and secureapi:stack tags are not listed).
         """
         return pulumi.get(self, "tags")
 

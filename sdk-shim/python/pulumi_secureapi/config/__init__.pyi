@@ -17,7 +17,7 @@ from .. import outputs as _root_outputs
 
 accessKey: Optional[str]
 """
-AWS access key id. Prefer the environment, a profile or a role; this is for explicit credentials.
+AWS access key ID for explicit credentials, with secretKey (and token for temporary ones); stored as a secret. Unset: the credential chain, first the `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` environment variables (with `AWS_SESSION_TOKEN`), then web identity, the profile, container credentials and EC2 instance metadata. Prefer the environment, a profile or a role to keys in stack config.
 """
 
 assumeRole: Optional[str]
@@ -32,41 +32,41 @@ Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the fir
 
 endpoints: Optional[str]
 """
-Per-service endpoint URL overrides.
+Per-service endpoint URL overrides (sts, kms, iam, lambda, logs, apigateway), e.g. for moto, LocalStack or private endpoints. Unset services use the `AWS_ENDPOINT_URL_<SERVICE>` environment variable, then `AWS_ENDPOINT_URL` (both ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true), then the real regional endpoint.
 """
 
 httpTimeoutSeconds: int
 """
-How long one HTTP exchange with AWS may take, in seconds, 1-3600. An exchange that takes longer is abandoned and retried like a transient error (see maxRetries); when the retries run out the error names the AWS operation and says it timed out.
+How long one HTTP exchange with AWS may take, in seconds, 1-3600. An exchange that takes longer is abandoned and retried like a transient error (see maxRetries); when the retries run out the error names the AWS operation and says it timed out. Default: `120`.
 """
 
 maxRetries: int
 """
-How many times a retryable AWS call (throttling, 5xx, timeouts) is retried after its first attempt, 0-25. Unset: AWS_MAX_ATTEMPTS minus one, else 2 (the AWS SDKs' standard three attempts).
+How many times a retryable AWS call (throttling, 5xx, timeouts) is retried after its first attempt, 0-25. Unset: the `AWS_MAX_ATTEMPTS` environment variable minus one, else 2 (the AWS SDKs' standard three attempts).
 """
 
 profile: Optional[str]
 """
-The shared config/credentials profile to use (otherwise AWS_PROFILE, then default).
+The shared config/credentials profile to take credentials and region from (`~/.aws/config`, `~/.aws/credentials`, or the files `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` name): static keys, `role_arn` with `source_profile` or `credential_source`, IAM Identity Center (`sso_session`, after `aws sso login`) or `credential_process`. Unset: the `AWS_PROFILE` environment variable, then `default`. Set here, it also takes the `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` environment keys out of the credential chain (as botocore's `Session(profile=...)` does); `AWS_PROFILE` does not.
 """
 
 region: Optional[str]
 """
-The AWS region. Defaults to AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then ap-southeast-1. Changing it replaces every resource of this provider.
+The AWS region every resource of this provider lives in unless the resource sets its own, an AWS region name such as `ap-southeast-1`. Unset: the `AWS_REGION` environment variable, then `AWS_DEFAULT_REGION`, then the profile's `region`, then `ap-southeast-1`. Changing it replaces every resource of this provider that does not set its own region.
 """
 
 secretKey: Optional[str]
 """
-AWS secret access key, used with accessKey.
+AWS secret access key, used with accessKey; stored as a secret. Unset: the credential chain, first the `AWS_SECRET_ACCESS_KEY` environment variable with `AWS_ACCESS_KEY_ID`.
 """
 
 skipCredentialsValidation: bool
 """
-Skip the STS GetCallerIdentity call that validates credentials during Configure.
+Skip the STS GetCallerIdentity call that validates the credentials during Configure. Default: `false`.
 """
 
 token: Optional[str]
 """
-AWS session token, used with accessKey and secretKey for temporary credentials.
+AWS session token, used with accessKey and secretKey for temporary credentials; stored as a secret. Unset: the credential chain, first the `AWS_SESSION_TOKEN` environment variable with the environment's keys.
 """
 
