@@ -54,9 +54,12 @@ SUITES=(tests/proto tests/harness tests/layers tests/aws tests/rpc tests/limits 
 "${PY[@]}" --junitxml="$RESULTS/pytest.xml" "${SUITES[@]}" "$@"
 PY_RC=$?
 
-step "rpc suite with the plugin under valgrind memcheck"
-SECUREAPI_VALGRIND=1 "${PY[@]}" --junitxml="$RESULTS/pytest-valgrind.xml" tests/rpc "$@"
-PYVG_RC=$?
+# valgrind runs the plugin on one core, so the memcheck rpc suite runs beside the sanitizer and
+# fuzzing steps (its own pytest temp folder and output file; its output is shown when it ends)
+step "rpc suite with the plugin under valgrind memcheck (in the background, beside the next steps)"
+SECUREAPI_VALGRIND=1 "${PY[@]}" --basetemp="$RESULTS/pytest-valgrind-tmp" \
+    --junitxml="$RESULTS/pytest-valgrind.xml" tests/rpc "$@" >"$RESULTS/pytest-valgrind.out" 2>&1 &
+PYVG_PID=$!
 
 step "ASan+UBSan build (with alloc_testing): unit, rpc and allocation-failure suites"
 ASAN_BUILD=${SECUREAPI_ASAN_BUILD_DIR:-$REPO/build-asan}
@@ -80,6 +83,11 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 step "fuzzing (bounded: ${SECUREAPI_FUZZ_SECONDS:-30} s per target)"
 SECUREAPI_FUZZ_RESULTS="$RESULTS/unit-fuzz.json" bash tests/fuzz/run.sh "${SECUREAPI_FUZZ_SECONDS:-30}"
 FUZZ_RC=$?
+
+step "rpc suite with the plugin under valgrind memcheck (its output)"
+wait "$PYVG_PID"
+PYVG_RC=$?
+cat "$RESULTS/pytest-valgrind.out"
 
 step "clang-format (.clang-format, every C file of provider/ and tests/)"
 FORMAT_RC=0
