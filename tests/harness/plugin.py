@@ -83,10 +83,12 @@ class Plugin:
         if os.environ.get("SECUREAPI_VALGRIND") and stderr_path is not None:
             # memcheck: errors and definite leaks from the plugin fail the test at close()
             self.valgrind_log = Path(stderr_path).with_suffix(".valgrind")
-            # --run-libc-freeres=no: glibc's exit-time freeing, which only valgrind runs, reads a
-            # FILE that abseil's time zone loader (reached when gRPC formats a status) closed
-            # (buffer_free in __libc_freeres); it is glibc's own teardown, not the plugin's
+            # abseil's time-zone loader (reached when gRPC formats a status) leaves a stdio
+            # buffer that glibc's exit-time freeing (which only valgrind runs) reads after free:
+            # TZ=UTC needs no zone file, and valgrind.supp names that third-party teardown
+            env["TZ"] = "UTC"
             argv = ["valgrind", "--quiet", "--error-exitcode=99", "--run-libc-freeres=no",
+                    f"--suppressions={Path(__file__).with_name('valgrind.supp')}",
                     "--leak-check=full",
                     "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
                     "--track-origins=yes", f"--log-file={self.valgrind_log}", *argv]
