@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aws/client.h"
 #include "base/alloc.h"
@@ -41,6 +42,11 @@ int main(int argc, char *argv[])
     rc = sa_server_run(&provider, &err);
     if (rc != SA_OK)
         fprintf(stderr, "pulumi-resource-secureapi: %s\n", err.message);
+    if (rc == SA_ETIMEOUT) {
+        /* A call is still running on the provider: end the process without tearing it down. */
+        fflush(stderr);
+        _exit(1);
+    }
     sa_provider_dispose(&provider);
     sa_aws_global_cleanup();
     return rc == SA_OK ? 0 : 1;

@@ -1,9 +1,12 @@
 /*
  * gRPC C core server for the provider protocol. One acceptor loop (the main thread) keeps
  * several grpc_server_request_call slots outstanding on a notification queue; each accepted call
- * is handed to a detached worker thread that reads the request, runs sa_rpc_dispatch and sends
- * the reply on the call's own pluck queue, so a slow Create never delays another call. The only
- * global state is the signal flag the signal thread sets. See ../shared notes grpc-c-core.md.
+ * is handed to a worker thread that reads the request, runs sa_rpc_dispatch and sends
+ * the reply on the call's own pluck queue, so a slow Create never delays another call. At
+ * shutdown the server waits for its workers to finish (they see the provider's cancel flag), so
+ * the provider and the libraries are never torn down under a running call. The only global state
+ * is the signal flag the signal thread sets and the worker registry. See ../shared notes
+ * grpc-c-core.md.
  */
 #include "plugin/server.h"
 #include "base/alloc.h"
@@ -20,12 +23,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "plugin/log.h"
 #include "plugin/rpc.h"
 
 #define ACCEPT_SLOTS 8
+#define DRAIN_SECONDS 30 /* how long shutdown waits for running calls to see the cancel flag */
 #define MAX_MESSAGE_BYTES (400 * 1024 * 1024) /* the engine's limit */
 
 /* One outstanding request_call: filled by gRPC when a call arrives. */
@@ -38,6 +43,85 @@ typedef struct call_slot {
 } call_slot;
 
 static atomic_int g_stop_signal; /* the signal that asked us to stop, 0 if none */
+
+/* The worker threads: how many are running, and the finished ones not yet joined. Workers are
+ * joined (not detached) so that shutdown knows each one is fully gone, its thread-local state
+ * (libxml2's, curl's) freed, before the libraries are cleaned up. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t idle; /* signalled when live drops to 0 */
+    int live;
+    pthread_t *done; /* finished, to be joined */
+    size_t done_n, done_cap;
+} g_workers = {.lock = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
+
+/* Counts a worker in (+1, before it starts) or out (-1, when it could not start). */
+static void workers_count(int delta)
+{
+    pthread_mutex_lock(&g_workers.lock);
+    g_workers.live += delta;
+    if (g_workers.live == 0)
+        pthread_cond_broadcast(&g_workers.idle);
+    pthread_mutex_unlock(&g_workers.lock);
+}
+
+/* A worker's last act: hand its id to the reaper and count itself out. */
+static void worker_finished(void)
+{
+    pthread_mutex_lock(&g_workers.lock);
+    if (g_workers.done_n == g_workers.done_cap) {
+        size_t cap = g_workers.done_cap ? g_workers.done_cap * 2 : 16;
+        pthread_t *grown = sa_realloc(g_workers.done, cap * sizeof(*grown));
+        if (grown != NULL) {
+            g_workers.done = grown;
+            g_workers.done_cap = cap;
+        }
+    }
+    if (g_workers.done_n < g_workers.done_cap)
+        g_workers.done[g_workers.done_n++] = pthread_self();
+    else
+        pthread_detach(pthread_self()); /* no room to record it: it cleans up after itself */
+    if (--g_workers.live == 0)
+        pthread_cond_broadcast(&g_workers.idle);
+    pthread_mutex_unlock(&g_workers.lock);
+}
+
+/* Joins the workers that have finished. */
+static void workers_reap(void)
+{
+    pthread_t *done;
+    size_t n;
+
+    pthread_mutex_lock(&g_workers.lock);
+    done = g_workers.done;
+    n = g_workers.done_n;
+    g_workers.done = NULL;
+    g_workers.done_n = g_workers.done_cap = 0;
+    pthread_mutex_unlock(&g_workers.lock);
+    for (size_t i = 0; i < n; i++)
+        pthread_join(done[i], NULL);
+    free(done);
+}
+
+/* Waits up to DRAIN_SECONDS for every worker to finish and joins them; returns the number still
+ * running. */
+static int workers_drain(void)
+{
+    struct timespec until;
+    int left;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += DRAIN_SECONDS;
+    pthread_mutex_lock(&g_workers.lock);
+    while (g_workers.live > 0) {
+        if (pthread_cond_timedwait(&g_workers.idle, &g_workers.lock, &until) == ETIMEDOUT)
+            break;
+    }
+    left = g_workers.live;
+    pthread_mutex_unlock(&g_workers.lock);
+    workers_reap();
+    return left;
+}
 
 static void *signal_thread_main(void *arg)
 {
@@ -191,19 +275,20 @@ cleanup:
     sa_rpc_reply_dispose(&reply);
     free(method);
     slot_free(s);
+    worker_finished();
     return NULL;
 }
 
 static int start_worker(call_slot *s)
 {
     pthread_t t;
-    pthread_attr_t attr;
     int rc;
 
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    rc = pthread_create(&t, &attr, worker_main, s);
-    pthread_attr_destroy(&attr);
+    /* counted before it runs, so a worker that finishes at once never counts below zero */
+    workers_count(+1);
+    rc = pthread_create(&t, NULL, worker_main, s);
+    if (rc != 0)
+        workers_count(-1);
     return rc == 0 ? SA_OK : SA_ENOMEM;
 }
 
@@ -275,6 +360,7 @@ int sa_server_run(sa_provider *p, sa_error *err)
             sa_log_debug(p, "the engine went away: shutting down");
             break;
         }
+        workers_reap();
         if (ev.type == GRPC_QUEUE_TIMEOUT)
             continue;
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
@@ -292,8 +378,14 @@ int sa_server_run(sa_provider *p, sa_error *err)
     }
 
 shutdown:
+    /* New calls are refused; running ones see the cancel flag at their next AWS request or
+     * retry wait and still send their reply (a Create's says what exists, so nothing is
+     * orphaned). The provider is disposed only after they are gone. */
     atomic_store(&p->cancelled, true);
     grpc_server_shutdown_and_notify(server, notify_cq, NULL);
+    if (workers_drain() > 0)
+        rc = sa_error_set(err, SA_ETIMEOUT, "calls still running %d s after shutdown",
+                          DRAIN_SECONDS);
     grpc_server_cancel_all_calls(server);
     for (;;) {
         grpc_event ev = grpc_completion_queue_next(notify_cq, deadline_ms(1000), NULL);
@@ -322,6 +414,5 @@ cleanup:
         pthread_cancel(sig_thread);
         pthread_join(sig_thread, NULL);
     }
-    /* Workers may still be finishing; grpc_shutdown waits for them to release their refs. */
     return rc;
 }

@@ -9,7 +9,9 @@
 #include "base/error.h"
 #include "plugin/provider.h"
 
-/* Runs until shutdown. Returns SA_OK after a clean stop. */
+/* Runs until shutdown, then waits for running calls to finish. Returns SA_OK after a clean stop,
+ * SA_ETIMEOUT when a call was still running after the drain time (the caller must then not
+ * dispose the provider). */
 int sa_server_run(sa_provider *p, sa_error *err);
 
 #endif

@@ -1,7 +1,12 @@
 """Create failing part-way never orphans anything: a fault at several points of Create (and a
 pre-existing object under the stack's name that is not the stack's) answers
 ErrorResourceInitFailed with the id and every piece created so far; once the cause is gone the
-engine's next Update finishes the stack, and Delete then leaves nothing."""
+engine's next Update finishes the stack, and Delete then leaves nothing. The same holds when the
+plugin is told to stop (SIGTERM) in the middle of a Create."""
+
+import signal
+import threading
+import time
 
 import grpc
 import pytest
@@ -90,6 +95,52 @@ def test_fault_during_create_then_converge(plugin, aws, proxy, point):
         assert out[key] == partial[key], f"{key} was made again instead of kept"
     plugin.stub.Delete(provider_pb2.DeleteRequest(id=detail.id, urn=URN, properties=r.properties,
                                                   name="api", type=TYPE))
+    left = everything(aws)
+    assert left == {k: [] for k in left}, left
+
+
+def test_sigterm_during_create_reports_what_exists(plugin, configured_plugin, aws, proxy):
+    # Every AWS call takes a while; the plugin is told to stop once a few were made. The running
+    # Create stops at its next call and still answers with the id and what exists (a plugin that
+    # tore itself down under a running call lost that answer: an orphaned key, role or API).
+    proxy.latency = 0.3
+    inputs = plugin.stub.Check(provider_pb2.CheckRequest(
+        urn=URN, olds=struct({}), news=struct({"environmentSuffix": "term"}), randomSeed=b"s",
+        name="api", type=TYPE)).inputs
+    answer = {}
+
+    def create():
+        try:
+            plugin.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=inputs, name="api",
+                                                          type=TYPE))
+        except grpc.RpcError as e:
+            answer["error"] = e
+
+    t = threading.Thread(target=create)
+    t.start()
+    deadline = time.monotonic() + 30
+    while len(proxy.calls) < 6 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(proxy.calls) >= 6, proxy.calls
+    plugin.signal(signal.SIGTERM)
+    t.join(timeout=30)
+    plugin.proc.wait(timeout=30)
+    assert plugin.proc.returncode == 0
+    detail = init_failed(answer["error"])
+    partial = D(detail.properties)
+    assert detail.id.startswith(f"{REGION}/api-term-")
+    assert {"kmsKeyId", "roleArn"} & set(partial), partial
+
+    # the next `pulumi up` starts a new plugin, which finishes the stack from that state
+    proxy.latency = 0
+    again = configured_plugin({**aws.client_env(REGION), "AWS_ENDPOINT_URL": proxy.url})
+    r = again.stub.Update(provider_pb2.UpdateRequest(
+        id=detail.id, urn=URN, olds=detail.properties, news=inputs, old_inputs=inputs,
+        name="api", type=TYPE))
+    out = D(r.properties)
+    check_stack_in_moto(aws, out)
+    again.stub.Delete(provider_pb2.DeleteRequest(id=detail.id, urn=URN, properties=r.properties,
+                                                 name="api", type=TYPE))
     left = everything(aws)
     assert left == {k: [] for k in left}, left
 
