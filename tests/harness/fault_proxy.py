@@ -46,6 +46,7 @@ class FaultProxy(ForwardingProxy):
         self.calls: list[str] = []
         self.timings: list[tuple[str, float]] = []  # (operation, seconds at the upstream)
         self.latency = 0.0  # seconds added to every forwarded request (a far-away region)
+        self.pending = 0  # requests on their way to moto (counted until moto has answered)
         self.lock = threading.Lock()
         self._local = threading.local()  # the request in hand: its operation, fault, start time
         super().__init__(upstream)
@@ -71,12 +72,16 @@ class FaultProxy(ForwardingProxy):
                 return RESET  # a connection reset mid-response: half a status line, then RST
             return aws_error(fault.status, fault.code, fault.message, xml=bool(action),
                              request_id="fault")
+        with self.lock:
+            self.pending += 1
         if self.latency:
             time.sleep(self.latency)
         self._local.op, self._local.fault, self._local.t0 = op, fault, time.monotonic()
         return None
 
     def rewrite(self, req: Request, reply: Reply) -> Reply:
+        with self.lock:
+            self.pending -= 1
         fault = self._local.fault
         return RESET if fault is not None and fault.lose_answer else reply
 
@@ -86,6 +91,18 @@ class FaultProxy(ForwardingProxy):
             fault.after()
         with self.lock:
             self.timings.append((self._local.op, time.monotonic() - self._local.t0))
+
+    def wait_idle(self, timeout: float = 30) -> None:
+        """Waits until every request passed on has reached moto and been answered, including
+        those whose client gave up while the proxy held them (the latency): AWS, too, acts on a
+        request that reached it before the client went away."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.pending == 0:
+                    return
+            time.sleep(0.02)
+        raise AssertionError(f"{self.pending} requests still on their way to moto")
 
     def inject(self, fault: Fault) -> Fault:
         with self.lock:

@@ -131,7 +131,10 @@ def test_sigterm_during_create_reports_what_exists(plugin, configured_plugin, aw
     assert detail.id.startswith(f"{REGION}/api-term-")
     assert {"kmsKeyId", "roleArn"} & set(partial), partial
 
-    # the next `pulumi up` starts a new plugin, which finishes the stack from that state
+    # the next `pulumi up` starts a new plugin, which finishes the stack from that state; a
+    # request the stopped plugin gave up on (a CreateKey whose answer it never read) has reached
+    # AWS by then, and the new plugin finds what it made by its ownership tag
+    proxy.wait_idle()
     proxy.latency = 0
     again = configured_plugin({**aws.client_env(REGION), "AWS_ENDPOINT_URL": proxy.url})
     r = again.stub.Update(provider_pb2.UpdateRequest(
