@@ -2,7 +2,8 @@
 # Builds the real Pulumi CLI (pinned) and the language hosts our end-to-end tests drive
 # (nodejs, python with its exec script, go, yaml, plus the yaml converter) from Go modules, into a
 # per-version cache folder outside the repository, then our language-host front (tools/langhost)
-# in front of the nodejs, python and go hosts. Idempotent: a finished build is reused, a half-finished one
+# in front of the nodejs, python and go hosts, and a code-generation-only .NET host
+# (tools/langhost/dotnet) for `pulumi package gen-sdk --language dotnet`. Idempotent: a finished build is reused, a half-finished one
 # is redone, and a finished build whose front is missing or stale gets only the front (re)built.
 # Prints the bin folder on stdout as its last line.
 set -euo pipefail
@@ -108,7 +109,36 @@ install_gohost() {
     echo "$GO_HOST_SDK" > "$ROOT/.gohost"
 }
 
+# The code-generation-only .NET host (tools/langhost/dotnet, its own module pinned to the last pkg/v3
+# with codegen/dotnet we can build cheaply), so `pulumi package gen-sdk --language dotnet` works here;
+# a separate cached step too (.dotnethost holds the hash of its sources).
+DOTNETHOST_SRC=$LANGHOST_SRC/dotnet
+dotnethost_key() {
+    (cd "$DOTNETHOST_SRC" && sha256sum go.mod go.sum *.go) | sha256sum | cut -c1-16
+}
+dotnethost_ok() {
+    [ "$(cat "$ROOT/.dotnethost" 2>/dev/null)" = "$(dotnethost_key)" ] && [ -x "$OUT/pulumi-language-dotnet" ]
+}
+install_dotnethost() {
+    log "building the code-generation-only .NET host (tools/langhost/dotnet)"
+    local hw=$ROOT/wrapper-langhost-dotnet pkgv
+    rm -rf "$hw" "$ROOT/.dotnethost"; mkdir -p "$hw"
+    cp "$DOTNETHOST_SRC"/go.mod "$DOTNETHOST_SRC"/go.sum "$DOTNETHOST_SRC"/*.go "$hw/"
+    (
+        cd "$hw"
+        pkgv=$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3)
+        go build -trimpath -buildvcs=false -ldflags "-s -w -X main.pkgVersion=${pkgv#v}" \
+            -o "$OUT/.pulumi-language-dotnet.tmp" .
+    )
+    mv -f "$OUT/.pulumi-language-dotnet.tmp" "$OUT/pulumi-language-dotnet"
+    dotnethost_key > "$ROOT/.dotnethost"
+}
+
 if [ -f "$ROOT/.done" ] && "$OUT/pulumi" version >/dev/null 2>&1; then
+    if ! dotnethost_ok; then
+        command -v go >/dev/null || { log "go is required (the Go toolchain builds the .NET codegen host)"; exit 1; }
+        install_dotnethost
+    fi
     if ! gohost_ok; then
         command -v go >/dev/null || { log "go is required (the Go toolchain builds the Go host)"; exit 1; }
         install_gohost
@@ -123,7 +153,7 @@ fi
 
 command -v go >/dev/null || { log "go is required (the Go toolchain builds the CLI)"; exit 1; }
 
-rm -rf "$W" "$OUT" "$ROOT/.done" "$ROOT/.langhost" "$ROOT/.gohost"
+rm -rf "$W" "$OUT" "$ROOT/.done" "$ROOT/.langhost" "$ROOT/.gohost" "$ROOT/.dotnethost"
 mkdir -p "$OUT" "$W"
 cd "$W"
 go mod init local.invalid/pulumi-cli-build >/dev/null 2>&1
@@ -181,6 +211,7 @@ GOBIN="$OUT" go install -trimpath \
     "github.com/pulumi/pulumi-yaml/cmd/pulumi-converter-yaml@v$YAML_VERSION" >&2
 
 install_gohost
+install_dotnethost
 
 v=$("$OUT/pulumi" version)
 if [ "$v" != "v$PULUMI_VERSION" ]; then log "built pulumi reports '$v'"; exit 1; fi
