@@ -245,6 +245,13 @@ def test_index_md():
     assert "pulumi package add" in install
     for lang in LANGUAGES:
         assert re.search(rf"^### {lang}\b", install, re.M | re.I), f"no {lang} installation"
+    go_section = section(install.replace("### ", "## "), "Go")
+    base = schema()["language"]["go"]["importBasePath"]
+    assert f"go get {base}\n" in go_section
+    for title, name in (("C#", schema()["language"]["csharp"]["rootNamespace"] + ".Secureapi"),
+                        ("Java", schema()["language"]["java"]["basePackage"] + ".secureapi")):
+        sub = section(install.replace("### ", "## "), title)
+        assert "pulumi package add secureapi@" in sub and name in sub, f"{title} installation"
     usage = section(text, "Example Usage")
     blocks = [(lang, code) for lang, code in code_blocks(usage) if lang in LANGUAGES]
     assert sorted(lang for lang, _ in blocks) == sorted(LANGUAGES)
