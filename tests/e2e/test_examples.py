@@ -1,5 +1,6 @@
 """The user's path with the real CLI, in each language: the examples/ programs (TypeScript with the
-generated SDK, Python with the generated SDK, and YAML) deploy to moto with `pulumi up`; a second
+generated SDK, Python with the generated SDK, Go with the generated Go SDK through the Go language
+host, and YAML) deploy to moto with `pulumi up`; a second
 up and preview change nothing; the function runs the example's own code with its handler and
 runtime (the TypeScript handler/index.js as index.js of an AssetArchive, the Python and YAML app/
 folders: the package rebuilt from those files is what moto holds and what the state records);
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from code_checks import assert_deployed, folder_files, package, text_archive
+from go_env import go_env, use_local_sdk
 from harness.stack_checks import everything
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,6 +36,8 @@ def prepare(lang: str, dest: Path, sdk_bin: Path) -> Path:
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-package-lock",
                         "--loglevel=error", "--prefer-offline"], cwd=proj, check=True,
                        timeout=600)
+    if lang == "go":
+        use_local_sdk(proj)
     return proj
 
 
@@ -44,7 +48,7 @@ def apply_step2(lang: str, proj: Path) -> None:
 
 def example_code(lang: str, proj: Path, out: Path) -> tuple[Path, dict[str, bytes]]:
     """The package the example must deploy, and the files it must hold."""
-    if lang == "typescript":
+    if lang in ("typescript", "go"):
         text = (proj / "handler" / "index.js").read_text()
         return (package(proj, out, value=text_archive({"index.js": text})),
                 {"index.js": text.encode()})
@@ -56,11 +60,13 @@ def ops(preview_json: str) -> dict:
     return {s["urn"].split("::")[-1]: s["op"] for s in steps}
 
 
-@pytest.mark.parametrize("lang", ["typescript", "python", "yaml"])
+@pytest.mark.parametrize("lang", ["typescript", "python", "yaml", "go"])
 def test_example_lifecycle(lang, pulumi, aws, plugin_bin, sdk_built, tmp_path):
     proj = prepare(lang, tmp_path, sdk_built)
     env = {"PATH": f"{plugin_bin.parent}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
                    f"{pulumi.env['PATH']}"}
+    if lang == "go":
+        env.update(go_env())  # the Go host builds the program with the cached module downloads
     run = lambda *a, **kw: pulumi.run(*a, cwd=proj, env=env, **kw)  # noqa: E731
 
     run("stack", "init", "e2e")
@@ -89,7 +95,7 @@ def test_example_lifecycle(lang, pulumi, aws, plugin_bin, sdk_built, tmp_path):
         lang, ("index.handler", "nodejs22.x"))
     assert (cfg["Handler"], cfg["Runtime"]) == (handler, runtime)
     zip_path, files = example_code(lang, proj, tmp_path / "expected.zip")
-    assert {"typescript": {"index.js"}, "yaml": {"index.js"},
+    assert {"typescript": {"index.js"}, "yaml": {"index.js"}, "go": {"index.js"},
             "python": {"app.py", "apiresponse/__init__.py"}}[lang] == set(files)
     code_sha = assert_deployed(aws, pulumi, proj, out["functionName"], zip_path, files, env)
 

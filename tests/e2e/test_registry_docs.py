@@ -9,19 +9,26 @@ provider's inputs are described exactly as the config variables; docs/_index.md 
 front matter, Installation, a complete Example Usage program per language naming the resource
 type and a Configuration reference naming every config variable and its environment variables;
 docs/installation-configuration.md has its front matter, install steps and the credentials
-pointers; and the documented TypeScript, Python and YAML programs (of _index.md and of the schema)
-deploy to moto through the real CLI as they say (the Go one has no language host here)."""
+pointers; the schema's .NET and Java sections name a namespace/package we control and
+`pulumi package gen-sdk --language dotnet` accepts them (through the code-generation-only .NET host
+of tools/langhost/dotnet; its logo download served from loopback); and the documented TypeScript,
+Python, Go and YAML programs (of _index.md and of the schema) deploy to moto through the real CLI as
+they say (Go through the Go language host, with the SDK of sdk-shim/go)."""
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 import yaml
+
+from go_env import go, go_env, use_local_sdk
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO / "provider/schema.json"
@@ -89,6 +96,71 @@ def test_pulumi_schema_check_passes(pulumi_bin, tmp_path):
     r = subprocess.run([str(pulumi_bin / "pulumi"), "schema", "check", str(SCHEMA_PATH)],
                        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_dotnet_and_java_sections():
+    lang = schema()["language"]
+    cs = lang["csharp"]
+    # NuGet reserves the Pulumi. prefix (and Pulumi itself) for Pulumi's own packages
+    assert cs["rootNamespace"] and cs["rootNamespace"].split(".")[0] != "Pulumi"
+    assert set(cs["packageReferences"]) == {"Pulumi"}
+    assert re.fullmatch(r"3\.(\*|\d+\.\d+(\.\d+)?)", cs["packageReferences"]["Pulumi"])
+    java = lang["java"]["basePackage"]
+    assert re.fullmatch(r"[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)+", java), java
+    assert not java.startswith("com.pulumi"), "com.pulumi is Pulumi's"
+
+
+class _LogoServer(http.server.ThreadingHTTPServer):
+    """Serves docs/logo.svg on a loopback port and counts the requests for it."""
+
+    def __init__(self):
+        self.hits = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                outer.hits += 1
+                body = (REPO / "docs/logo.svg").read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Type", "image/svg+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+def test_gen_sdk_dotnet(pulumi_bin, tmp_path):
+    """The .NET codegen downloads the schema's logoUrl (into the NuGet package's logo.png): the
+    schema copy points it at a loopback server, so nothing leaves the machine."""
+    server = _LogoServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        spec = schema()
+        spec["logoUrl"] = f"http://127.0.0.1:{server.server_address[1]}/logo.svg"
+        (tmp_path / "schema.json").write_text(json.dumps(spec))
+        env = dict(os.environ, PULUMI_HOME=str(tmp_path / "home"), PULUMI_SKIP_UPDATE_CHECK="true",
+                   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+                   PATH=f"{pulumi_bin}{os.pathsep}{os.environ['PATH']}")
+        r = subprocess.run([str(pulumi_bin / "pulumi"), "package", "gen-sdk", "./schema.json",
+                            "--language", "dotnet", "-o", "out"], capture_output=True, text=True,
+                           env=env, cwd=tmp_path, timeout=300)
+        assert r.returncode == 0, r.stdout + r.stderr
+    finally:
+        server.shutdown()
+    assert server.hits == 1
+    out = tmp_path / "out/dotnet"
+    ns = schema()["language"]["csharp"]["rootNamespace"] + ".Secureapi"
+    csproj = (out / f"{ns}.csproj").read_text()
+    assert re.search(r'<PackageReference Include="Pulumi" Version="3\.[^"]*" />', csproj)
+    assert "<Version>" + schema()["version"] + "</Version>" in csproj
+    stack = (out / "SecureApiStack.cs").read_text()
+    assert f"namespace {ns}" in stack and "class SecureApiStack : global::Pulumi.CustomResource" \
+        in stack
+    assert json.loads((out / "pulumi-plugin.json").read_text())["name"] == "secureapi"
 
 
 def test_registry_metadata():
@@ -173,6 +245,13 @@ def test_index_md():
     assert "pulumi package add" in install
     for lang in LANGUAGES:
         assert re.search(rf"^### {lang}\b", install, re.M | re.I), f"no {lang} installation"
+    go_section = section(install.replace("### ", "## "), "Go")
+    base = schema()["language"]["go"]["importBasePath"]
+    assert f"go get {base}\n" in go_section
+    for title, name in (("C#", schema()["language"]["csharp"]["rootNamespace"] + ".Secureapi"),
+                        ("Java", schema()["language"]["java"]["basePackage"] + ".secureapi")):
+        sub = section(install.replace("### ", "## "), title)
+        assert "pulumi package add secureapi@" in sub and name in sub, f"{title} installation"
     usage = section(text, "Example Usage")
     blocks = [(lang, code) for lang, code in code_blocks(usage) if lang in LANGUAGES]
     assert sorted(lang for lang, _ in blocks) == sorted(LANGUAGES)
@@ -239,6 +318,15 @@ def make_project(lang: str, code: str, proj: Path, sdk_bin: Path) -> None:
         program.setdefault("name", "docs-yaml")
         program.setdefault("runtime", "yaml")
         (proj / "Pulumi.yaml").write_text(yaml.safe_dump(program))
+    elif lang == "go":
+        (proj / "app").mkdir()
+        shutil.copy(examples / "typescript/handler/index.js", proj / "app/index.js")
+        (proj / "Pulumi.yaml").write_text("name: docs-go\nruntime: go\n")
+        (proj / "main.go").write_text(code)
+        for f in ("go.mod", "go.sum"):
+            shutil.copy(examples / "go" / f, proj / f)
+        use_local_sdk(proj)
+        go("mod", "tidy", cwd=proj)
     else:
         (proj / "app").mkdir()
         shutil.copy(examples / "typescript/handler/index.js", proj / "app/index.js")
@@ -257,13 +345,15 @@ def make_project(lang: str, code: str, proj: Path, sdk_bin: Path) -> None:
 
 
 @pytest.mark.parametrize("source", ["docs/_index.md", "schema.json"])
-@pytest.mark.parametrize("lang", ["typescript", "python", "yaml"])
+@pytest.mark.parametrize("lang", ["typescript", "python", "yaml", "go"])
 def test_documented_program_deploys(lang, source, pulumi, aws, plugin_bin, sdk_built, tmp_path):
     code = index_program(lang) if source == "docs/_index.md" else schema_program(lang)
     proj = tmp_path / "proj"
     make_project(lang, code, proj, sdk_built)
     env = {"PATH": f"{plugin_bin.parent}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
                    f"{pulumi.env['PATH']}"}
+    if lang == "go":
+        env.update(go_env())
     run = lambda *a, **kw: pulumi.run(*a, cwd=proj, env=env, **kw)  # noqa: E731
     run("stack", "init", "docs")
     run("up", "--yes", "--skip-preview")

@@ -1,12 +1,17 @@
 """The committed SDKs (sdk-shim/) are exactly what `pulumi package gen-sdk` makes from the plugin's
-schema now, carry the version and the plugin server URL in their plugin metadata, and build: the
-Node.js SDK compiles with tsc and the Python SDK imports and exposes the resource."""
+schema now (Go's go.mod/go.sum as tools/sdk/gen-sdk.sh tidies them), carry the version and the
+plugin server URL in their plugin metadata, and build: the Node.js SDK compiles with tsc, the
+Python SDK imports and exposes the resource, and the Go SDK and the Go example build and pass
+`go vet` (modules from the cache of tools/sdk/go-env.sh)."""
 import filecmp
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from go_env import MODULE, SDK, go, use_local_sdk
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,7 +26,7 @@ def test_regenerating_changes_nothing(tmp_path, pulumi_bin, plugin_bin):
     env = dict(os.environ, SECUREAPI_PULUMI_BIN=str(pulumi_bin),
                SECUREAPI_BUILD_DIR=str(plugin_bin.parent.parent))
     subprocess.run(["bash", str(REPO / "tools/sdk/gen-sdk.sh"), str(tmp_path / "sdk-shim")],
-                   check=True, env=env, timeout=300, capture_output=True)
+                   check=True, env=env, timeout=900, capture_output=True)
     files = tracked("sdk-shim")
     assert files, "sdk-shim is not committed"
     generated = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "sdk-shim").rglob("*")
@@ -37,9 +42,10 @@ def test_plugin_metadata(version):
     schema = json.loads((REPO / "provider/schema.json").read_text())
     assert pkg["pulumi"] == {"resource": True, "name": "secureapi", "version": version,
                              "server": schema["pluginDownloadURL"]}
-    meta = json.loads((REPO / "sdk-shim/python/pulumi_secureapi/pulumi-plugin.json").read_text())
-    assert meta == {"resource": True, "name": "secureapi", "version": version,
-                    "server": schema["pluginDownloadURL"]}
+    for f in ("python/pulumi_secureapi", "go/secureapi"):
+        meta = json.loads((REPO / "sdk-shim" / f / "pulumi-plugin.json").read_text())
+        assert meta == {"resource": True, "name": "secureapi", "version": version,
+                        "server": schema["pluginDownloadURL"]}, f
 
 
 def test_sdks_build(tmp_path):
@@ -53,3 +59,32 @@ def test_sdks_build(tmp_path):
                        capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "SecureApiStack"
+
+
+def test_go_module_matches_import_base_path(pulumi_bin):
+    schema = json.loads((REPO / "provider/schema.json").read_text())
+    base = schema["language"]["go"]["importBasePath"]
+    assert base == MODULE + "/secureapi"
+    gomod = go("mod", "edit", "-json", cwd=SDK).stdout
+    mod = json.loads(gomod)
+    assert mod["Module"]["Path"] == MODULE
+    cli = subprocess.run([str(pulumi_bin / "pulumi"), "version"], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert {r["Path"]: r["Version"] for r in mod["Require"]}["github.com/pulumi/pulumi/sdk/v3"] == cli
+    assert not mod.get("Replace"), "the published SDK module must not carry replace directives"
+
+
+def test_go_sdk_builds_and_vets():
+    go("build", "./...", cwd=SDK)
+    go("vet", "./...", cwd=SDK)
+    listed = go("list", "./...", cwd=SDK).stdout.split()
+    assert MODULE + "/secureapi" in listed and MODULE + "/secureapi/config" in listed
+
+
+def test_go_example_builds_against_the_sdk(tmp_path):
+    proj = tmp_path / "go"
+    shutil.copytree(REPO / "examples/go", proj)
+    use_local_sdk(proj)
+    go("build", "-o", str(tmp_path / "example"), ".", cwd=proj)
+    go("vet", "./...", cwd=proj)  # main.go and step2/main.go
+    assert (tmp_path / "example").stat().st_size > 0

@@ -1,6 +1,6 @@
 // In-process LanguageRuntime code-generation methods (GeneratePackage, GenerateProgram,
-// GenerateProject) for the language-host front, done the way the current pulumi-language-nodejs
-// and pulumi-language-python hosts do them, with Pulumi's codegen from pkg/v3.
+// GenerateProject) for the language-host front, done the way the current pulumi-language-nodejs,
+// pulumi-language-python and pulumi-language-go hosts do them, with Pulumi's codegen from pkg/v3.
 package main
 
 import (
@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	hclsyntax "github.com/pulumi/pulumi/pkg/v3/codegen/hcl2/syntax"
 	nodejsgen "github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/pcl"
@@ -24,7 +25,7 @@ import (
 
 type codegenHost struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
-	lang string // "nodejs" or "python"
+	lang string // "nodejs", "python" or "go"
 }
 
 func newCodegenHost(lang string) *codegenHost { return &codegenHost{lang: lang} }
@@ -63,6 +64,12 @@ func (h *codegenHost) GeneratePackage(
 			schema.NewCachedLoader(loader))
 	case "python":
 		files, err = pythongen.GeneratePackage(h.tool(), pkg, req.ExtraFiles, schema.NewCachedLoader(loader))
+	case "go":
+		// As the Go host: no overlays; go.mod only for packages with meta.supportPack.
+		if len(req.ExtraFiles) > 0 {
+			return nil, errors.New("overlays are not supported for Go")
+		}
+		files, err = gogen.GeneratePackage(h.tool(), pkg, req.LocalDependencies)
 	}
 	if err != nil {
 		return nil, err
@@ -122,6 +129,8 @@ func (h *codegenHost) GenerateProgram(
 		files, diags, err = nodejsgen.GenerateProgramWithOptions(program, nodejsgen.ProgramOptions{Runtime: "nodejs"})
 	case "python":
 		files, diags, err = pythongen.GenerateProgram(program)
+	case "go":
+		files, diags, err = gogen.GenerateProgram(program)
 	}
 	if err != nil {
 		return nil, err
@@ -163,6 +172,8 @@ func (h *codegenHost) GenerateProject(
 	case "python":
 		// No typechecker or toolchain override: what the real host runs with outside conformance tests.
 		err = pythongen.GenerateProject(req.TargetDirectory, project, program, req.LocalDependencies, "", "")
+	case "go":
+		err = gogen.GenerateProject(req.TargetDirectory, project, program, req.LocalDependencies)
 	}
 	if err != nil {
 		return nil, err

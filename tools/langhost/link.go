@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/blang/semver"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/pulumi/pulumi/pkg/v3/codegen/cgstrings"
 	nodejsgen "github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
@@ -31,8 +33,13 @@ func (h *codegenHost) Link(ctx context.Context, req *pulumirpc.LinkRequest) (*pu
 	}
 	defer loader.Close()
 	cachedLoader := schema.NewCachedLoader(loader)
-	if h.lang == "nodejs" {
+	switch h.lang {
+	case "nodejs":
 		return linkNodejs(ctx, req, cachedLoader)
+	case "go":
+		// Not served for Go: `pulumi package add` into a Go program is not something our tests
+		// do; the user's path is a go.mod replace (or require) of the SDK module.
+		return nil, status.Error(codes.Unimplemented, "Link is not implemented for go by the front")
 	}
 	return linkPython(ctx, req, cachedLoader)
 }

@@ -1,5 +1,5 @@
 // Language-host front for the Pulumi toolchain our tests build (see tests/README.md): installed as
-// pulumi-language-nodejs / pulumi-language-python, it starts the older real host installed beside it
+// pulumi-language-nodejs / pulumi-language-python / pulumi-language-go, it starts the older real host installed beside it
 // (pulumi-language-<lang>-v<version>), forwards every gRPC call to it byte for byte, and serves in
 // process only the code-generation calls that host predates (GeneratePackage, GenerateProgram,
 // GenerateProject, and Link, which `pulumi convert` calls after them), using Pulumi's own code
@@ -61,8 +61,8 @@ func main() {
 	}
 	name := filepath.Base(self)
 	lang := strings.TrimPrefix(name, "pulumi-language-")
-	if lang != "nodejs" && lang != "python" {
-		fail("unsupported language %q: install this program as pulumi-language-nodejs or pulumi-language-python", lang)
+	if lang != "nodejs" && lang != "python" && lang != "go" {
+		fail("unsupported language %q: install this program as pulumi-language-nodejs, -python or -go", lang)
 	}
 
 	realHost, err := findRealHost(self)
