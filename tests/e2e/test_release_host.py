@@ -75,7 +75,11 @@ def user_env(pulumi, host: ReleaseHost, url: str = SCHEMA_URL) -> dict:
     """A user's machine: plugins are acquired automatically, from `url` sent to the host."""
     return {"PULUMI_IGNORE_AMBIENT_PLUGINS": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "",
-            "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES": host.override(url)}
+            "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES": host.override(url),
+            # a download the override missed goes to a closed loopback port, never out (Go's
+            # proxy rules leave 127.0.0.1, the host, alone)
+            "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+            "NO_PROXY": ""}
 
 
 def installed(pulumi, cwd) -> list:
@@ -195,7 +199,11 @@ def test_package_add_from_the_release_host(pulumi, aws, host, version, tmp_path)
     (proj / "package.json").write_text(json.dumps(pkg, indent=2))
     env = user_env(pulumi, host)
     server = f"{host.url}/{ORG}/{GH_REPO}/releases/download/v{version}"
-    pulumi.run("package", "add", f"secureapi@{version}", "--server", server, cwd=proj, env=env)
+    # package add runs npm for the generated SDK's dependencies (the npm registry, as the NPM
+    # commands here do), so it goes without the closed proxy; the plugin comes from `server`
+    add_env = {k: v for k, v in env.items() if not k.endswith("_PROXY")}
+    pulumi.run("package", "add", f"secureapi@{version}", "--server", server, cwd=proj,
+               env=add_env)
     assert plugin_fetched(host, version)
     assert (proj / "sdks" / "secureapi" / "package.json").exists()
     # linked under the schema's language.nodejs.packageName, the name the example imports
