@@ -40,8 +40,9 @@ rm -f "$STAGE/.built"  # build-sdk.sh's stamp
 (cd "$STAGE" && npm pack --pack-destination "$OUT" --loglevel=error >/dev/null)
 [ -f "$OUT/pulumi-secureapi-$VERSION.tgz" ] || { log "npm pack wrote no pulumi-secureapi-$VERSION.tgz"; exit 1; }
 
-# ---- Python: wheel + sdist. The generated SDK has a setup.py and no pyproject.toml, so a copy
-# gets a pyproject.toml naming the setuptools PEP 517 backend (metadata stays in setup.py), and
+# ---- Python: wheel + sdist. The generated SDK has a setup.py and no pyproject.toml (the schema's
+# language.python.pyproject is off), so a copy gets a pyproject.toml naming the setuptools PEP 517
+# backend (metadata stays in setup.py), and
 # its README.md at the root (setup.py reads it for the long description PyPI shows).
 PYVENV=$CACHE/pybuild-build$BUILD_VERSION-setuptools$SETUPTOOLS_VERSION
 if [ ! -f "$PYVENV/.done" ]; then
@@ -58,12 +59,15 @@ cp -r "$REPO/sdk-shim/python/." "$SRC/"
 find "$SRC" -name __pycache__ -prune -exec rm -rf {} +
 rm -rf "$SRC"/*.egg-info "$SRC/build"
 cp "$REPO/sdk-shim/python/pulumi_secureapi/README.md" "$SRC/README.md"
-cat > "$SRC/pyproject.toml" <<TOML
+# (a generated pyproject.toml, once the schema asks for one, is used as it is)
+if [ ! -f "$SRC/pyproject.toml" ]; then
+    cat > "$SRC/pyproject.toml" <<TOML
 # Added by tools/release/sdk-packages.sh: the PEP 517 build backend; metadata is in setup.py.
 [build-system]
 requires = ["setuptools>=61", "wheel"]
 build-backend = "setuptools.build_meta"
 TOML
+fi
 # --no-isolation: the backend is the pinned one of the private venv (no second download per build)
 "$PYVENV/bin/python" -m build --no-isolation --sdist --wheel --outdir "$OUT" "$SRC" >&2
 for f in "pulumi_secureapi-$VERSION-py3-none-any.whl" "pulumi_secureapi-$VERSION.tar.gz"; do
