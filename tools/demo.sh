@@ -4,7 +4,10 @@
 # models and refuses what real AWS would), deploys examples/typescript with the real `pulumi up`,
 # and prints the stack outputs. The stack lives in a throwaway file:// backend and is destroyed
 # (and moto stopped) at the end, with the number of requests checked and any violation (which
-# fails the demo); --keep leaves both up until Ctrl-C.
+# fails the demo); --keep leaves both up until Ctrl-C. The plugin is installed as users install
+# it: the just-built binary packed as a release tarball (pulumi-resource-secureapi-v<ver>-linux-
+# <arch>.tar.gz, `meson compile package`) and `pulumi plugin install resource secureapi <ver>
+# --file <tarball>` into the demo's PULUMI_HOME, never taken from $PATH.
 #   tools/demo.sh --aws            deploys to your real AWS account with your usual credentials
 #                                  (the stack is kept; its state is in ~/.cache/pulumi-secureapi)
 #   tools/demo.sh --aws --destroy  tears that stack down again
@@ -33,7 +36,7 @@ cleanup() {
 trap cleanup EXIT
 
 EX=$REPO/examples/typescript
-export PATH="$SECUREAPI_BUILD_DIR/provider:$SECUREAPI_PULUMI_BIN:$PATH"
+export PATH="$SECUREAPI_PULUMI_BIN:$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 if [ $REAL = 1 ]; then
     # your AWS: your credentials, your region (ap-southeast-1 is the example's), real endpoints
@@ -61,6 +64,15 @@ else
     export AWS_EC2_METADATA_DISABLED=true
     STACK=demo
 fi
+
+step "plugin: the release tarball of the just-built binary"
+meson compile -C "$SECUREAPI_BUILD_DIR" package >/dev/null || exit 1
+VERSION=$(sed -n "s/^ *version: *'\([^']*\)'.*/\1/p" "$REPO/meson.build" | head -1)
+case "$(uname -m)" in x86_64) ARCH=amd64 ;; aarch64) ARCH=arm64 ;; *) ARCH=$(uname -m) ;; esac
+TGZ=$SECUREAPI_BUILD_DIR/provider/pulumi-resource-secureapi-v$VERSION-linux-$ARCH.tar.gz
+echo "pulumi plugin install resource secureapi $VERSION --file $TGZ"
+pulumi plugin install resource secureapi "$VERSION" --file "$TGZ" --reinstall \
+    --non-interactive --color never || exit 1
 
 step "npm packages for examples/typescript"
 (cd "$EX" && npm install --no-audit --no-fund --no-package-lock --loglevel=error --prefer-offline) || exit 1

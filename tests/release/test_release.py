@@ -1,5 +1,6 @@
-"""The release artifacts as a user gets them: the linux-amd64 and linux-arm64 tarballs and
-SHA256SUMS that tools/release/release.sh makes (the README's release command). Checks that each
+"""The release artifacts as a user gets them: the linux-amd64 and linux-arm64 tarballs, schema.json,
+the SDK packages (their contents: tests/e2e/test_release_host.py) and SHA256SUMS of them all that
+tools/release/release.sh makes (the README's release command). Checks that each
 binary needs nothing but glibc (its NEEDED entries, no RPATH, the glibc version the README
 states), that the amd64 binary answers GetPluginInfo and GetSchema inside a minimal Debian root
 filesystem (debootstrap --variant=minbase, none of our libraries in it) under chroot, that the
@@ -79,10 +80,16 @@ def glibc_floor(arch: str, binary: Path) -> tuple[int, int]:
 def test_tarballs_and_checksums(dist, version):
     sums = dict(reversed(line.split("  ")) for line in
                 (dist / "SHA256SUMS").read_text().splitlines())
-    assert sorted(sums) == [f"pulumi-resource-secureapi-v{version}-linux-{a}.tar.gz"
-                            for a in sorted(ARCHES)]
+    tarballs = [f"pulumi-resource-secureapi-v{version}-linux-{a}.tar.gz" for a in sorted(ARCHES)]
+    # every file of the release (what .github/workflows/release.yml uploads) is in SHA256SUMS
+    assert sorted(sums) == sorted(tarballs + [
+        "schema.json", f"pulumi-secureapi-{version}.tgz", f"pulumi_secureapi-{version}.tar.gz",
+        f"pulumi_secureapi-{version}-py3-none-any.whl"])
+    assert sorted(p.name for p in dist.iterdir()) == sorted([*sums, "SHA256SUMS"])
+    assert (dist / "schema.json").read_bytes() == (REPO / "provider" / "schema.json").read_bytes()
     for name, digest in sums.items():
         assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest, name
+    for name in tarballs:
         with tarfile.open(dist / name) as t:
             members = {m.name: m for m in t.getmembers()}
         assert sorted(members) == ["LICENSE", "README.md", "pulumi-resource-secureapi"]
