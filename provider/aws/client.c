@@ -295,7 +295,8 @@ int sa_aws_client_new(sa_aws_client **out, const sa_aws_client_config *cfg, sa_e
 
     rc = max_attempts_setting(&c->policy.max_attempts, cfg, c->env, err);
     if (rc == SA_OK && !cfg->no_pacing)
-        rc = sa_aws_pacer_new(&c->pacer, cfg->rate_scale != 0 ? cfg->rate_scale : 1.0, err);
+        rc = sa_aws_pacer_new(
+            &c->pacer, (cfg->rate_scale != 0 ? cfg->rate_scale : 1.0) * SA_AWS_PACE_HEADROOM, err);
     if (rc == SA_OK)
         rc = copy_opt(&c->access_key_id, cfg->access_key_id, err);
     if (rc == SA_OK)

@@ -41,6 +41,11 @@ const sa_aws_rate *sa_aws_rates(size_t *out_count);
 
 #define SA_AWS_PACE_MAX_CLASSES 2
 
+/* The client paces at this fraction of the table's rates (its scale times this): requests take
+ * varying times to reach AWS, and one sent exactly an interval after the previous may arrive a
+ * little early (at 1 per 30 s, 3% is 0.9 s). */
+#define SA_AWS_PACE_HEADROOM 0.97
+
 /* The rows an operation takes a turn from (at most SA_AWS_PACE_MAX_CLASSES); 0 when it is not
  * paced. */
 size_t sa_aws_rate_classes(const sa_aws_rate **out, const char *service, const char *op);

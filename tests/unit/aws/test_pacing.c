@@ -349,11 +349,11 @@ static void test_calls_of_a_client_share_turns(void **state)
         assert_int_equal(r.attempts, 1);
         sa_aws_response_dispose(&r);
     }
-    /* two waits of 30 s less the 10 ms each exchange took */
+    /* two waits of 30 s (paced at 97% of the rate: 30928 ms) less the 10 ms each exchange took */
     assert_int_equal(f->clock.sleep_count, 2);
-    assert_int_equal(f->clock.sleeps[0], 29990);
-    assert_int_equal(f->clock.sleeps[1], 29990);
-    assert_non_null(strstr(f->debug.text, "waited 29990 ms for its turn"));
+    assert_int_equal(f->clock.sleeps[0], 30918);
+    assert_int_equal(f->clock.sleeps[1], 30918);
+    assert_non_null(strstr(f->debug.text, "waited 30918 ms for its turn"));
     fixture_free(f);
     /* with no_pacing nothing waits */
     {
@@ -390,12 +390,12 @@ static void test_throttling_answer_slows_the_bucket(void **state)
     assert_int_equal(sa_aws_call(&r, f->client, &delete_api, NULL, NULL, &err), SA_OK);
     assert_int_equal(r.attempts, 2);
     sa_aws_response_dispose(&r);
-    /* sleeps: the turn (30 s), the retry's backoff, then the slowed turn (30 s / 0.7 from the
-     * 429, less the backoff) */
+    /* sleeps: the turn (30 s / 0.97), the retry's backoff, then the slowed turn (30 s / 0.97 /
+     * 0.7 = 44183 ms from the 429, less the backoff) */
     assert_int_equal(f->clock.sleep_count, 3);
-    assert_int_equal(f->clock.sleeps[0], 29990);
-    assert_true(f->clock.sleeps[1] + f->clock.sleeps[2] >= 42857 - 1 &&
-                f->clock.sleeps[1] + f->clock.sleeps[2] <= 42857 + 1);
+    assert_int_equal(f->clock.sleeps[0], 30918);
+    assert_true(f->clock.sleeps[1] + f->clock.sleeps[2] >= 44183 - 1 &&
+                f->clock.sleeps[1] + f->clock.sleeps[2] <= 44183 + 1);
     fixture_free(f);
 }
 
