@@ -494,20 +494,35 @@ static uint64_t draw_random(call_state *st)
     return r;
 }
 
+/* Before a long wait for a turn: the debug line, and the caller's notice. */
+static void pace_notice(void *ctx, int64_t wait_ms)
+{
+    call_state *st = ctx;
+
+    if (wait_ms >= PACE_DEBUG_MS)
+        debugf(st->c, "aws: %s waits %lld ms for its turn under AWS's request rate", st->what,
+               (long long)wait_ms);
+    if (wait_ms >= SA_AWS_PACE_NOTICE_MS && st->opts->pacing != NULL)
+        st->opts->pacing(st->opts->pacing_ctx, st->what, wait_ms);
+}
+
 /* Waits for the attempt's turn under AWS's request rate (see pacing.h). */
 static int take_turn(call_state *st, const char *region, sa_error *err)
 {
+    sa_aws_pace_request rq = {.region = region,
+                              .service = st->op->service,
+                              .op = st->op->name,
+                              .cancelled = st->opts->cancelled,
+                              .deadline_ms = st->opts->deadline_ms,
+                              .notice = pace_notice,
+                              .notice_ctx = st};
     int64_t waited = 0;
     int rc;
 
     if (st->c->pacer == NULL)
         return SA_OK;
-    rc = sa_aws_pacer_wait(st->c->pacer, &st->c->clock, region, st->op->service, st->op->name,
-                           st->opts->cancelled, st->opts->deadline_ms, &waited, err);
+    rc = sa_aws_pacer_wait(st->c->pacer, &st->c->clock, &rq, &waited, err);
     st->paced_ms += waited;
-    if (rc == SA_OK && waited >= PACE_DEBUG_MS)
-        debugf(st->c, "aws: %s waited %lld ms for its turn under AWS's request rate", st->what,
-               (long long)waited);
     return rc;
 }
 

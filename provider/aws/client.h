@@ -133,7 +133,14 @@ typedef struct sa_aws_call_options {
      * retried as usual. */
     int (*find)(void *ctx, bool *ret_found, sa_error *err);
     void *find_ctx;
+    /* Told before the call waits SA_AWS_PACE_NOTICE_MS or longer for its turn under AWS's request
+     * rate (aws/pacing.h), e.g. to show progress; `what` names the call ("API Gateway
+     * DeleteRestApi"). NULL: not told. */
+    void (*pacing)(void *ctx, const char *what, int64_t wait_ms);
+    void *pacing_ctx;
 } sa_aws_call_options;
+
+#define SA_AWS_PACE_NOTICE_MS 2000
 
 /* Performs op. On SA_OK *out holds the response (dispose it). On failure err says what happened
  * in one line, and *ret_aws_error (when not NULL; always zeroed first) holds the details: the AWS

@@ -181,12 +181,11 @@ static bucket *find_bucket(sa_aws_pacer *p, const char *region, const sa_aws_rat
     return b;
 }
 
-int sa_aws_pacer_wait(sa_aws_pacer *p, const sa_aws_clock *clock, const char *region,
-                      const char *service, const char *op, const atomic_bool *cancelled,
-                      int64_t deadline_ms, int64_t *ret_waited_ms, sa_error *err)
+int sa_aws_pacer_wait(sa_aws_pacer *p, const sa_aws_clock *clock, const sa_aws_pace_request *rq,
+                      int64_t *ret_waited_ms, sa_error *err)
 {
     const sa_aws_rate *rows[SA_AWS_PACE_MAX_CLASSES];
-    size_t n = sa_aws_rate_classes(rows, service, op);
+    size_t n = sa_aws_rate_classes(rows, rq->service, rq->op);
     size_t idx[SA_AWS_PACE_MAX_CLASSES];
     double step[SA_AWS_PACE_MAX_CLASSES], reserved[SA_AWS_PACE_MAX_CLASSES];
     double now, start;
@@ -201,7 +200,7 @@ int sa_aws_pacer_wait(sa_aws_pacer *p, const sa_aws_clock *clock, const char *re
     now = (double)clock->mono_ms(clock->ctx);
     start = now;
     for (size_t i = 0; i < n; i++) {
-        bucket *b = find_bucket(p, region, rows[i], now);
+        bucket *b = find_bucket(p, rq->region, rows[i], now);
         double tau;
         if (b == NULL)
             continue;
@@ -215,7 +214,7 @@ int sa_aws_pacer_wait(sa_aws_pacer *p, const sa_aws_clock *clock, const char *re
     wait = (int64_t)(start - now);
     if ((double)wait < start - now)
         wait++; /* whole ms, rounded up */
-    if (wait > 0 && deadline_ms > 0 && now + (double)wait >= (double)deadline_ms) {
+    if (wait > 0 && rq->deadline_ms > 0 && now + (double)wait >= (double)rq->deadline_ms) {
         pthread_mutex_unlock(&p->lock);
         return sa_error_set(err, SA_ETIMEOUT,
                             "its turn under AWS's request rate comes in %lld ms, after the "
@@ -230,7 +229,9 @@ int sa_aws_pacer_wait(sa_aws_pacer *p, const sa_aws_clock *clock, const char *re
     pthread_mutex_unlock(&p->lock);
     if (wait <= 0)
         return SA_OK;
-    if (clock->sleep(clock->ctx, wait, cancelled) != SA_OK) {
+    if (rq->notice != NULL)
+        rq->notice(rq->notice_ctx, wait);
+    if (clock->sleep(clock->ctx, wait, rq->cancelled) != SA_OK) {
         /* give the turn back unless someone queued behind it */
         pthread_mutex_lock(&p->lock);
         for (size_t i = 0; i < m; i++) {

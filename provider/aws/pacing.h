@@ -57,13 +57,24 @@ typedef struct sa_aws_pacer sa_aws_pacer;
 int sa_aws_pacer_new(sa_aws_pacer **out, double scale, sa_error *err);
 void sa_aws_pacer_free(sa_aws_pacer *p);
 
-/* Waits for the operation's turn in `region`. SA_OK with *ret_waited_ms (may be NULL) the time
- * waited; SA_ECANCELLED as soon as *cancelled is raised (the turn is given back when nobody
- * queued behind it); SA_ETIMEOUT at once, without waiting, when the turn would come at or after
- * deadline_ms (0: no deadline; on clock's mono_ms). Thread-safe. */
-int sa_aws_pacer_wait(sa_aws_pacer *p, const sa_aws_clock *clock, const char *region,
-                      const char *service, const char *op, const atomic_bool *cancelled,
-                      int64_t deadline_ms, int64_t *ret_waited_ms, sa_error *err);
+/* One request for a turn. Everything is borrowed. */
+typedef struct sa_aws_pace_request {
+    const char *region;
+    const char *service;
+    const char *op;
+    const atomic_bool *cancelled; /* NULL: not cancellable */
+    int64_t deadline_ms;          /* on the clock's mono_ms; 0: none */
+    /* told the wait before it starts (not called when there is none); NULL: not told */
+    void (*notice)(void *ctx, int64_t wait_ms);
+    void *notice_ctx;
+} sa_aws_pace_request;
+
+/* Waits for the operation's turn. SA_OK with *ret_waited_ms (may be NULL) the time waited;
+ * SA_ECANCELLED as soon as *cancelled is raised (the turn is given back when nobody queued behind
+ * it); SA_ETIMEOUT at once, without waiting, when the turn would come at or after the deadline.
+ * Thread-safe. */
+int sa_aws_pacer_wait(sa_aws_pacer *p, const sa_aws_clock *clock, const sa_aws_pace_request *rq,
+                      int64_t *ret_waited_ms, sa_error *err);
 
 /* A throttling answer arrived for the operation at now_ms: slows its buckets (adaptive). */
 void sa_aws_pacer_throttled(sa_aws_pacer *p, int64_t now_ms, const char *region,

@@ -2,7 +2,8 @@
 created at once, then deleted at once, through the quota proxy (harness/quota_proxy.py: AWS's
 published per-account rates, AWS's exact throttling answers) chained in front of the session's
 validating proxy and moto. The plugin paces its calls by the same rates (aws/pacing.c), so every
-stack succeeds, at most 5% of the calls are throttled, and nothing is left in moto. The proxy's
+stack succeeds, at most 5% of the calls are throttled, nothing is left in moto, and the long
+waits are shown as progress on the waiting stacks. The proxy's
 rates and the plugin's are scaled by the same factor (SECUREAPI_QUOTA_SCALE, default 10, so the
 run takes about a minute instead of several; 1 is AWS's real rates). The plugin's retry budgets
 are not scaled: at a scale above 1 they are generous, so a plugin without pacing mostly still
@@ -53,7 +54,7 @@ def totals(quota):
     return calls, sum(quota.throttled.values())
 
 
-def test_many_stacks_within_aws_quotas(configured_plugin, aws, quota):
+def test_many_stacks_within_aws_quotas(configured_plugin, engine, aws, quota):
     plugin = configured_plugin({**aws.client_env(REGION), "AWS_ENDPOINT_URL": quota.url},
                                {"apiRateScale": str(SCALE)})
     stacks = [Stack(plugin, f"urn:pulumi:dev::proj::{TYPE}::api{i}") for i in range(STACKS)]
@@ -78,3 +79,7 @@ def test_many_stacks_within_aws_quotas(configured_plugin, aws, quota):
     assert throttled <= MAX_THROTTLED * calls, \
         f"{throttled} of {calls} calls throttled (at most {MAX_THROTTLED:.0%} allowed)"
     assert everything(aws) == {k: [] for k in everything(aws)}
+    # the long waits were shown as progress on the stacks waiting
+    waits = [l for l in engine.logs if "turn under AWS's request quota" in l.message]
+    assert any("API Gateway DeleteRestApi" in l.message for l in waits), engine.logs
+    assert all(l.ephemeral and l.urn.startswith("urn:pulumi:dev::proj::") for l in waits)

@@ -99,8 +99,10 @@ static int64_t turn(bench *b, const char *service, const char *op)
     int64_t waited = -1;
     sa_error err = {0};
 
-    if (sa_aws_pacer_wait(b->pacer, &b->clock.clock, REGION, service, op, &b->cancel, 0, &waited,
-                          &err) != SA_OK)
+    sa_aws_pace_request rq = {
+        .region = REGION, .service = service, .op = op, .cancelled = &b->cancel};
+
+    if (sa_aws_pacer_wait(b->pacer, &b->clock.clock, &rq, &waited, &err) != SA_OK)
         fail_msg("wait: %s", err.message);
     return waited;
 }
@@ -119,9 +121,9 @@ static void test_rate_honoured_in_order(void **state)
     {
         int64_t waited = -1;
         sa_error err = {0};
-        assert_int_equal(sa_aws_pacer_wait(b->pacer, &b->clock.clock, "eu-west-1", "apigateway",
-                                           "DeleteRestApi", NULL, 0, &waited, &err),
-                         SA_OK);
+        sa_aws_pace_request rq = {
+            .region = "eu-west-1", .service = "apigateway", .op = "DeleteRestApi"};
+        assert_int_equal(sa_aws_pacer_wait(b->pacer, &b->clock.clock, &rq, &waited, &err), SA_OK);
         assert_int_equal(waited, 0);
     }
     /* an unpaced service never waits */
@@ -231,14 +233,15 @@ static void test_throttle_slows_then_recovers(void **state)
 static void test_cancel_ends_wait_and_gives_turn_back(void **state)
 {
     bench *b = bench_new(1);
+    sa_aws_pace_request rq = {
+        .region = REGION, .service = "apigateway", .op = "DeleteRestApi", .cancelled = &b->cancel};
     int64_t waited = -1;
     sa_error err = {0};
     (void)state;
 
     assert_int_equal(turn(b, "apigateway", "DeleteRestApi"), 0);
     b->clock.cancel_at_sleep = 1;
-    assert_int_equal(sa_aws_pacer_wait(b->pacer, &b->clock.clock, REGION, "apigateway",
-                                       "DeleteRestApi", &b->cancel, 0, &waited, &err),
+    assert_int_equal(sa_aws_pacer_wait(b->pacer, &b->clock.clock, &rq, &waited, &err),
                      SA_ECANCELLED);
     assert_non_null(strstr(err.message, "cancelled while waiting for its turn"));
     assert_int_equal(b->clock.sleep_count, 1);
@@ -253,20 +256,19 @@ static void test_cancel_ends_wait_and_gives_turn_back(void **state)
 static void test_turn_after_deadline_refused_at_once(void **state)
 {
     bench *b = bench_new(1);
+    sa_aws_pace_request rq = {.region = REGION, .service = "apigateway", .op = "CreateDeployment"};
     int64_t waited = -1;
     sa_error err = {0};
     (void)state;
 
     assert_int_equal(turn(b, "apigateway", "CreateDeployment"), 0);
-    assert_int_equal(sa_aws_pacer_wait(b->pacer, &b->clock.clock, REGION, "apigateway",
-                                       "CreateDeployment", NULL, 4000, &waited, &err),
-                     SA_ETIMEOUT);
+    rq.deadline_ms = 4000;
+    assert_int_equal(sa_aws_pacer_wait(b->pacer, &b->clock.clock, &rq, &waited, &err), SA_ETIMEOUT);
     assert_non_null(strstr(err.message, "after the deadline"));
     assert_int_equal(b->clock.sleep_count, 0);
     /* nothing was reserved: a caller with time enough still gets the turn at 5 s */
-    assert_int_equal(sa_aws_pacer_wait(b->pacer, &b->clock.clock, REGION, "apigateway",
-                                       "CreateDeployment", NULL, 5001, &waited, &err),
-                     SA_OK);
+    rq.deadline_ms = 5001;
+    assert_int_equal(sa_aws_pacer_wait(b->pacer, &b->clock.clock, &rq, &waited, &err), SA_OK);
     assert_int_equal(waited, 5000);
     bench_free(b);
 }
@@ -335,17 +337,28 @@ static const sa_aws_operation delete_api = {
             "{\"message\":\"Too Many Requests\"}"                                                  \
     }
 
+static int notices;
+static char noticed[128];
+
+static void notice(void *ctx, const char *what, int64_t wait_ms)
+{
+    (void)ctx;
+    notices++;
+    snprintf(noticed, sizeof(noticed), "%s %lld", what, (long long)wait_ms);
+}
+
 static void test_calls_of_a_client_share_turns(void **state)
 {
     fake_reply replies[] = {ACCEPTED};
     fixture *f = fixture_new(replies, 1, 0);
+    sa_aws_call_options o = {.pacing = notice};
     sa_aws_response r = {0};
     sa_error err = {0};
     (void)state;
 
     f->transport.repeat_last = true;
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(sa_aws_call(&r, f->client, &delete_api, NULL, NULL, &err), SA_OK);
+        assert_int_equal(sa_aws_call(&r, f->client, &delete_api, &o, NULL, &err), SA_OK);
         assert_int_equal(r.attempts, 1);
         sa_aws_response_dispose(&r);
     }
@@ -353,7 +366,9 @@ static void test_calls_of_a_client_share_turns(void **state)
     assert_int_equal(f->clock.sleep_count, 2);
     assert_int_equal(f->clock.sleeps[0], 30918);
     assert_int_equal(f->clock.sleeps[1], 30918);
-    assert_non_null(strstr(f->debug.text, "waited 30918 ms for its turn"));
+    assert_non_null(strstr(f->debug.text, "API Gateway DeleteRestApi waits 30918 ms for its turn"));
+    assert_int_equal(notices, 2);
+    assert_string_equal(noticed, "API Gateway DeleteRestApi 30918");
     fixture_free(f);
     /* with no_pacing nothing waits */
     {
