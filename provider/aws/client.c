@@ -16,6 +16,7 @@
 
 #include "aws/credentials.h"
 #include "aws/curl_transport.h"
+#include "aws/pacing.h"
 #include "aws/profile_file.h"
 #include "aws/services.h"
 #include "aws/sigv4.h"
@@ -25,6 +26,7 @@
 #define CREDENTIALS_REFRESH_MARGIN_S 300
 #define MAX_ATTEMPTS_LIMIT 100
 #define SLEEP_SLICE_MS 20
+#define PACE_DEBUG_MS 100 /* pacing waits this long or longer get a debug line */
 
 struct sa_aws_client {
     char *region;
@@ -54,6 +56,7 @@ struct sa_aws_client {
     pthread_mutex_t state_lock; /* guards rng and quota */
     sa_aws_rng rng;
     sa_aws_retry_quota quota;
+    sa_aws_pacer *pacer; /* NULL: not paced */
     bool locks_ready;
     atomic_int refs; /* holders: the client is freed when the last one releases it */
 };
@@ -157,6 +160,7 @@ void sa_aws_client_release(sa_aws_client *c)
     sa_aws_assume_roles_free(c->assume_roles, c->assume_role_count);
     sa_aws_curl_transport_free(c->own_curl);
     sa_aws_credentials_dispose(&c->creds);
+    sa_aws_pacer_free(c->pacer);
     if (c->locks_ready) {
         pthread_mutex_destroy(&c->creds_lock);
         pthread_mutex_destroy(&c->state_lock);
@@ -290,6 +294,9 @@ int sa_aws_client_new(sa_aws_client **out, const sa_aws_client_config *cfg, sa_e
     c->locks_ready = true;
 
     rc = max_attempts_setting(&c->policy.max_attempts, cfg, c->env, err);
+    if (rc == SA_OK && !cfg->no_pacing)
+        rc = sa_aws_pacer_new(
+            &c->pacer, (cfg->rate_scale != 0 ? cfg->rate_scale : 1.0) * SA_AWS_PACE_HEADROOM, err);
     if (rc == SA_OK)
         rc = copy_opt(&c->access_key_id, cfg->access_key_id, err);
     if (rc == SA_OK)
@@ -465,6 +472,7 @@ typedef struct call_state {
     int64_t started_ms;
     int attempts;
     int retry_tokens; /* quota taken by this call's retries */
+    int64_t paced_ms; /* time spent waiting for turns under AWS's rates: not an attempt's */
 } call_state;
 
 static int64_t remaining_ms(const call_state *st)
@@ -484,6 +492,38 @@ static uint64_t draw_random(call_state *st)
     r = sa_aws_rng_next(&st->c->rng);
     pthread_mutex_unlock(&st->c->state_lock);
     return r;
+}
+
+/* Before a long wait for a turn: the debug line, and the caller's notice. */
+static void pace_notice(void *ctx, int64_t wait_ms)
+{
+    call_state *st = ctx;
+
+    if (wait_ms >= PACE_DEBUG_MS)
+        debugf(st->c, "aws: %s waits %lld ms for its turn under AWS's request rate", st->what,
+               (long long)wait_ms);
+    if (wait_ms >= SA_AWS_PACE_NOTICE_MS && st->opts->pacing != NULL)
+        st->opts->pacing(st->opts->pacing_ctx, st->what, wait_ms);
+}
+
+/* Waits for the attempt's turn under AWS's request rate (see pacing.h). */
+static int take_turn(call_state *st, const char *region, sa_error *err)
+{
+    sa_aws_pace_request rq = {.region = region,
+                              .service = st->op->service,
+                              .op = st->op->name,
+                              .cancelled = st->opts->cancelled,
+                              .deadline_ms = st->opts->deadline_ms,
+                              .notice = pace_notice,
+                              .notice_ctx = st};
+    int64_t waited = 0;
+    int rc;
+
+    if (st->c->pacer == NULL)
+        return SA_OK;
+    rc = sa_aws_pacer_wait(st->c->pacer, &st->c->clock, &rq, &waited, err);
+    st->paced_ms += waited;
+    return rc;
 }
 
 /* Builds and signs the request for one attempt. */
@@ -663,6 +703,11 @@ int sa_aws_call(sa_aws_response *out, sa_aws_client *c, const sa_aws_operation *
         }
         sa_aws_http_request_dispose(&req);
         sa_aws_http_response_dispose(&resp);
+        rc = take_turn(&st, region_copy, &terr);
+        if (rc != SA_OK) {
+            rc = fail_transport(&st, rc, terr.message, NULL, ret_aws_error, err);
+            goto out;
+        }
         rc = prepare(&req, &st, &terr);
         if (rc != SA_OK) {
             rc = fail_transport(&st, rc, terr.message, NULL, ret_aws_error, err);
@@ -693,6 +738,10 @@ int sa_aws_call(sa_aws_response *out, sa_aws_client *c, const sa_aws_operation *
             a.error_code = ae.code;
             a.error_message = ae.message;
             a.html = ae.html;
+            if (c->pacer != NULL && (resp.status == 429 || sa_aws_is_throttling_code(ae.code)) &&
+                !sa_aws_is_quota_error(ae.code, ae.message))
+                sa_aws_pacer_throttled(c->pacer, sa_aws_client_now_ms(c), region_copy, op->service,
+                                       op->name);
         } else {
             debugf(c, "aws: %s -> %s: %s", st.what, sa_status_name(rc), terr.message);
             if (rc == SA_ECANCELLED || rc == SA_ENOMEM || rc == SA_EINVAL || rc == SA_EINTERNAL) {
@@ -701,9 +750,10 @@ int sa_aws_call(sa_aws_response *out, sa_aws_client *c, const sa_aws_operation *
             }
         }
 
+        /* time spent queueing for turns is not time spent failing: no budget pays for it */
         d = sa_aws_retry_decide(&policy, st.opts->rules, st.opts->rule_count, &a, st.attempts,
-                                sa_aws_client_now_ms(c) - st.started_ms, remaining_ms(&st),
-                                draw_random(&st));
+                                sa_aws_client_now_ms(c) - st.started_ms - st.paced_ms,
+                                remaining_ms(&st), draw_random(&st));
         if (d.retry && d.kind != SA_AWS_RETRY_RULE) {
             int cost =
                 d.kind == SA_AWS_RETRY_TIMEOUT ? SA_AWS_RETRY_TIMEOUT_COST : SA_AWS_RETRY_COST;

@@ -2,11 +2,12 @@
  * The AWS client: one object per configured provider, shared by every worker thread. It resolves
  * the region and shared config once, finds credentials on first use (and again before temporary
  * ones expire), and runs calls: sa_aws_call builds the request for the service's wire protocol,
- * signs it (SigV4, always with x-amz-content-sha256), sends it through the transport seam, and
- * retries by the standard policy plus the caller's rules, within the caller's deadline, stopping
- * within ~100 ms when the caller's cancel flag is raised. Failures come back as an sa_error whose
- * one-line message names the service and operation, plus (optionally) an sa_aws_error with the
- * AWS error code, message, HTTP status, request id and attempt count.
+ * waits for its turn under AWS's published request rate (aws/pacing.h, shared by every call of
+ * the client), signs it (SigV4, always with x-amz-content-sha256), sends it through the transport
+ * seam, and retries by the standard policy plus the caller's rules, within the caller's deadline,
+ * stopping within ~100 ms when the caller's cancel flag is raised. Failures come back as an
+ * sa_error whose one-line message names the service and operation, plus (optionally) an
+ * sa_aws_error with the AWS error code, message, HTTP status, request id and attempt count.
  *
  * Everything the client touches outside the process goes through seams in its config: the
  * environment and files (sa_aws_env), HTTP (sa_aws_transport; default: libcurl), time and sleeping
@@ -75,6 +76,11 @@ typedef struct sa_aws_client_config {
     long connect_timeout_ms;              /* per HTTP exchange: 10 s */
     long attempt_timeout_ms;              /* per HTTP exchange: 120 s */
     uint64_t rng_seed;                    /* jitter seed; 0: from the clock */
+    /* Pacing by AWS's published request rates (aws/pacing.h): rate_scale multiplies every rate
+     * (e.g. 2 for quotas raised to twice AWS's defaults); 0: 1; it must be positive. no_pacing
+     * turns pacing off (tests of the retry loop alone). */
+    double rate_scale;
+    bool no_pacing;
     /* seams; NULL: the real one. Borrowed: they must outlive the client. */
     const sa_aws_env *env;
     const sa_aws_transport *transport;
@@ -127,7 +133,14 @@ typedef struct sa_aws_call_options {
      * retried as usual. */
     int (*find)(void *ctx, bool *ret_found, sa_error *err);
     void *find_ctx;
+    /* Told before the call waits SA_AWS_PACE_NOTICE_MS or longer for its turn under AWS's request
+     * rate (aws/pacing.h), e.g. to show progress; `what` names the call ("API Gateway
+     * DeleteRestApi"). NULL: not told. */
+    void (*pacing)(void *ctx, const char *what, int64_t wait_ms);
+    void *pacing_ctx;
 } sa_aws_call_options;
+
+#define SA_AWS_PACE_NOTICE_MS 2000
 
 /* Performs op. On SA_OK *out holds the response (dispose it). On failure err says what happened
  * in one line, and *ret_aws_error (when not NULL; always zeroed first) holds the details: the AWS

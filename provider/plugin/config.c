@@ -30,6 +30,7 @@ static const char *const known_keys[] = {
     "skipCredentialsValidation",
     "maxRetries",
     "httpTimeoutSeconds",
+    "apiRateScale",
     "assumeRole",
     "assumeRoles",
     "version",
@@ -139,6 +140,43 @@ static bool read_int(const sa_value *v, const char *key, long lo, long hi, long 
     }
     *out = (long)n;
     return true;
+}
+
+/* A rate scale: a positive number up to SA_CONFIG_API_RATE_SCALE_LIMIT, as a number or text. */
+static bool rate_scale_text(const char *s, double *out)
+{
+    char *end = NULL;
+    double d;
+
+    if (s == NULL || *s == '\0')
+        return false;
+    d = strtod(s, &end);
+    if (*end != '\0' || !(d > 0) || d > SA_CONFIG_API_RATE_SCALE_LIMIT)
+        return false;
+    *out = d;
+    return true;
+}
+
+static void read_rate_scale(const sa_value *v, double *out, sa_config_failures *f)
+{
+    const sa_value *u = sa_value_unwrap(v, NULL);
+    const char *s;
+    double d = 0;
+    bool ok;
+
+    if (u->kind == SA_VALUE_NUMBER) {
+        d = u->u.number;
+        ok = d > 0 && d <= SA_CONFIG_API_RATE_SCALE_LIMIT;
+    } else {
+        ok = sa_value_get_string(v, &s) && rate_scale_text(s, &d);
+    }
+    if (!ok)
+        add_failure(f, "apiRateScale",
+                    "expected a positive number up to %.0f that multiplies AWS's published request "
+                    "rates (1: AWS's default quotas)",
+                    SA_CONFIG_API_RATE_SCALE_LIMIT);
+    else
+        *out = d;
 }
 
 static bool set_string(char **dst, const char *s)
@@ -585,6 +623,8 @@ int sa_config_parse(sa_config *out, const sa_value *args, sa_config_failures *f)
     if (PRESENT("httpTimeoutSeconds") &&
         read_int(v, "httpTimeoutSeconds", 1, SA_CONFIG_HTTP_TIMEOUT_SECONDS_LIMIT, &n, f))
         out->http_timeout_seconds = (int)n;
+    if (PRESENT("apiRateScale"))
+        read_rate_scale(v, &out->api_rate_scale, f);
     if (PRESENT("assumeRole")) {
         const sa_value *list = sa_value_object_get(args, "assumeRoles");
         if (list != NULL && !sa_value_is_unknown(list) &&
@@ -609,6 +649,19 @@ int sa_config_parse(sa_config *out, const sa_value *args, sa_config_failures *f)
                      used ? ", " : "", key);
         }
     }
+    return f->len == 0 ? SA_OK : SA_EINVAL;
+}
+
+int sa_config_from_env(sa_config *c, const char *(*getenv)(const char *name), sa_config_failures *f)
+{
+    const char *s = getenv != NULL ? getenv(SA_CONFIG_API_RATE_SCALE_ENV) : NULL;
+
+    if (c->api_rate_scale == 0 && s != NULL && *s != '\0' &&
+        !rate_scale_text(s, &c->api_rate_scale))
+        add_failure(f, "apiRateScale",
+                    "(from the environment variable %s) expected a positive number up to %.0f "
+                    "that multiplies AWS's published request rates (1: AWS's default quotas)",
+                    SA_CONFIG_API_RATE_SCALE_ENV, SA_CONFIG_API_RATE_SCALE_LIMIT);
     return f->len == 0 ? SA_OK : SA_EINVAL;
 }
 

@@ -38,6 +38,7 @@ typedef struct sa_config {
     bool skip_credentials_validation;
     int max_retries;          /* retries after the first attempt; -1: unset */
     int http_timeout_seconds; /* per HTTP exchange with AWS; 0: unset (the default) */
+    double api_rate_scale;    /* multiplies AWS's published request rates; 0: unset (1) */
     /* assumeRole (one object) or assumeRoles (a list, chained in order): the roles assumed on
      * top of the credentials the chain found. Owned. */
     sa_aws_assume_role *assume_roles;
@@ -50,6 +51,9 @@ typedef struct sa_config {
 #define SA_CONFIG_MAX_RETRIES_LIMIT 25
 #define SA_CONFIG_DEFAULT_HTTP_TIMEOUT_SECONDS 120
 #define SA_CONFIG_HTTP_TIMEOUT_SECONDS_LIMIT 3600
+#define SA_CONFIG_API_RATE_SCALE_LIMIT 1000000.0
+/* Where apiRateScale comes from when the configuration does not set it. */
+#define SA_CONFIG_API_RATE_SCALE_ENV "PULUMI_SECUREAPI_API_RATE_SCALE"
 
 /* One problem with one key. */
 typedef struct sa_config_failure {
@@ -67,6 +71,12 @@ typedef struct sa_config_failures {
  * (preview) are skipped. Returns SA_OK when there were no failures, SA_EINVAL otherwise (then
  * *out holds what could be parsed and must still be disposed). */
 int sa_config_parse(sa_config *out, const sa_value *args, sa_config_failures *failures);
+
+/* Takes the settings the configuration left unset from the environment (getenv; NULL: none):
+ * apiRateScale from SA_CONFIG_API_RATE_SCALE_ENV. A bad value adds a failure naming the setting
+ * and the variable. Returns SA_OK or SA_EINVAL, like sa_config_parse. */
+int sa_config_from_env(sa_config *c, const char *(*getenv)(const char *name),
+                       sa_config_failures *failures);
 
 /* Frees the insides of a config, wiping the credentials first. */
 void sa_config_dispose(sa_config *c);

@@ -57,6 +57,9 @@ typedef struct sa_rpc_failure {
 void sa_rpc_answer_check(rpc_call *c, const sa_value *inputs, const sa_rpc_failure *failures,
                          size_t n);
 
+/* The process environment, as the seam the pure layers take (secure_getenv). */
+const char *sa_rpc_getenv(const char *name);
+
 /* The handlers, by file. */
 void sa_rpc_handshake(rpc_call *c);
 void sa_rpc_get_plugin_info(rpc_call *c);

@@ -85,7 +85,8 @@ void sa_rpc_check_config(rpc_call *c)
             return;
         }
     }
-    sa_config_parse(&cfg, news, &failures);
+    if (sa_config_parse(&cfg, news, &failures) == SA_OK)
+        sa_config_from_env(&cfg, sa_rpc_getenv, &failures);
     sa_config_dispose(&cfg);
     for (size_t i = 0; i < failures.len; i++) {
         snprintf(reasons[i], sizeof(reasons[i]), "secureapi:%s %s", failures.items[i].property,
@@ -99,7 +100,7 @@ void sa_rpc_check_config(rpc_call *c)
         sa_engine_log(c->p, SA_SEV_WARNING, req->urn, false,
                       "unknown secureapi configuration key(s): %s (known: region, profile, "
                       "accessKey, secretKey, token, endpoints, skipCredentialsValidation, "
-                      "maxRetries, httpTimeoutSeconds)",
+                      "maxRetries, httpTimeoutSeconds, apiRateScale)",
                       failures.unknown_keys);
     sa_value_free(news);
 }
@@ -170,6 +171,7 @@ static int make_client(sa_provider *p, const sa_config *cfg, sa_aws_client **out
         .attempt_timeout_ms =
             1000L * (cfg->http_timeout_seconds > 0 ? cfg->http_timeout_seconds
                                                    : SA_CONFIG_DEFAULT_HTTP_TIMEOUT_SECONDS),
+        .rate_scale = cfg->api_rate_scale,
         .debug = aws_debug,
         .debug_ctx = p,
     };
@@ -210,7 +212,8 @@ void sa_rpc_configure(rpc_call *c)
 
     if (args == NULL)
         return;
-    if (sa_config_parse(&cfg, args, &failures) != SA_OK) {
+    if (sa_config_parse(&cfg, args, &failures) != SA_OK ||
+        sa_config_from_env(&cfg, sa_rpc_getenv, &failures) != SA_OK) {
         sa_rpc_fail(c, SA_GRPC_INVALID_ARGUMENT,
                     "invalid secureapi configuration: %s %s (set it with `pulumi config set "
                     "secureapi:%s ...` or on the provider resource)",

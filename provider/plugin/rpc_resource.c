@@ -91,7 +91,7 @@ static void fail_operation(rpc_call *c, const char *verb, const sa_stack_result 
 
 /* ---- Check and Diff: pure ---- */
 
-static const char *secure_getenv_seam(const char *name)
+const char *sa_rpc_getenv(const char *name)
 {
     return secure_getenv(name);
 }
@@ -108,7 +108,7 @@ void sa_rpc_check(rpc_call *c)
                             .resource_name = req->name,
                             .random_seed = req->randomseed.data,
                             .random_seed_len = req->randomseed.len,
-                            .getenv = secure_getenv_seam};
+                            .getenv = sa_rpc_getenv};
     bool ok;
     int rc;
 

@@ -141,6 +141,14 @@ static const char *service_name(const char *id)
     return svc != NULL ? svc->name : id;
 }
 
+/* Progress for a long wait for a turn under AWS's request quota (a destroy of many stacks
+ * waits minutes for DeleteRestApi's): an ephemeral status line on the resource. */
+static void pacing_progress(void *ctx, const char *what, int64_t wait_ms)
+{
+    sa_stack_progress(ctx, "waiting %lld s for %s's turn under AWS's request quota",
+                      (long long)((wait_ms + 999) / 1000), what);
+}
+
 int sa_call_run(sa_stack_ctx *s, sa_stack_call *out, const sa_call *call, sa_error *err)
 {
     sa_aws_operation op = {.service = call->service,
@@ -148,8 +156,11 @@ int sa_call_run(sa_stack_ctx *s, sa_stack_call *out, const sa_call *call, sa_err
                            .method = call->method,
                            .query = call->query,
                            .query_count = call->query_count};
-    sa_aws_call_options o = {
-        .cancelled = s->cancelled, .deadline_ms = s->deadline_ms, .region = s->region};
+    sa_aws_call_options o = {.cancelled = s->cancelled,
+                             .deadline_ms = s->deadline_ms,
+                             .region = s->region,
+                             .pacing = pacing_progress,
+                             .pacing_ctx = s};
     char *path = NULL, *text = NULL;
     int rc;
 

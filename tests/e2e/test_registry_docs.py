@@ -34,14 +34,16 @@ REPO = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO / "provider/schema.json"
 RESOURCE = "secureapi:index:SecureApiStack"
 LANGUAGES = ["typescript", "python", "go", "yaml"]
-# The environment variables behind each config variable: the plugin's AWS layer reads each
-# (checked below against provider/aws/*.c), in this order of precedence.
+# The environment variables behind each config variable: the plugin's AWS layer (or, for the
+# plugin's own settings, its configuration code) reads each (checked below against
+# provider/aws/*.c and provider/plugin/config.*), in this order of precedence.
 ENVIRONMENT = {
     "region": ["AWS_REGION", "AWS_DEFAULT_REGION"],
     "profile": ["AWS_PROFILE"],
     "accessKey": ["AWS_ACCESS_KEY_ID"],
     "secretKey": ["AWS_SECRET_ACCESS_KEY"],
     "token": ["AWS_SESSION_TOKEN"],
+    "apiRateScale": ["PULUMI_SECUREAPI_API_RATE_SCALE"],
 }
 # What each input's description must state: its unit, its limits as Check enforces them
 # (tests/README.md "Input limits", provider/stack/limits.c) and, for inputs with a default, the
@@ -218,13 +220,14 @@ def test_inputs_and_outputs_state_defaults_units_and_limits():
 
 def test_config_environment_is_declared_and_true():
     s = schema()
-    aws_sources = "".join(p.read_text() for p in (REPO / "provider/aws").glob("*.c"))
+    aws_sources = "".join(p.read_text() for p in [*(REPO / "provider/aws").glob("*.c"),
+                                                  *(REPO / "provider/plugin").glob("config.*")])
     variables = s["config"]["variables"]
     for name, var in variables.items():
         envs = var.get("defaultInfo", {}).get("environment", [])
         assert envs == ENVIRONMENT.get(name, []), f"config {name}: environment {envs}"
         for e in envs:
-            assert f'"{e}"' in aws_sources, f"{e} is not read by provider/aws"
+            assert f'"{e}"' in aws_sources, f"{e} is not read by the plugin"
             assert e in var["description"], f"config {name} does not name {e}"
 
 

@@ -56,7 +56,8 @@ def loopback_only_env(env: dict | None) -> dict:
     """The plugin's environment in tests: everything AWS-related the caller did not set is
     removed, EC2 metadata and container credentials are off, the shared config files point
     nowhere, and AWS calls go to 127.0.0.1 unless the caller named an endpoint, so no test can
-    reach an address outside 127.0.0.0/8."""
+    reach an address outside 127.0.0.0/8; AWS's rates are scaled up 1000 times (moto has no
+    quotas) unless the caller set PULUMI_SECUREAPI_API_RATE_SCALE."""
     base = dict(os.environ if env is None else env)
     if env is None:
         base = {k: v for k, v in base.items() if not k.startswith("AWS_")}
@@ -66,6 +67,10 @@ def loopback_only_env(env: dict | None) -> dict:
     base.pop("AWS_CONTAINER_CREDENTIALS_FULL_URI", None)
     base.setdefault("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
     base.setdefault("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    # moto enforces no quotas: the plugin's pacing by AWS's rates (DeleteRestApi once every 30 s)
+    # would only slow the suites down. Tests of pacing set apiRateScale in the configuration,
+    # which wins over this.
+    base.setdefault("PULUMI_SECUREAPI_API_RATE_SCALE", "1000")
     return base
 
 

@@ -50,6 +50,9 @@ def check_config(plugin, news: dict):
     ("endpoints", {"kms": "localhost:4566"}, "http:// or https://"),
     ("endpoints", {"s3": "http://127.0.0.1:1"}, "unknown service"),
     ("accessKey", "AKIAONLY", "required when accessKey"),
+    ("apiRateScale", 0, "positive number"),
+    ("apiRateScale", -2, "positive number"),
+    ("apiRateScale", "fast", "positive number"),
 ])
 def test_check_config_failure_names_the_setting(plugin, key, value, needle):
     r = check_config(plugin, {key: value})
@@ -92,6 +95,35 @@ def test_configure_refuses_bad_settings_naming_them(plugin):
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "region" in e.value.details() and "nowhere" in e.value.details()
     assert "pulumi config set secureapi:region" in e.value.details()
+
+
+def test_api_rate_scale_checked_before_any_aws_call(plugin_bin, engine, tmp_path, counting):
+    """apiRateScale from the configuration or its environment variable: a bad value fails
+    Configure naming the setting (and the variable) before any AWS call; a good one is taken."""
+    env = {"AWS_ENDPOINT_URL": counting.url, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+           "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "ap-southeast-1",
+           "PULUMI_SECUREAPI_API_RATE_SCALE": "lots"}
+    p = Plugin(plugin_bin, engine=engine, env=env, stderr_path=tmp_path / "plugin.stderr")
+    try:
+        r = check_config(p, {})
+        assert [f.property for f in r.failures] == ["apiRateScale"]
+        assert "PULUMI_SECUREAPI_API_RATE_SCALE" in r.failures[0].reason
+        with pytest.raises(grpc.RpcError) as e:
+            p.stub.Configure(provider_pb2.ConfigureRequest(args=struct({}), acceptSecrets=True))
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "apiRateScale" in e.value.details()
+        assert "PULUMI_SECUREAPI_API_RATE_SCALE" in e.value.details()
+        with pytest.raises(grpc.RpcError) as e:
+            p.stub.Configure(provider_pb2.ConfigureRequest(args=struct({"apiRateScale": "0"}),
+                                                           acceptSecrets=True))
+        assert "apiRateScale" in e.value.details() and "positive number" in e.value.details()
+        assert counting.requests == []
+        # the configuration wins over the environment
+        p.stub.Configure(provider_pb2.ConfigureRequest(
+            args=struct({"apiRateScale": "2.5", "skipCredentialsValidation": "true"}),
+            acceptSecrets=True))
+    finally:
+        p.close()
 
 
 def test_configure_with_secret_credentials(plugin):

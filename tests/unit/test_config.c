@@ -3,7 +3,8 @@
  * accepted; each invalid setting is reported under its own key with what is allowed; unknown
  * keys are collected for a warning; credentials come in pairs; assumeRole (an object, or the
  * JSON string stack config sends) and assumeRoles (a chained list) are read into the STS
- * AssumeRole parameters, and each bad field is named (assumeRole.roleArn, ...).
+ * AssumeRole parameters, and each bad field is named (assumeRole.roleArn, ...); apiRateScale
+ * is a positive number from the configuration or else its environment variable.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -245,10 +246,67 @@ static void test_validators(void **state)
     assert_false(sa_config_endpoint_valid("http://ho st/"));
 }
 
+static const char *rate_env_value;
+
+static const char *rate_env(const char *name)
+{
+    return strcmp(name, SA_CONFIG_API_RATE_SCALE_ENV) == 0 ? rate_env_value : NULL;
+}
+
+static void test_api_rate_scale(void **state)
+{
+    static const char *const bad[] = {"0", "-1", "fast", "", "nan", "inf", "2000000"};
+    sa_value *args = sa_value_object();
+    sa_config c;
+    sa_config_failures f;
+    (void)state;
+
+    /* unset: 0, and the environment then gives it */
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_OK);
+    assert_true(c.api_rate_scale == 0);
+    rate_env_value = "2.5";
+    assert_int_equal(sa_config_from_env(&c, rate_env, &f), SA_OK);
+    assert_true(c.api_rate_scale == 2.5);
+    sa_config_dispose(&c);
+    /* typed, string and secret forms; the configuration wins over the environment */
+    sa_value_object_set(args, "apiRateScale", sa_value_number(10));
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_OK);
+    assert_int_equal(sa_config_from_env(&c, rate_env, &f), SA_OK);
+    assert_true(c.api_rate_scale == 10);
+    sa_config_dispose(&c);
+    sa_value_object_set(args, "apiRateScale", sa_value_secret(sa_value_string("0.5")));
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_OK);
+    assert_true(c.api_rate_scale == 0.5);
+    assert_string_equal(f.unknown_keys, "");
+    sa_config_dispose(&c);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sa_value_object_set(args, "apiRateScale", sa_value_string(bad[i]));
+        assert_int_equal(sa_config_parse(&c, args, &f), SA_EINVAL);
+        assert_true(has_failure(&f, "apiRateScale", "positive number"));
+        sa_config_dispose(&c);
+        /* the same values from the environment fail naming the setting and the variable */
+        sa_value_object_set(args, "apiRateScale", sa_value_null());
+        assert_int_equal(sa_config_parse(&c, args, &f), SA_OK);
+        rate_env_value = bad[i];
+        if (bad[i][0] != '\0') {
+            assert_int_equal(sa_config_from_env(&c, rate_env, &f), SA_EINVAL);
+            assert_true(has_failure(&f, "apiRateScale", SA_CONFIG_API_RATE_SCALE_ENV));
+        }
+        sa_config_dispose(&c);
+    }
+    sa_value_object_set(args, "apiRateScale", sa_value_number(-3));
+    assert_int_equal(sa_config_parse(&c, args, &f), SA_EINVAL);
+    assert_true(has_failure(&f, "apiRateScale", "positive number"));
+    sa_config_dispose(&c);
+    rate_env_value = NULL;
+    sa_value_free(args);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_string_and_typed_forms),
+        cmocka_unit_test(test_api_rate_scale),
         cmocka_unit_test(test_each_invalid_setting_named),
         cmocka_unit_test(test_unknowns_skipped),
         cmocka_unit_test(test_validators),

@@ -13,6 +13,7 @@
  *   --max-attempts N --base-delay-ms N --throttle-delay-ms N --max-backoff-ms N --seed N
  *   --timeout-ms N --deadline-ms N --cancel-after-ms N --repeat N --threads N --debug
  * With --threads N, N threads share one client and each makes --repeat calls.
+ *   aws_probe --rates  prints the pacing table (aws/pacing.h) as a JSON list instead.
  *   --rule CODE[:SUBSTRING[:BUDGET_MS[:MAX_ATTEMPTS]]]
  */
 #include <cjson/cJSON.h>
@@ -26,6 +27,7 @@
 
 #include "aws/client.h"
 #include "aws/curl_transport.h"
+#include "aws/pacing.h"
 
 #define MAX_ITEMS 32
 
@@ -275,6 +277,35 @@ static long peak_rss_kb(void)
     return kb;
 }
 
+/* The pacing table as JSON, for the test that compares it with the quota proxy's. */
+static int print_rates(void)
+{
+    size_t n = 0;
+    const sa_aws_rate *r = sa_aws_rates(&n);
+    cJSON *list = cJSON_CreateArray();
+    char *text;
+
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(list, o);
+        cJSON_AddStringToObject(o, "service", r[i].service);
+        cJSON_AddStringToObject(o, "label", r[i].label);
+        if (r[i].op != NULL)
+            cJSON_AddStringToObject(o, "op", r[i].op);
+        cJSON_AddNumberToObject(o, "count", r[i].count);
+        cJSON_AddNumberToObject(o, "period", r[i].period_s);
+        cJSON_AddNumberToObject(o, "burst", r[i].burst);
+        cJSON_AddStringToObject(o, "source", r[i].source);
+    }
+    text = list != NULL ? cJSON_PrintUnformatted(list) : NULL;
+    cJSON_Delete(list);
+    if (text == NULL)
+        return 1;
+    printf("%s\n", text);
+    cJSON_free(text);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     probe_args a;
@@ -299,6 +330,11 @@ int main(int argc, char **argv)
     long calls = 0;
     int rc;
     int exit_code = 1;
+
+    if (argc == 2 && strcmp(argv[1], "--rates") == 0) {
+        cJSON_Delete(outj);
+        return print_rates();
+    }
 
     rc = parse_args(&a, argc, argv);
     if (rc != 0)
