@@ -23,6 +23,11 @@ func NewProvider(ctx *pulumi.Context,
 		args = &ProviderArgs{}
 	}
 
+	if args.ApiRateScale == nil {
+		if d := internal.GetEnvOrDefault(1.0, internal.ParseEnvFloat, "PULUMI_SECUREAPI_API_RATE_SCALE"); d != nil {
+			args.ApiRateScale = pulumi.Float64Ptr(d.(float64))
+		}
+	}
 	if args.HttpTimeoutSeconds == nil {
 		args.HttpTimeoutSeconds = pulumi.IntPtr(120)
 	}
@@ -53,6 +58,8 @@ func NewProvider(ctx *pulumi.Context,
 type providerArgs struct {
 	// AWS access key ID for explicit credentials, with secretKey (and token for temporary ones); stored as a secret. Unset: the credential chain, first the `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` environment variables (with `AWS_SESSION_TOKEN`), then web identity, the profile, container credentials and EC2 instance metadata. Prefer the environment, a profile or a role to keys in stack config.
 	AccessKey *string `pulumi:"accessKey"`
+	// Multiplies the AWS request rates the provider paces its calls by (a positive number, default `1`). One plugin process serves every SecureApiStack of a program and queues their AWS calls by AWS's published per-account, per-Region quotas (e.g. API Gateway CreateRestApi once every 3 s, CreateDeployment once every 5 s, DeleteRestApi once every 30 s; Lambda's control plane 15 per second), so many stacks deploy and destroy without a storm of throttling errors; a throttling answer also slows the pace, which then recovers. A wait for AWS's rate does not count against any retry budget, and ends when the operation is cancelled or its timeout comes. Set `2` when your account's quotas are twice AWS's defaults (API Gateway's fixed quotas cannot be raised). Unset: the `PULUMI_SECUREAPI_API_RATE_SCALE` environment variable, else `1`.
+	ApiRateScale *float64 `pulumi:"apiRateScale"`
 	// A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
 	AssumeRole *AssumeRole `pulumi:"assumeRole"`
 	// Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the first with the credentials found, each next with the previous role's session; at most 8. Not together with assumeRole.
@@ -79,6 +86,8 @@ type providerArgs struct {
 type ProviderArgs struct {
 	// AWS access key ID for explicit credentials, with secretKey (and token for temporary ones); stored as a secret. Unset: the credential chain, first the `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` environment variables (with `AWS_SESSION_TOKEN`), then web identity, the profile, container credentials and EC2 instance metadata. Prefer the environment, a profile or a role to keys in stack config.
 	AccessKey pulumi.StringPtrInput
+	// Multiplies the AWS request rates the provider paces its calls by (a positive number, default `1`). One plugin process serves every SecureApiStack of a program and queues their AWS calls by AWS's published per-account, per-Region quotas (e.g. API Gateway CreateRestApi once every 3 s, CreateDeployment once every 5 s, DeleteRestApi once every 30 s; Lambda's control plane 15 per second), so many stacks deploy and destroy without a storm of throttling errors; a throttling answer also slows the pace, which then recovers. A wait for AWS's rate does not count against any retry budget, and ends when the operation is cancelled or its timeout comes. Set `2` when your account's quotas are twice AWS's defaults (API Gateway's fixed quotas cannot be raised). Unset: the `PULUMI_SECUREAPI_API_RATE_SCALE` environment variable, else `1`.
+	ApiRateScale pulumi.Float64PtrInput
 	// A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
 	AssumeRole AssumeRolePtrInput
 	// Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the first with the credentials found, each next with the previous role's session; at most 8. Not together with assumeRole.

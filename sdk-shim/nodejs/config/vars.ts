@@ -22,6 +22,17 @@ Object.defineProperty(exports, "accessKey", {
 });
 
 /**
+ * Multiplies the AWS request rates the provider paces its calls by (a positive number, default `1`). One plugin process serves every SecureApiStack of a program and queues their AWS calls by AWS's published per-account, per-Region quotas (e.g. API Gateway CreateRestApi once every 3 s, CreateDeployment once every 5 s, DeleteRestApi once every 30 s; Lambda's control plane 15 per second), so many stacks deploy and destroy without a storm of throttling errors; a throttling answer also slows the pace, which then recovers. A wait for AWS's rate does not count against any retry budget, and ends when the operation is cancelled or its timeout comes. Set `2` when your account's quotas are twice AWS's defaults (API Gateway's fixed quotas cannot be raised). Unset: the `PULUMI_SECUREAPI_API_RATE_SCALE` environment variable, else `1`.
+ */
+export declare const apiRateScale: number;
+Object.defineProperty(exports, "apiRateScale", {
+    get() {
+        return __config.getObject<number>("apiRateScale") ?? (utilities.getEnvNumber("PULUMI_SECUREAPI_API_RATE_SCALE") || 1);
+    },
+    enumerable: true,
+});
+
+/**
  * A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
  */
 export declare const assumeRole: outputs.AssumeRole | undefined;

@@ -22,6 +22,7 @@ __all__ = ['ProviderArgs', 'Provider']
 class ProviderArgs:
     def __init__(__self__, *,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 api_rate_scale: pulumi.Input[Optional[_builtins.float]] = None,
                  assume_role: pulumi.Input[Optional['AssumeRoleArgs']] = None,
                  assume_roles: pulumi.Input[Optional[Sequence[pulumi.Input['AssumeRoleArgs']]]] = None,
                  endpoints: pulumi.Input[Optional['EndpointsArgs']] = None,
@@ -36,6 +37,7 @@ class ProviderArgs:
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.str] access_key: AWS access key ID for explicit credentials, with secretKey (and token for temporary ones); stored as a secret. Unset: the credential chain, first the `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` environment variables (with `AWS_SESSION_TOKEN`), then web identity, the profile, container credentials and EC2 instance metadata. Prefer the environment, a profile or a role to keys in stack config.
+        :param pulumi.Input[_builtins.float] api_rate_scale: Multiplies the AWS request rates the provider paces its calls by (a positive number, default `1`). One plugin process serves every SecureApiStack of a program and queues their AWS calls by AWS's published per-account, per-Region quotas (e.g. API Gateway CreateRestApi once every 3 s, CreateDeployment once every 5 s, DeleteRestApi once every 30 s; Lambda's control plane 15 per second), so many stacks deploy and destroy without a storm of throttling errors; a throttling answer also slows the pace, which then recovers. A wait for AWS's rate does not count against any retry budget, and ends when the operation is cancelled or its timeout comes. Set `2` when your account's quotas are twice AWS's defaults (API Gateway's fixed quotas cannot be raised). Unset: the `PULUMI_SECUREAPI_API_RATE_SCALE` environment variable, else `1`.
         :param pulumi.Input['AssumeRoleArgs'] assume_role: A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
         :param pulumi.Input[Sequence[pulumi.Input['AssumeRoleArgs']]] assume_roles: Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the first with the credentials found, each next with the previous role's session; at most 8. Not together with assumeRole.
         :param pulumi.Input['EndpointsArgs'] endpoints: Per-service endpoint URL overrides (sts, kms, iam, lambda, logs, apigateway), e.g. for moto, LocalStack or private endpoints. Unset services use the `AWS_ENDPOINT_URL_<SERVICE>` environment variable, then `AWS_ENDPOINT_URL` (both ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true), then the real regional endpoint.
@@ -49,6 +51,10 @@ class ProviderArgs:
         """
         if access_key is not None:
             pulumi.set(__self__, "access_key", access_key)
+        if api_rate_scale is None:
+            api_rate_scale = (_utilities.get_env_float('PULUMI_SECUREAPI_API_RATE_SCALE') or 1)
+        if api_rate_scale is not None:
+            pulumi.set(__self__, "api_rate_scale", api_rate_scale)
         if assume_role is not None:
             pulumi.set(__self__, "assume_role", assume_role)
         if assume_roles is not None:
@@ -87,6 +93,18 @@ class ProviderArgs:
     @access_key.setter
     def access_key(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "access_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="apiRateScale")
+    def api_rate_scale(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Multiplies the AWS request rates the provider paces its calls by (a positive number, default `1`). One plugin process serves every SecureApiStack of a program and queues their AWS calls by AWS's published per-account, per-Region quotas (e.g. API Gateway CreateRestApi once every 3 s, CreateDeployment once every 5 s, DeleteRestApi once every 30 s; Lambda's control plane 15 per second), so many stacks deploy and destroy without a storm of throttling errors; a throttling answer also slows the pace, which then recovers. A wait for AWS's rate does not count against any retry budget, and ends when the operation is cancelled or its timeout comes. Set `2` when your account's quotas are twice AWS's defaults (API Gateway's fixed quotas cannot be raised). Unset: the `PULUMI_SECUREAPI_API_RATE_SCALE` environment variable, else `1`.
+        """
+        return pulumi.get(self, "api_rate_scale")
+
+    @api_rate_scale.setter
+    def api_rate_scale(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "api_rate_scale", value)
 
     @_builtins.property
     @pulumi.getter(name="assumeRole")
@@ -216,6 +234,7 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 api_rate_scale: pulumi.Input[Optional[_builtins.float]] = None,
                  assume_role: pulumi.Input[Optional[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]] = None,
                  assume_roles: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]]]] = None,
                  endpoints: pulumi.Input[Optional[Union['EndpointsArgs', 'EndpointsArgsDict', 'outputs.Endpoints']]] = None,
@@ -233,6 +252,7 @@ class Provider(pulumi.ProviderResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] access_key: AWS access key ID for explicit credentials, with secretKey (and token for temporary ones); stored as a secret. Unset: the credential chain, first the `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` environment variables (with `AWS_SESSION_TOKEN`), then web identity, the profile, container credentials and EC2 instance metadata. Prefer the environment, a profile or a role to keys in stack config.
+        :param pulumi.Input[_builtins.float] api_rate_scale: Multiplies the AWS request rates the provider paces its calls by (a positive number, default `1`). One plugin process serves every SecureApiStack of a program and queues their AWS calls by AWS's published per-account, per-Region quotas (e.g. API Gateway CreateRestApi once every 3 s, CreateDeployment once every 5 s, DeleteRestApi once every 30 s; Lambda's control plane 15 per second), so many stacks deploy and destroy without a storm of throttling errors; a throttling answer also slows the pace, which then recovers. A wait for AWS's rate does not count against any retry budget, and ends when the operation is cancelled or its timeout comes. Set `2` when your account's quotas are twice AWS's defaults (API Gateway's fixed quotas cannot be raised). Unset: the `PULUMI_SECUREAPI_API_RATE_SCALE` environment variable, else `1`.
         :param pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']] assume_role: A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
         :param pulumi.Input[Sequence[pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]]] assume_roles: Roles to assume in order (role chaining, like pulumi-aws's assumeRoles): the first with the credentials found, each next with the previous role's session; at most 8. Not together with assumeRole.
         :param pulumi.Input[Union['EndpointsArgs', 'EndpointsArgsDict', 'outputs.Endpoints']] endpoints: Per-service endpoint URL overrides (sts, kms, iam, lambda, logs, apigateway), e.g. for moto, LocalStack or private endpoints. Unset services use the `AWS_ENDPOINT_URL_<SERVICE>` environment variable, then `AWS_ENDPOINT_URL` (both ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true), then the real regional endpoint.
@@ -269,6 +289,7 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 api_rate_scale: pulumi.Input[Optional[_builtins.float]] = None,
                  assume_role: pulumi.Input[Optional[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]] = None,
                  assume_roles: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']]]]] = None,
                  endpoints: pulumi.Input[Optional[Union['EndpointsArgs', 'EndpointsArgsDict', 'outputs.Endpoints']]] = None,
@@ -289,6 +310,9 @@ class Provider(pulumi.ProviderResource):
             __props__ = ProviderArgs.__new__(ProviderArgs)
 
             __props__.__dict__["access_key"] = None if access_key is None else pulumi.Output.secret(access_key)
+            if api_rate_scale is None:
+                api_rate_scale = (_utilities.get_env_float('PULUMI_SECUREAPI_API_RATE_SCALE') or 1)
+            __props__.__dict__["api_rate_scale"] = pulumi.Output.from_input(api_rate_scale).apply(pulumi.runtime.to_json) if api_rate_scale is not None else None
             __props__.__dict__["assume_role"] = pulumi.Output.from_input(assume_role).apply(pulumi.runtime.to_json) if assume_role is not None else None
             __props__.__dict__["assume_roles"] = pulumi.Output.from_input(assume_roles).apply(pulumi.runtime.to_json) if assume_roles is not None else None
             __props__.__dict__["endpoints"] = pulumi.Output.from_input(endpoints).apply(pulumi.runtime.to_json) if endpoints is not None else None

@@ -29,6 +29,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('accessKey') or _utilities.get_env('AWS_ACCESS_KEY_ID')
 
     @_builtins.property
+    def api_rate_scale(self) -> float:
+        """
+        Multiplies the AWS request rates the provider paces its calls by (a positive number, default `1`). One plugin process serves every SecureApiStack of a program and queues their AWS calls by AWS's published per-account, per-Region quotas (e.g. API Gateway CreateRestApi once every 3 s, CreateDeployment once every 5 s, DeleteRestApi once every 30 s; Lambda's control plane 15 per second), so many stacks deploy and destroy without a storm of throttling errors; a throttling answer also slows the pace, which then recovers. A wait for AWS's rate does not count against any retry budget, and ends when the operation is cancelled or its timeout comes. Set `2` when your account's quotas are twice AWS's defaults (API Gateway's fixed quotas cannot be raised). Unset: the `PULUMI_SECUREAPI_API_RATE_SCALE` environment variable, else `1`.
+        """
+        return __config__.get_float('apiRateScale') or (_utilities.get_env_float('PULUMI_SECUREAPI_API_RATE_SCALE') or 1)
+
+    @_builtins.property
     def assume_role(self) -> Optional[str]:
         """
         A role to assume over the credentials found, like pulumi-aws's assumeRole; e.g. `pulumi config set --path secureapi:assumeRole.roleArn arn:aws:iam::123456789012:role/deployer`. Checked at Configure before any AWS call; the caller identity becomes the role session. Not together with assumeRoles.
