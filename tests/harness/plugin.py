@@ -74,6 +74,12 @@ def loopback_only_env(env: dict | None) -> dict:
     return base
 
 
+# The plugin under valgrind runs 20-50 times slower, and the check script runs it beside the
+# sanitizer and fuzzing steps: the promptness tests (a signal ends the plugin within a second,
+# Cancel ends a blocked call long before the slow answer) scale their time limits by this.
+SLOWDOWN = 3.0 if os.environ.get("SECUREAPI_VALGRIND") else 1.0
+
+
 class Plugin:
     def __init__(self, binary: Path, args: list[str] | None = None, env: dict | None = None,
                  engine: RecordingEngine | None = None, stderr_path: Path | None = None,

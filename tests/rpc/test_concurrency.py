@@ -9,11 +9,11 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from harness.plugin import struct
+from harness.plugin import SLOWDOWN, struct
 from harness.loopback import RefusingServer
 
 TYPE = "secureapi:index:SecureApiStack"
-DELAY = 3.0
+DELAY = 3.0 * SLOWDOWN  # how late the slow server answers
 
 
 
