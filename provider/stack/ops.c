@@ -52,16 +52,43 @@ static void gate_signal(chain *c, bool ok)
     pthread_mutex_unlock(&c->g->lock);
 }
 
-/* The key, the log group encrypted with it (a group that exists gets a replaced key), then what
- * the function does not wait for: retention, rotation, the alias, and the retirement of a key the
- * stack no longer uses. */
+/* The key's rotation and alias, beside the log group (they need only the key). */
+typedef struct key_tail {
+    chain *c;
+    int rc;
+    sa_error err;
+} key_tail;
+
+static void *key_tail_main(void *arg)
+{
+    key_tail *t = arg;
+    sa_stack_ctx *s = t->c->s;
+    const sa_stack_inputs *in = t->c->in;
+    sa_stack_state *st = t->c->st;
+
+    t->rc = SA_OK;
+    if (st->kms_rotation != in->rotation)
+        t->rc = sa_kms_set_rotation(s, in, st, &t->err);
+    if (t->rc == SA_OK && !st->alias)
+        t->rc = sa_kms_set_alias(s, in, st, &t->err);
+    return NULL;
+}
+
+/* The key, then side by side: the log group encrypted with it (a group that exists gets a
+ * replaced key) and its retention; the key's rotation and alias. The function waits only for
+ * the log group. Last, the retirement of a key the stack no longer uses. */
 static int chain_kms_logs(chain *c)
 {
     sa_stack_ctx *s = c->s;
     const sa_stack_inputs *in = c->in;
     sa_stack_state *st = c->st;
+    key_tail tail = {.c = c};
+    pthread_t t;
+    bool threaded = false;
     int rc = sa_kms_create_key(s, in, st, &c->err);
 
+    if (rc == SA_OK && (st->kms_rotation != in->rotation || !st->alias))
+        threaded = pthread_create(&t, NULL, key_tail_main, &tail) == 0;
     if (rc == SA_OK && st->log_group_arn[0] == '\0')
         rc = sa_logs_create(s, in, st, &c->err);
     else if (rc == SA_OK && strcmp(st->log_group_key, st->kms_key_arn) != 0)
@@ -69,10 +96,12 @@ static int chain_kms_logs(chain *c)
     gate_signal(c, rc == SA_OK);
     if (rc == SA_OK && st->retention != in->retention)
         rc = sa_logs_set_retention(s, in, st, &c->err);
-    if (rc == SA_OK && st->kms_rotation != in->rotation)
-        rc = sa_kms_set_rotation(s, in, st, &c->err);
-    if (rc == SA_OK && !st->alias)
-        rc = sa_kms_set_alias(s, in, st, &c->err);
+    if (threaded)
+        pthread_join(t, NULL);
+    else if (rc == SA_OK)
+        key_tail_main(&tail); /* no thread: in turn */
+    if (rc == SA_OK && tail.rc != SA_OK)
+        rc = sa_error_set(&c->err, tail.rc, "%s", tail.err.message);
     if (rc == SA_OK && st->retired_key_id[0] != '\0' &&
         (rc = sa_kms_retire(s, in, st->retired_key_id, &c->err)) == SA_OK)
         st->retired_key_id[0] = '\0';
