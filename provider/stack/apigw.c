@@ -259,8 +259,9 @@ static void *lookup_main(void *arg)
     return NULL;
 }
 
+/* CreateRestApi; *ret_lost: its answer was lost and the API found by the search after it. */
 static int create_rest_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                           sa_error *err)
+                           bool *ret_lost, sa_error *err)
 {
     sa_json body;
     char desc[200];
@@ -288,7 +289,8 @@ static int create_rest_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_
                                 .retry = &apigw_rules,
                                 .find = &find},
                      err);
-    if (rc == SA_OK && c.resp.http_status == 0) {
+    *ret_lost = rc == SA_OK && c.resp.http_status == 0;
+    if (*ret_lost) {
         rc = find_resources(s, st, err); /* found after a lost answer, like an adopted API */
     } else if (rc == SA_OK) {
         if (sa_json_get(c.resp.json, "id") == NULL)
@@ -342,7 +344,7 @@ int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
 {
     api_lookup *l;
     pthread_t t;
-    bool threaded;
+    bool threaded, lost = false;
     int rc, lrc;
     sa_error e = {0};
 
@@ -355,13 +357,16 @@ int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
     l->s = s;
     l->a.in = in;
     threaded = pthread_create(&t, NULL, lookup_main, l) == 0;
-    rc = create_rest_api(s, in, st, err);
+    rc = create_rest_api(s, in, st, &lost, err);
     if (threaded)
         pthread_join(t, NULL);
     else
         lookup_main(l);
     lrc = l->rc;
-    if (lrc != SA_OK && rc == SA_OK) /* a failed search is asked once more, after the create */
+    /* a failed search is asked once more, after the create; so is one that may have run before
+     * the API whose answer was lost existed (the search after the loss took the newest of the
+     * stack's APIs for it, which may have been an older one made in the same second) */
+    if (rc == SA_OK && (lrc != SA_OK || lost))
         lrc = list_own_apis(s, &l->a, &l->err);
     if (rc != SA_OK) {
         /* no API made (or none known): one of an interrupted run, if seen, is taken instead */
