@@ -259,15 +259,34 @@ static void *lookup_main(void *arg)
     return NULL;
 }
 
-/* CreateRestApi; *ret_lost: its answer was lost and the API found by the search after it. */
+/* The search after an attempt of CreateRestApi whose answer may have been lost; `asked` tells
+ * that there was one (an attempt that timed out may still make its API after the search). */
+typedef struct lost_search {
+    sa_stack_ctx *s;
+    const sa_stack_inputs *in;
+    sa_stack_state *st;
+    bool asked;
+} lost_search;
+
+static int lost_search_fn(void *ctx, bool *ret_found, sa_error *err)
+{
+    lost_search *l = ctx;
+    int rc = find_lost_api(l->s, l->in, l->st, err);
+
+    l->asked = true;
+    *ret_found = rc == SA_OK && api_found(l->st);
+    return rc;
+}
+
+/* CreateRestApi; *ret_lost: an attempt's answer was lost (whether its API was found or not). */
 static int create_rest_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
                            bool *ret_lost, sa_error *err)
 {
     sa_json body;
     char desc[200];
     sa_stack_call c;
-    sa_search search = {s, in, st, find_lost_api, api_found};
-    sa_stack_find find = sa_step_find(&search);
+    lost_search search = {s, in, st, false};
+    sa_stack_find find = {lost_search_fn, &search};
     int rc;
 
     snprintf(desc, sizeof(desc), "secureapi stack %s: serves %s", in->suffix, in->function_name);
@@ -289,8 +308,8 @@ static int create_rest_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_
                                 .retry = &apigw_rules,
                                 .find = &find},
                      err);
-    *ret_lost = rc == SA_OK && c.resp.http_status == 0;
-    if (*ret_lost) {
+    *ret_lost = search.asked;
+    if (rc == SA_OK && c.resp.http_status == 0) {
         rc = find_resources(s, st, err); /* found after a lost answer, like an adopted API */
     } else if (rc == SA_OK) {
         if (sa_json_get(c.resp.json, "id") == NULL)
@@ -364,9 +383,10 @@ int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
         lookup_main(l);
     lrc = l->rc;
     /* a failed search is asked once more, after the create; so is one that may have run before
-     * the API whose answer was lost existed (the search after the loss took the newest of the
-     * stack's APIs for it, which may have been an older one made in the same second) */
-    if (rc == SA_OK && (lrc != SA_OK || lost))
+     * an attempt whose answer was lost made its API (such an attempt may make it after the
+     * search that followed it, too, when the create was then sent again; and that search took
+     * the newest of the stack's APIs, which may have been an older one made in the same second) */
+    if (lrc != SA_OK || lost)
         lrc = list_own_apis(s, &l->a, &l->err);
     if (rc != SA_OK) {
         /* no API made (or none known): one of an interrupted run, if seen, is taken instead */
