@@ -339,8 +339,10 @@ static int keep_oldest(sa_stack_ctx *s, sa_stack_state *st, const api_search *a,
     if (older == NULL)
         return SA_OK;
     SA_COPY(made, st->rest_api_id);
-    sa_stack_progress(s, "found REST API %s of an interrupted run: deleting the new %s", older->id,
-                      made);
+    sa_stack_progress(s,
+                      "found REST API %s made earlier (an interrupted run, or an attempt whose "
+                      "answer was lost): deleting the new %s",
+                      older->id, made);
     if ((rc = delete_api(s, made, &e)) != SA_OK)
         return sa_error_set(err, rc,
                             "REST API %s of an interrupted run of this stack was found after %s "
