@@ -51,9 +51,22 @@ static const cJSON *items(const sa_stack_call *c)
 
 /* ---- the REST API ---- */
 
+/* The REST APIs this stack made (its name and ownership tag) that a listing showed: normally
+ * none or one; more only when a run that made one was interrupted and a later one made another
+ * beside its search (sa_apigw_create_api keeps the oldest and deletes the rest). */
+#define API_SEEN_MAX 8
+
+typedef struct api_seen {
+    char id[32];
+    char root[32];
+    double created; /* createdDate, seconds; 0 when not given */
+} api_seen;
+
 typedef struct api_search {
     const sa_stack_inputs *in;
-    sa_stack_state *st;
+    api_seen seen[API_SEEN_MAX];
+    size_t n;
+    size_t more; /* owned APIs beyond API_SEEN_MAX */
 } api_search;
 
 static int api_page(void *ctx, const sa_stack_call *page, bool *ret_stop, sa_error *err)
@@ -61,39 +74,69 @@ static int api_page(void *ctx, const sa_stack_call *page, bool *ret_stop, sa_err
     api_search *a = ctx;
     const cJSON *it;
 
+    (void)ret_stop;
     (void)err;
     cJSON_ArrayForEach(it, items(page))
     {
         const char *name = sa_json_get(it, "name"), *id = sa_json_get(it, "id");
-        if (name != NULL && id != NULL && strcmp(name, a->in->api_name) == 0 &&
-            sa_step_owned(cJSON_GetObjectItemCaseSensitive(it, "tags"), a->in)) {
-            SA_COPY(a->st->rest_api_id, id);
-            SA_COPY(a->st->root_resource_id, sa_json_get(it, "rootResourceId"));
-            *ret_stop = true;
+        const cJSON *created = cJSON_GetObjectItemCaseSensitive(it, "createdDate");
+        if (name == NULL || id == NULL || strcmp(name, a->in->api_name) != 0 ||
+            !sa_step_owned(cJSON_GetObjectItemCaseSensitive(it, "tags"), a->in))
+            continue;
+        if (a->n == API_SEEN_MAX) {
+            a->more++;
+            continue;
         }
+        SA_COPY(a->seen[a->n].id, id);
+        SA_COPY(a->seen[a->n].root, sa_json_get(it, "rootResourceId"));
+        a->seen[a->n].created = cJSON_IsNumber(created) ? created->valuedouble : 0;
+        a->n++;
     }
     return SA_OK;
 }
 
-/* The API this stack made (by its name and ownership tag), and its stage. */
-static int find_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
+/* Lists the APIs this stack made (every page: the search must see them all). */
+static int list_own_apis(sa_stack_ctx *s, api_search *a, sa_error *err)
 {
-    api_search a = {in, st};
+    a->n = a->more = 0;
+    return sa_call_pages(s,
+                         &(sa_call){.service = "apigateway",
+                                    .op = "GetRestApis",
+                                    .method = "GET",
+                                    .path = "/restapis",
+                                    .query = page_size,
+                                    .query_count = SA_N(page_size),
+                                    .retry = &apigw_rules},
+                         &apigw_pager, api_page, a, err);
+}
+
+/* The oldest (newest) seen API other than `except` (may be NULL), or NULL. */
+static const api_seen *pick(const api_search *a, const char *except, bool newest)
+{
+    const api_seen *best = NULL;
+
+    for (size_t i = 0; i < a->n; i++) {
+        if (except != NULL && strcmp(a->seen[i].id, except) == 0)
+            continue;
+        if (best == NULL ||
+            (newest ? a->seen[i].created > best->created : a->seen[i].created < best->created))
+            best = &a->seen[i];
+    }
+    return best;
+}
+
+/* Makes the state name the API `api` (none of the newer API's routes, deployment or stage
+ * apply), and reads its stage. */
+static int adopt_api(sa_stack_ctx *s, sa_stack_state *st, const api_seen *api, sa_error *err)
+{
     sa_stack_call c;
     const cJSON *first;
     int rc;
 
-    rc = sa_call_pages(s,
-                       &(sa_call){.service = "apigateway",
-                                  .op = "GetRestApis",
-                                  .method = "GET",
-                                  .path = "/restapis",
-                                  .query = page_size,
-                                  .query_count = SA_N(page_size),
-                                  .retry = &apigw_rules},
-                       &apigw_pager, api_page, &a, err);
-    if (rc != SA_OK || st->rest_api_id[0] == '\0')
-        return rc;
+    SA_COPY(st->rest_api_id, api->id);
+    SA_COPY(st->root_resource_id, api->root);
+    st->proxy_resource_id[0] = st->deployment_id[0] = st->stage_name[0] = '\0';
+    st->methods = false;
     rc = sa_call_run(s, &c,
                      &(sa_call){.service = "apigateway",
                                 .op = "GetStages",
@@ -158,29 +201,94 @@ static int find_resources(sa_stack_ctx *s, sa_stack_state *st, sa_error *err)
                          &apigw_pager, resource_page, &r, err);
 }
 
-static int look_for_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                        sa_error *err)
+/* The API this stack made (the oldest, or the newest, of those named and tagged as its own) and
+ * its stage, into the state. */
+static int find_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, bool newest,
+                    sa_error *err)
 {
-    return find_api(s, in, st, err);
+    api_search a = {.in = in};
+    const api_seen *api;
+    int rc = list_own_apis(s, &a, err);
+
+    if (rc == SA_OK && (api = pick(&a, NULL, newest)) != NULL)
+        rc = adopt_api(s, st, api, err);
+    return rc;
 }
 
-int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
-                        sa_error *err)
+/* After CreateRestApi's answer was lost: the API that attempt made is the newest of this
+ * stack's (an older one, made by an interrupted run, is dealt with once the search beside
+ * the create has answered). */
+static int find_lost_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
+                         sa_error *err)
+{
+    return find_api(s, in, st, true, err);
+}
+
+/* Deletes the API `id` this create made when an older one of the stack's must be kept. */
+static int delete_api(sa_stack_ctx *s, const char *id, sa_error *err)
+{
+    sa_stack_call c;
+    int rc = sa_call_run(s, &c,
+                         &(sa_call){.service = "apigateway",
+                                    .op = "DeleteRestApi",
+                                    .method = "DELETE",
+                                    .path = "/restapis/{}",
+                                    .labels = {id},
+                                    .retry = &apigw_rules},
+                         err);
+
+    if (sa_call_not_found(rc, &c))
+        rc = SA_OK;
+    sa_stack_call_dispose(&c);
+    return rc;
+}
+
+/* The search for an API an interrupted run of this stack made, run beside CreateRestApi: a
+ * create that nothing interrupted before (the common case) then waits for no extra call. */
+typedef struct api_lookup {
+    sa_stack_ctx *s;
+    api_search a;
+    int rc;
+    sa_error err;
+} api_lookup;
+
+static void *lookup_main(void *arg)
+{
+    api_lookup *l = arg;
+    l->rc = list_own_apis(l->s, &l->a, &l->err);
+    return NULL;
+}
+
+/* The search after an attempt of CreateRestApi whose answer may have been lost; `asked` tells
+ * that there was one (an attempt that timed out may still make its API after the search). */
+typedef struct lost_search {
+    sa_stack_ctx *s;
+    const sa_stack_inputs *in;
+    sa_stack_state *st;
+    bool asked;
+} lost_search;
+
+static int lost_search_fn(void *ctx, bool *ret_found, sa_error *err)
+{
+    lost_search *l = ctx;
+    int rc = find_lost_api(l->s, l->in, l->st, err);
+
+    l->asked = true;
+    *ret_found = rc == SA_OK && api_found(l->st);
+    return rc;
+}
+
+/* CreateRestApi; *ret_lost: an attempt's answer was lost (whether its API was found or not). */
+static int create_rest_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
+                           bool *ret_lost, sa_error *err)
 {
     sa_json body;
     char desc[200];
     sa_stack_call c;
-    sa_search search = {s, in, st, look_for_api, api_found};
-    sa_stack_find find = sa_step_find(&search);
+    lost_search search = {s, in, st, false};
+    sa_stack_find find = {lost_search_fn, &search};
     int rc;
 
-    if (st->rest_api_id[0] != '\0')
-        return SA_OK;
-    /* an API this stack made in an interrupted run is adopted, not made twice, with whatever
-     * resources it already has */
-    rc = find_api(s, in, st, err);
-    if (rc != SA_OK || st->rest_api_id[0] != '\0')
-        return rc == SA_OK ? find_resources(s, st, err) : rc;
     snprintf(desc, sizeof(desc), "secureapi stack %s: serves %s", in->suffix, in->function_name);
     sa_json_init(&body);
     sa_json_string(&body, body.root, "name", in->api_name);
@@ -200,6 +308,7 @@ int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
                                 .retry = &apigw_rules,
                                 .find = &find},
                      err);
+    *ret_lost = search.asked;
     if (rc == SA_OK && c.resp.http_status == 0) {
         rc = find_resources(s, st, err); /* found after a lost answer, like an adopted API */
     } else if (rc == SA_OK) {
@@ -213,6 +322,94 @@ int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_sta
     }
     sa_stack_call_dispose(&c);
     sa_json_dispose(&body);
+    return rc;
+}
+
+/* Keeps the oldest API of the stack's: the one this create made (in the state) is deleted when
+ * the search found an older one, which is adopted with its resources, and so is any other the
+ * search found (each made by a run that was interrupted). When the new one cannot be deleted the
+ * state keeps naming it (so it is not lost) and the error names the other. */
+static int keep_oldest(sa_stack_ctx *s, sa_stack_state *st, const api_search *a, sa_error *err)
+{
+    const api_seen *older = pick(a, st->rest_api_id, false);
+    char made[sizeof(st->rest_api_id)];
+    sa_error e = {0};
+    int rc;
+
+    if (older == NULL)
+        return SA_OK;
+    SA_COPY(made, st->rest_api_id);
+    sa_stack_progress(s,
+                      "found REST API %s made earlier (an interrupted run, or an attempt whose "
+                      "answer was lost): deleting the new %s",
+                      older->id, made);
+    if ((rc = delete_api(s, made, &e)) != SA_OK)
+        return sa_error_set(err, rc,
+                            "REST API %s of an interrupted run of this stack was found after %s "
+                            "was made, which could not be deleted: %s",
+                            older->id, made, e.message);
+    for (size_t i = 0; i < a->n; i++) {
+        if (&a->seen[i] == older || strcmp(a->seen[i].id, made) == 0)
+            continue;
+        if ((rc = delete_api(s, a->seen[i].id, &e)) != SA_OK)
+            return sa_error_set(err, rc, "deleting REST API %s, a duplicate of %s: %s",
+                                a->seen[i].id, older->id, e.message);
+    }
+    if ((rc = adopt_api(s, st, older, err)) != SA_OK)
+        return rc;
+    return find_resources(s, st, err);
+}
+
+int sa_apigw_create_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
+                        sa_error *err)
+{
+    api_lookup *l;
+    pthread_t t;
+    bool threaded, lost = false;
+    int rc, lrc;
+    sa_error e = {0};
+
+    if (st->rest_api_id[0] != '\0')
+        return SA_OK;
+    /* an API this stack made in an interrupted run is adopted, not kept twice, with whatever
+     * resources it already has: the search runs beside the create, and settles after it */
+    if ((l = calloc(1, sizeof(*l))) == NULL)
+        return sa_error_set(err, SA_ENOMEM, "out of memory");
+    l->s = s;
+    l->a.in = in;
+    threaded = pthread_create(&t, NULL, lookup_main, l) == 0;
+    rc = create_rest_api(s, in, st, &lost, err);
+    if (threaded)
+        pthread_join(t, NULL);
+    else
+        lookup_main(l);
+    lrc = l->rc;
+    /* a failed search is asked once more, after the create; so is one that may have run before
+     * an attempt whose answer was lost made its API (such an attempt may make it after the
+     * search that followed it, too, when the create was then sent again; and that search took
+     * the newest of the stack's APIs, which may have been an older one made in the same second) */
+    if (lrc != SA_OK || lost)
+        lrc = list_own_apis(s, &l->a, &l->err);
+    if (rc != SA_OK) {
+        /* no API made (or none known): one of an interrupted run, if seen, is taken instead */
+        const api_seen *older = lrc == SA_OK ? pick(&l->a, NULL, false) : NULL;
+        if (older != NULL && st->rest_api_id[0] == '\0' &&
+            (rc = adopt_api(s, st, older, err)) == SA_OK)
+            rc = find_resources(s, st, err);
+    } else if (lrc != SA_OK) {
+        /* whether an interrupted run made one is unknown: delete the new API and fail, so the
+         * next attempt searches again (should the delete fail, the state keeps the new one) */
+        rc = sa_error_set(err, lrc, "%s", l->err.message);
+        if (delete_api(s, st->rest_api_id, &e) == SA_OK)
+            st->rest_api_id[0] = st->root_resource_id[0] = '\0';
+    } else if (l->a.more > 0) {
+        rc = sa_error_set(err, SA_EAWS,
+                          "more than %d REST APIs named %s carry this stack's ownership tag",
+                          API_SEEN_MAX, in->api_name);
+    } else {
+        rc = keep_oldest(s, st, &l->a, err);
+    }
+    free(l);
     return rc;
 }
 
@@ -430,7 +627,7 @@ int sa_apigw_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st
 
     if (st->rest_api_id[0] == '\0') {
         /* import: find it whole; its resources are checked below */
-        rc = find_api(s, in, st, err);
+        rc = find_api(s, in, st, false, err);
         if (rc != SA_OK || st->rest_api_id[0] == '\0')
             return rc;
         st->methods = true;

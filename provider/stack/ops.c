@@ -52,16 +52,43 @@ static void gate_signal(chain *c, bool ok)
     pthread_mutex_unlock(&c->g->lock);
 }
 
-/* The key, the log group encrypted with it (a group that exists gets a replaced key), then what
- * the function does not wait for: retention, rotation, the alias, and the retirement of a key the
- * stack no longer uses. */
+/* The key's rotation and alias, beside the log group (they need only the key). */
+typedef struct key_tail {
+    chain *c;
+    int rc;
+    sa_error err;
+} key_tail;
+
+static void *key_tail_main(void *arg)
+{
+    key_tail *t = arg;
+    sa_stack_ctx *s = t->c->s;
+    const sa_stack_inputs *in = t->c->in;
+    sa_stack_state *st = t->c->st;
+
+    t->rc = SA_OK;
+    if (st->kms_rotation != in->rotation)
+        t->rc = sa_kms_set_rotation(s, in, st, &t->err);
+    if (t->rc == SA_OK && !st->alias)
+        t->rc = sa_kms_set_alias(s, in, st, &t->err);
+    return NULL;
+}
+
+/* The key, then side by side: the log group encrypted with it (a group that exists gets a
+ * replaced key) and its retention; the key's rotation and alias. The function waits only for
+ * the log group. Last, the retirement of a key the stack no longer uses. */
 static int chain_kms_logs(chain *c)
 {
     sa_stack_ctx *s = c->s;
     const sa_stack_inputs *in = c->in;
     sa_stack_state *st = c->st;
+    key_tail tail = {.c = c};
+    pthread_t t;
+    bool threaded = false;
     int rc = sa_kms_create_key(s, in, st, &c->err);
 
+    if (rc == SA_OK && (st->kms_rotation != in->rotation || !st->alias))
+        threaded = pthread_create(&t, NULL, key_tail_main, &tail) == 0;
     if (rc == SA_OK && st->log_group_arn[0] == '\0')
         rc = sa_logs_create(s, in, st, &c->err);
     else if (rc == SA_OK && strcmp(st->log_group_key, st->kms_key_arn) != 0)
@@ -69,10 +96,12 @@ static int chain_kms_logs(chain *c)
     gate_signal(c, rc == SA_OK);
     if (rc == SA_OK && st->retention != in->retention)
         rc = sa_logs_set_retention(s, in, st, &c->err);
-    if (rc == SA_OK && st->kms_rotation != in->rotation)
-        rc = sa_kms_set_rotation(s, in, st, &c->err);
-    if (rc == SA_OK && !st->alias)
-        rc = sa_kms_set_alias(s, in, st, &c->err);
+    if (threaded)
+        pthread_join(t, NULL);
+    else if (rc == SA_OK)
+        key_tail_main(&tail); /* no thread: in turn */
+    if (rc == SA_OK && tail.rc != SA_OK)
+        rc = sa_error_set(&c->err, tail.rc, "%s", tail.err.message);
     if (rc == SA_OK && st->retired_key_id[0] != '\0' &&
         (rc = sa_kms_retire(s, in, st->retired_key_id, &c->err)) == SA_OK)
         st->retired_key_id[0] = '\0';
@@ -90,11 +119,13 @@ static int chain_iam(chain *c)
 }
 
 /* The API's chain does not wait for the function: its integrations name the function's ARN,
- * which is known in advance, so the deployment and the stage follow the routes directly. */
+ * which is known in advance, so the deployment and the stage follow the routes directly. Once
+ * the API exists it opens its gate: the invoke permission names only the API's id. */
 static int chain_api(chain *c)
 {
     int rc = sa_apigw_create_api(c->s, c->in, c->st, &c->err);
 
+    gate_signal(c, rc == SA_OK);
     if (rc == SA_OK)
         rc = sa_apigw_create_routes(c->s, c->in, c->st, &c->err);
     if (rc == SA_OK)
@@ -111,13 +142,29 @@ static void *chain_main(void *arg)
     return NULL;
 }
 
+/* Waits until `need` chains reached the gate or failed before it; whether none failed. */
+static bool gate_wait(gate *g, int need)
+{
+    bool ok;
+
+    pthread_mutex_lock(&g->lock);
+    while (g->open + g->failed < need)
+        pthread_cond_wait(&g->changed, &g->lock);
+    ok = g->failed == 0;
+    pthread_mutex_unlock(&g->lock);
+    return ok;
+}
+
+/* The function waits for the role and the log group (gate g); the invoke permission then waits
+ * only for the function and the API's id (gate api), not for the API's routes, deployment and
+ * stage, so it runs beside them. */
 int sa_ops_converge(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
-    gate g = {.open = 0, .failed = 0};
+    gate g = {.open = 0, .failed = 0}, api = {.open = 0, .failed = 0};
     chain chains[3] = {
         {.fn = chain_kms_logs, .s = s, .in = in, .st = st, .g = &g},
         {.fn = chain_iam, .s = s, .in = in, .st = st, .g = &g},
-        {.fn = chain_api, .s = s, .in = in, .st = st},
+        {.fn = chain_api, .s = s, .in = in, .st = st, .g = &api},
     };
     pthread_t threads[3];
     bool started[3] = {false, false, false};
@@ -126,31 +173,32 @@ int sa_ops_converge(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *
 
     pthread_mutex_init(&g.lock, NULL);
     pthread_cond_init(&g.changed, NULL);
+    pthread_mutex_init(&api.lock, NULL);
+    pthread_cond_init(&api.changed, NULL);
     for (size_t i = 0; i < SA_N(chains); i++) {
         started[i] = pthread_create(&threads[i], NULL, chain_main, &chains[i]) == 0;
         if (!started[i])
             chain_main(&chains[i]); /* no thread: run it here */
     }
-    pthread_mutex_lock(&g.lock);
-    while (g.open + g.failed < 2)
-        pthread_cond_wait(&g.changed, &g.lock);
-    can_make_function = g.failed == 0;
-    pthread_mutex_unlock(&g.lock);
+    can_make_function = gate_wait(&g, 2);
     if (can_make_function)
         rc = sa_lambda_create(s, in, st, err);
+    /* the API chain writes no field the permission reads after it opened its gate */
+    if (gate_wait(&api, 1) && can_make_function && rc == SA_OK)
+        rc = sa_lambda_set_permission(s, in, st, err);
     for (size_t i = 0; i < SA_N(chains); i++)
         if (started[i])
             pthread_join(threads[i], NULL);
     pthread_cond_destroy(&g.changed);
     pthread_mutex_destroy(&g.lock);
+    pthread_cond_destroy(&api.changed);
+    pthread_mutex_destroy(&api.lock);
     for (size_t i = 0; i < SA_N(chains); i++) {
         if (chains[i].rc != SA_OK) {
             /* the first failure is the one to report; the others' pieces are in the state */
             return sa_error_set(err, chains[i].rc, "%s", chains[i].err.message);
         }
     }
-    if (rc == SA_OK)
-        rc = sa_lambda_set_permission(s, in, st, err);
     return rc;
 }
 

@@ -6,6 +6,9 @@ the serial sum, and the CLI steps of the TypeScript example. Writes report.md an
 the output folder. Everything runs on loopback against moto; ratios come from one run.
 
     tests/bench/run.sh            (sets up the toolchain, then runs this)
+    SECUREAPI_BENCH_ONLY=create tests/bench/run.sh
+                                  (only create against the critical path: its table, and each
+                                   create call's start and end at 50 ms, chain by chain)
 """
 import json
 import os
@@ -35,6 +38,7 @@ PLUGIN = BUILD / "provider" / "pulumi-resource-secureapi"
 PULUMI_BIN = Path(os.environ["SECUREAPI_PULUMI_BIN"])
 OUT = Path(os.environ.get("SECUREAPI_BENCH_OUT", BUILD / "bench"))
 RUNS = int(os.environ.get("SECUREAPI_BENCH_STARTS", "100"))
+ONLY = os.environ.get("SECUREAPI_BENCH_ONLY", "")
 
 
 
@@ -128,10 +132,12 @@ def one_stack_lifecycle(e: Env, suffix="bench"):
         t_calls = len(e.proxy.timings)
         created = measure("create", lambda: p.stub.Create(provider_pb2.CreateRequest(
             urn=urn, properties=inputs, name="api", type=TYPE)))
-        create_calls = e.proxy.timings[t_calls:]
         read = measure("refresh", lambda: p.stub.Read(provider_pb2.ReadRequest(
             id=created.id, urn=urn, properties=created.properties, inputs=inputs, name="api",
             type=TYPE)))
+        # taken once refresh is done: the proxy records a call's timing just after passing its
+        # answer on, so the last create call's may not be there yet when Create returns
+        create_calls = e.proxy.timings[t_calls:t_calls + rows["create"][0]]
         measure("no-op diff", lambda: p.stub.Diff(provider_pb2.DiffRequest(
             id=created.id, urn=urn, olds=read.properties, news=inputs, old_inputs=read.inputs,
             name="api", type=TYPE)))
@@ -209,6 +215,36 @@ def critical_seconds(calls, latency):
                 + d(lambda o: o == "POST /2015-03-31/functions")
                 + d(lambda o: o.endswith("/policy")))
     return max(api, function)
+
+
+def create_table(rows):
+    md = ["| latency (ms) | create (s) | critical path (s) | serial sum (s) | create / critical | "
+          "create / serial | calls |", "|---|---|---|---|---|---|---|"]
+    for lat, wall, crit, serial, n in rows:
+        md.append(f"| {lat * 1000:.0f} | {wall:.3f} | {crit:.3f} | {serial:.3f} | "
+                  f"{wall / crit:.2f} | {wall / serial:.2f} | {n} |")
+    return md
+
+
+def create_spans(latency=0.05):
+    """One create at `latency` with each AWS call's start and end (ms from the first call's
+    start) as the proxy saw them: where the time goes beyond the critical path."""
+    spans = []
+    e = Env()
+    orig = e.proxy.forwarded
+
+    def forwarded(req, reply):
+        spans.append((e.proxy._local.op, e.proxy._local.t0 - e.proxy.latency, time.monotonic()))
+        return orig(req, reply)
+    e.proxy.forwarded = forwarded
+    try:
+        e.proxy.latency = latency
+        rows, _, calls = one_stack_lifecycle(e, suffix="spans")
+    finally:
+        e.stop()
+    created = spans[1:1 + rows["create"][0]]  # after Configure's STS call
+    t0 = min(a for _, a, _ in created)
+    return [f"{(a - t0) * 1000:7.1f} {(b - t0) * 1000:7.1f}  {op}" for op, a, b in created]
 
 
 def create_vs_latency(latencies):
@@ -402,6 +438,11 @@ def chart(rows, path):
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
+    if ONLY == "create":
+        print("\n".join(create_table(create_vs_latency([0.0, 0.025, 0.05, 0.1]))))
+        print("\ncreate calls at 50 ms (start, end in ms; op):")
+        print("\n".join(create_spans()))
+        return 0 if RECORDER.report() else 1
     work = Path(tempfile.mkdtemp(prefix="secureapi-bench-"))
     try:
         cs = cold_start()
@@ -448,11 +489,7 @@ def main():
            "that must run in a row whatever the implementation (REST API -> resource -> method -> "
            "integration -> deployment -> stage, beside key -> log group (or role) -> function -> "
            "permission), at the measured durations. Serial sum: every create call one after another.",
-           "", "| latency (ms) | create (s) | critical path (s) | serial sum (s) | create / critical | "
-           "create / serial | calls |", "|---|---|---|---|---|---|---|"]
-    for lat, wall, crit, serial, n in lat_rows:
-        md.append(f"| {lat * 1000:.0f} | {wall:.3f} | {crit:.3f} | {serial:.3f} | "
-                  f"{wall / crit:.2f} | {wall / serial:.2f} | {n} |")
+           ""] + create_table(lat_rows)
     md += ["", f"At 50 ms: create {at50[1]:.2f} s = **{at50[1] / at50[2]:.2f}x the critical path** "
            f"and **{at50[1] / at50[3]:.2f}x the serial sum**.", "",
            f"Twenty stacks in one program at 50 ms: `pulumi up --parallel 20` {up20:.1f} s for "
