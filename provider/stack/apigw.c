@@ -224,7 +224,9 @@ static int find_lost_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_st
     return find_api(s, in, st, true, err);
 }
 
-/* Deletes the API `id` this create made when an older one of the stack's must be kept. */
+/* Deletes the REST API `id` (and with it its resources, methods, deployments and stages); one
+ * already gone counts as deleted. Used by Delete, and by a create that made an API when an older
+ * one of the stack's must be kept. */
 static int delete_api(sa_stack_ctx *s, const char *id, sa_error *err)
 {
     sa_stack_call c;
@@ -716,28 +718,17 @@ int sa_apigw_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *o
 
 int sa_apigw_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
-    sa_stack_call c;
     int rc;
 
     (void)in;
     if (st->rest_api_id[0] == '\0')
         return SA_OK;
     /* deleting the API deletes its resources, methods, deployments and stages */
-    rc = sa_call_run(s, &c,
-                     &(sa_call){.service = "apigateway",
-                                .op = "DeleteRestApi",
-                                .method = "DELETE",
-                                .path = "/restapis/{}",
-                                .labels = {st->rest_api_id},
-                                .retry = &apigw_rules},
-                     err);
-    if (sa_call_not_found(rc, &c))
-        rc = SA_OK;
+    rc = delete_api(s, st->rest_api_id, err);
     if (rc == SA_OK) {
         st->rest_api_id[0] = st->root_resource_id[0] = st->proxy_resource_id[0] = '\0';
         st->deployment_id[0] = st->stage_name[0] = '\0';
         st->methods = false;
     }
-    sa_stack_call_dispose(&c);
     return rc;
 }
