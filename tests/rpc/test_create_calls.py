@@ -12,7 +12,7 @@ import pytest
 from google.protobuf import json_format
 from pulumi.runtime.proto import provider_pb2
 
-from harness.fault_proxy import Fault, FaultProxy
+from harness.fault_proxy import Fault
 from harness.plugin import struct
 from harness.stack_checks import REGION, check_stack_in_moto, everything
 
@@ -42,13 +42,6 @@ def shape(op: str) -> str:
     op = re.sub(r"^(\w+ /restapis)/[^/]+", r"\1/{id}", op)
     op = re.sub(r"/resources/[^/]+", "/resources/{id}", op)
     return re.sub(r"/functions/[^/]+", "/functions/{id}", op)
-
-
-@pytest.fixture
-def proxy(aws):
-    p = FaultProxy(aws.url)
-    yield p
-    p.stop()
 
 
 @pytest.fixture

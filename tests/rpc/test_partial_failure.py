@@ -14,7 +14,7 @@ from google.protobuf import json_format
 from google.rpc import status_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from harness.fault_proxy import Fault, FaultProxy
+from harness.fault_proxy import Fault
 from harness.plugin import struct
 from harness.stack_checks import REGION, check_stack_in_moto, everything
 
@@ -22,13 +22,6 @@ TYPE = "secureapi:index:SecureApiStack"
 URN = f"urn:pulumi:dev::proj::{TYPE}::api"
 D = json_format.MessageToDict
 
-
-
-@pytest.fixture
-def proxy(aws):
-    p = FaultProxy(aws.url)
-    yield p
-    p.stop()
 
 
 @pytest.fixture
