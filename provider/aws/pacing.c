@@ -17,6 +17,9 @@
 
 #define APIGW_QUOTAS "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
 #define LAMBDA_QUOTAS "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
+#define KMS_QUOTAS "https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html"
+#define LOGS_QUOTAS                                                                                \
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html"
 
 /*
  * API Gateway: "API Gateway quotas for creating, deploying and managing an API", per account and
@@ -27,8 +30,13 @@
  * Lambda: "Lambda API requests": GetFunction 100 per second, GetPolicy 15, the rest of the control
  * plane (not invocation) 15 together; the page gives no burst, one second's worth is assumed (as
  * the quota proxy does).
- * Not paced: IAM and STS (no published request rates); KMS and CloudWatch Logs (published per
- * operation, not transcribed yet; the quota proxy does not enforce them either).
+ * KMS: "Request quotas for each AWS KMS API operation", per account and Region, requests per
+ * second, each operation its own quota; the operations the stack calls. No burst is given: one
+ * second's worth is assumed.
+ * CloudWatch Logs: the quotas page's CreateLogGroup row (10 transactions per second per account
+ * and Region); the stack's other Logs operations have no per-operation row on the page as read
+ * here, so they are not paced (nor limited by the quota proxy).
+ * Not paced: IAM and STS (no published request rates).
  */
 static const sa_aws_rate rates[] = {
     {"apigateway", "*", "*", 10, 1, 40, APIGW_QUOTAS},
@@ -40,6 +48,20 @@ static const sa_aws_rate rates[] = {
     {"lambda", "GetFunction", "GetFunction", 100, 1, 100, LAMBDA_QUOTAS},
     {"lambda", "GetPolicy", "GetPolicy", 15, 1, 15, LAMBDA_QUOTAS},
     {"lambda", "control plane", NULL, 15, 1, 15, LAMBDA_QUOTAS},
+    {"kms", "CreateAlias", "CreateAlias", 5, 1, 5, KMS_QUOTAS},
+    {"kms", "CreateKey", "CreateKey", 5, 1, 5, KMS_QUOTAS},
+    {"kms", "DeleteAlias", "DeleteAlias", 15, 1, 15, KMS_QUOTAS},
+    {"kms", "DescribeKey", "DescribeKey", 2000, 1, 2000, KMS_QUOTAS},
+    {"kms", "DisableKeyRotation", "DisableKeyRotation", 5, 1, 5, KMS_QUOTAS},
+    {"kms", "EnableKeyRotation", "EnableKeyRotation", 15, 1, 15, KMS_QUOTAS},
+    {"kms", "GetKeyRotationStatus", "GetKeyRotationStatus", 1000, 1, 1000, KMS_QUOTAS},
+    {"kms", "ListAliases", "ListAliases", 500, 1, 500, KMS_QUOTAS},
+    {"kms", "ListResourceTags", "ListResourceTags", 2000, 1, 2000, KMS_QUOTAS},
+    {"kms", "ScheduleKeyDeletion", "ScheduleKeyDeletion", 15, 1, 15, KMS_QUOTAS},
+    {"kms", "TagResource", "TagResource", 10, 1, 10, KMS_QUOTAS},
+    {"kms", "UntagResource", "UntagResource", 5, 1, 5, KMS_QUOTAS},
+    {"kms", "UpdateAlias", "UpdateAlias", 5, 1, 5, KMS_QUOTAS},
+    {"logs", "CreateLogGroup", "CreateLogGroup", 10, 1, 10, LOGS_QUOTAS},
 };
 
 /* The adaptive part: a throttling answer multiplies the rate by BETA (the SDKs' CUBIC beta), at
@@ -181,6 +203,24 @@ static bucket *find_bucket(sa_aws_pacer *p, const char *region, const sa_aws_rat
     return b;
 }
 
+/* Gives back turns reserved by a wait that ends without its request, unless someone has queued
+ * behind one since. */
+static void give_back(sa_aws_pacer *p, const size_t *idx, const double *reserved,
+                      const double *step, size_t m)
+{
+    pthread_mutex_lock(&p->lock);
+    for (size_t i = 0; i < m; i++) {
+        bucket *b = &p->buckets[idx[i]];
+        if (b->tat_ms == reserved[i])
+            b->tat_ms -= step[i];
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* The request's turns, one row at a time: the operation's own row first, then the shared one (the
+ * API Gateway total). A turn of the shared row is reserved only once the own turn has come, so a
+ * request queued far ahead for its own quota (a DeleteRestApi 30 s out) does not hold the
+ * others' turns of the total back until then. */
 int sa_aws_pacer_wait(sa_aws_pacer *p, const sa_aws_clock *clock, const sa_aws_pace_request *rq,
                       int64_t *ret_waited_ms, sa_error *err)
 {
@@ -188,63 +228,69 @@ int sa_aws_pacer_wait(sa_aws_pacer *p, const sa_aws_clock *clock, const sa_aws_p
     size_t n = sa_aws_rate_classes(rows, rq->service, rq->op);
     size_t idx[SA_AWS_PACE_MAX_CLASSES];
     double step[SA_AWS_PACE_MAX_CLASSES], reserved[SA_AWS_PACE_MAX_CLASSES];
-    double now, start;
-    int64_t wait;
+    int64_t waited = 0;
     size_t m = 0;
 
     if (ret_waited_ms != NULL)
         *ret_waited_ms = 0;
     if (p == NULL || n == 0)
         return SA_OK;
-    pthread_mutex_lock(&p->lock);
-    now = (double)clock->mono_ms(clock->ctx);
-    start = now;
     for (size_t i = 0; i < n; i++) {
-        bucket *b = find_bucket(p, rq->region, rows[i], now);
-        double tau;
-        if (b == NULL)
+        double now, start, tau;
+        int64_t wait;
+        bucket *b;
+
+        pthread_mutex_lock(&p->lock);
+        now = (double)clock->mono_ms(clock->ctx);
+        b = find_bucket(p, rq->region, rows[i], now);
+        if (b == NULL) {
+            pthread_mutex_unlock(&p->lock);
             continue;
-        idx[m] = (size_t)(b - p->buckets);
+        }
         step[m] = interval(p, b, now);
         tau = (b->rate->burst - 1.0) * step[m];
-        if (b->tat_ms - tau > start)
-            start = b->tat_ms - tau;
-        m++;
-    }
-    wait = (int64_t)(start - now);
-    if ((double)wait < start - now)
-        wait++; /* whole ms, rounded up */
-    if (wait > 0 && rq->deadline_ms > 0 && now + (double)wait >= (double)rq->deadline_ms) {
+        start = b->tat_ms - tau > now ? b->tat_ms - tau : now;
+        wait = (int64_t)(start - now);
+        if ((double)wait < start - now)
+            wait++; /* whole ms, rounded up */
+        if (wait > 0 && rq->deadline_ms > 0 && now + (double)wait >= (double)rq->deadline_ms) {
+            pthread_mutex_unlock(&p->lock);
+            give_back(p, idx, reserved, step, m);
+            return sa_error_set(err, SA_ETIMEOUT,
+                                "its turn under AWS's request rate comes in %lld ms, after the "
+                                "deadline",
+                                (long long)wait);
+        }
+        b->tat_ms = (b->tat_ms > start ? b->tat_ms : start) + step[m];
+        reserved[m] = b->tat_ms;
+        idx[m++] = (size_t)(b - p->buckets);
         pthread_mutex_unlock(&p->lock);
-        return sa_error_set(err, SA_ETIMEOUT,
-                            "its turn under AWS's request rate comes in %lld ms, after the "
-                            "deadline",
-                            (long long)wait);
+        if (wait <= 0)
+            continue;
+        if (rq->notice != NULL)
+            rq->notice(rq->notice_ctx, wait);
+        if (clock->sleep(clock->ctx, wait, rq->cancelled) != SA_OK) {
+            give_back(p, idx, reserved, step, m);
+            return sa_error_set(err, SA_ECANCELLED,
+                                "cancelled while waiting for its turn under AWS's request rate");
+        }
+        waited += wait;
     }
-    for (size_t i = 0; i < m; i++) {
-        bucket *b = &p->buckets[idx[i]];
-        b->tat_ms = (b->tat_ms > start ? b->tat_ms : start) + step[i];
-        reserved[i] = b->tat_ms;
-    }
-    pthread_mutex_unlock(&p->lock);
-    if (wait <= 0)
-        return SA_OK;
-    if (rq->notice != NULL)
-        rq->notice(rq->notice_ctx, wait);
-    if (clock->sleep(clock->ctx, wait, rq->cancelled) != SA_OK) {
-        /* give the turn back unless someone queued behind it */
+    /* A later row's wait delays the request past its earlier rows' turns: the next turn of those
+     * is one interval after the request goes, not after its turn (unless someone has queued
+     * behind it already). */
+    if (m > 1) {
         pthread_mutex_lock(&p->lock);
-        for (size_t i = 0; i < m; i++) {
+        double sent = (double)clock->mono_ms(clock->ctx);
+        for (size_t i = 0; i + 1 < m; i++) {
             bucket *b = &p->buckets[idx[i]];
-            if (b->tat_ms == reserved[i])
-                b->tat_ms -= step[i];
+            if (b->tat_ms == reserved[i] && b->tat_ms < sent + step[i])
+                b->tat_ms = sent + step[i];
         }
         pthread_mutex_unlock(&p->lock);
-        return sa_error_set(err, SA_ECANCELLED,
-                            "cancelled while waiting for its turn under AWS's request rate");
     }
     if (ret_waited_ms != NULL)
-        *ret_waited_ms = wait;
+        *ret_waited_ms = waited;
     return SA_OK;
 }
 

@@ -6,12 +6,14 @@
  * from before each attempt. The client (client.c) is its only user; one client serves every stack
  * of a provider, so the stacks of a program share the buckets and queue for AWS's quota instead
  * of racing for it. Turns are reserved in arrival order (GCRA: a theoretical arrival time per
- * bucket, a burst of the row's size); a throttling answer slows the operation's narrowest bucket
- * (its rate times 0.7, at most once per interval, never below 1/8 of the table's) and drains its
- * burst, and the rate recovers linearly to the table's over ten of its intervals, as the AWS SDKs'
- * adaptive retry mode does. A wait ends at once when the cancel flag is raised, and is refused
- * when the turn would come after the caller's deadline. A wait is not an attempt: the client does
- * not count it against a retry rule's time budget. All time comes from the client's clock seam.
+ * bucket, a burst of the row's size), the operation's own row first and the shared total only once
+ * that turn has come (so a request queued far ahead does not hold the total back); a throttling
+ * answer slows the operation's narrowest bucket (its rate times 0.7, at most once per interval,
+ * never below 1/8 of the table's) and drains its burst, and the rate recovers linearly to the
+ * table's over ten of its intervals, as the AWS SDKs' adaptive retry mode does. A wait ends at once
+ * when the cancel flag is raised, and is refused when the turn would come after the caller's
+ * deadline. A wait is not an attempt: the client does not count it against a retry rule's time
+ * budget. All time comes from the client's clock seam.
  */
 #ifndef SA_AWS_PACING_H
 #define SA_AWS_PACING_H
@@ -69,7 +71,8 @@ typedef struct sa_aws_pace_request {
     void *notice_ctx;
 } sa_aws_pace_request;
 
-/* Waits for the operation's turn. SA_OK with *ret_waited_ms (may be NULL) the time waited;
+/* Waits for the operation's turn in each of its rows, narrowest first. SA_OK with *ret_waited_ms
+ * (may be NULL) the time waited;
  * SA_ECANCELLED as soon as *cancelled is raised (the turn is given back when nobody queued behind
  * it); SA_ETIMEOUT at once, without waiting, when the turn would come at or after the deadline.
  * Thread-safe. */

@@ -59,10 +59,17 @@ static void test_classes_of_an_operation(void **state)
     assert_string_equal(rows[0]->label, "GetFunction");
     assert_int_equal(sa_aws_rate_classes(rows, "lambda", "CreateFunction"), 1);
     assert_string_equal(rows[0]->label, "control plane");
-    /* unpublished or not transcribed: not paced */
+    /* KMS: each operation its own quota */
+    assert_int_equal(sa_aws_rate_classes(rows, "kms", "CreateKey"), 1);
+    assert_true(rows[0]->count == 5 && rows[0]->period_s == 1);
+    assert_int_equal(sa_aws_rate_classes(rows, "kms", "ScheduleKeyDeletion"), 1);
+    assert_true(rows[0]->count == 15);
+    /* Logs: only CreateLogGroup has a row */
+    assert_int_equal(sa_aws_rate_classes(rows, "logs", "CreateLogGroup"), 1);
+    assert_int_equal(sa_aws_rate_classes(rows, "logs", "PutRetentionPolicy"), 0);
+    /* unpublished: not paced */
     assert_int_equal(sa_aws_rate_classes(rows, "iam", "CreateRole"), 0);
     assert_int_equal(sa_aws_rate_classes(rows, "sts", "GetCallerIdentity"), 0);
-    assert_int_equal(sa_aws_rate_classes(rows, "kms", "CreateKey"), 0);
 }
 
 /* ---- the pacer alone ---------------------------------------------------------------------- */
@@ -164,6 +171,32 @@ static void test_own_row_and_total_both_taken(void **state)
     assert_int_equal(turn(b, "apigateway", "CreateRestApi"), 100);
     /* and its own: once every 3 s */
     assert_int_equal(turn(b, "apigateway", "CreateRestApi"), 3000);
+    bench_free(b);
+}
+
+/* A sleep that lets no time pass: the caller stands for a thread still waiting for its turn while
+ * the test goes on at the same instant. */
+static int waiting_elsewhere(void *ctx, int64_t ms, const atomic_bool *cancelled)
+{
+    (void)ctx;
+    (void)ms;
+    (void)cancelled;
+    return SA_OK;
+}
+
+static void test_request_queued_ahead_does_not_hold_the_total_back(void **state)
+{
+    bench *b = bench_new(1);
+    (void)state;
+
+    b->clock.clock.sleep = waiting_elsewhere;
+    /* thirty DeleteRestApi queued (fewer than the total's burst of 40, as their turns of the total
+     * are taken at this same instant here): the last one's turn is 29 x 30 s away */
+    for (int i = 0; i < 30; i++)
+        assert_int_equal(turn(b, "apigateway", "DeleteRestApi"), i * 30000);
+    /* the total is not held until then: a CreateResource now goes at once */
+    assert_int_equal(turn(b, "apigateway", "CreateResource"), 0);
+    assert_int_equal(turn(b, "apigateway", "GetStage"), 0);
     bench_free(b);
 }
 
@@ -490,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_rate_honoured_in_order),
         cmocka_unit_test(test_burst_then_rate),
         cmocka_unit_test(test_own_row_and_total_both_taken),
+        cmocka_unit_test(test_request_queued_ahead_does_not_hold_the_total_back),
         cmocka_unit_test(test_scale_multiplies_rates),
         cmocka_unit_test(test_throttle_slows_then_recovers),
         cmocka_unit_test(test_cancel_ends_wait_and_gives_turn_back),
