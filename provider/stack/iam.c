@@ -350,16 +350,46 @@ int sa_iam_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old
                : SA_OK;
 }
 
+/* DeleteRole; *ret_conflict when IAM refuses it because a policy is still on the role
+ * (DeleteConflict: one put or attached out of band). */
+static int delete_role(sa_stack_ctx *s, const sa_stack_inputs *in, bool *ret_conflict,
+                       sa_error *err)
+{
+    sa_params p = {0};
+    sa_stack_call c;
+    int rc;
+
+    sa_params_add(&p, "RoleName", in->role_name);
+    rc = sa_call_run(s, &c, &(sa_call){.service = "iam", .op = "DeleteRole", .params = &p}, err);
+    if (sa_call_not_found(rc, &c))
+        rc = SA_OK;
+    *ret_conflict = sa_call_error_is(rc, &c, "DeleteConflict", NULL);
+    sa_stack_call_dispose(&c);
+    sa_params_dispose(&p);
+    return rc;
+}
+
+/* Removes the policy the state records ("scoped": the inline one, "managed": the attached one;
+ * "both" or unknown: both), then the role; should IAM find another policy on it, both are
+ * removed and the role deleted again. */
 int sa_iam_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
-    int rc = delete_scoped(s, in, err);
+    bool conflict = false;
+    int rc = strcmp(st->role_policy, "managed") != 0 ? delete_scoped(s, in, err) : SA_OK;
 
-    if (rc == SA_OK)
+    if (rc == SA_OK && strcmp(st->role_policy, "scoped") != 0)
         rc = managed(s, in, false, err);
     if (rc != SA_OK)
         return rc;
     st->role_policy[0] = '\0';
-    rc = role_call(s, in, "DeleteRole", NULL, 0, true, err);
+    rc = delete_role(s, in, &conflict, err);
+    if (conflict) {
+        rc = delete_scoped(s, in, err);
+        if (rc == SA_OK)
+            rc = managed(s, in, false, err);
+        if (rc == SA_OK)
+            rc = delete_role(s, in, &conflict, err);
+    }
     if (rc == SA_OK)
         st->role_arn[0] = '\0';
     return rc;

@@ -119,6 +119,14 @@ static bool ready(const cJSON *config)
            (update == NULL || strcmp(update, "InProgress") != 0);
 }
 
+/* Whether an update's answer says the update is done (LastUpdateStatus Successful, the function
+ * Active): then there is nothing to wait for. AWS usually answers InProgress. */
+static bool update_done(const cJSON *config)
+{
+    const char *update = sa_json_get(config, "LastUpdateStatus");
+    return update != NULL && strcmp(update, "Successful") == 0 && ready(config);
+}
+
 /* Polls GetFunction until State is Active and LastUpdateStatus is not InProgress. */
 static int wait_ready(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
@@ -272,9 +280,14 @@ int sa_lambda_update_config(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack
                                 .body = &body,
                                 .retry = &role_not_ready},
                      err);
+    if (rc == SA_OK) {
+        record(st, c.resp.json);
+        if (!update_done(c.resp.json))
+            rc = wait_ready(s, in, st, err);
+    }
     sa_stack_call_dispose(&c);
     sa_json_dispose(&body);
-    return rc == SA_OK ? wait_ready(s, in, st, err) : rc;
+    return rc;
 }
 
 int sa_lambda_update_code(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st,
@@ -301,7 +314,8 @@ int sa_lambda_update_code(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_s
     rc = call_with_code(s, &c, &call, &body, &code, err);
     if (rc == SA_OK) {
         record(st, c.resp.json);
-        rc = wait_ready(s, in, st, err);
+        if (!update_done(c.resp.json))
+            rc = wait_ready(s, in, st, err);
     }
     if (rc == SA_OK)
         SA_COPY(st->architecture, in->architecture);

@@ -11,6 +11,10 @@ from harness.quota_proxy import RATES, UNLIMITED
 # the API Gateway operations the stack calls that have a quota of their own (provider/stack/apigw.c)
 APIGW_CALLED = {"CreateDeployment", "CreateResource", "CreateRestApi (regional or private)",
                 "DeleteRestApi", "GetResources"}
+# the KMS operations the stack calls (provider/stack/kms.c), each with its own published quota
+KMS_CALLED = {"CreateAlias", "CreateKey", "DeleteAlias", "DescribeKey", "DisableKeyRotation",
+              "EnableKeyRotation", "GetKeyRotationStatus", "ListAliases", "ListResourceTags",
+              "ScheduleKeyDeletion", "TagResource", "UntagResource", "UpdateAlias"}
 
 
 def plugin_rates(probe_bin):
@@ -29,7 +33,8 @@ def test_plugin_rates_match_the_quota_proxy(probe_bin):
             (r.count, r.period, r.burst, r.source), key
     labels = {(row["service"], row["label"]) for row in rows}
     wanted = {("apigateway", "*"), ("lambda", "GetFunction"), ("lambda", "GetPolicy"),
-              ("lambda", "control plane")} | {("apigateway", op) for op in APIGW_CALLED}
+              ("lambda", "control plane"), ("logs", "CreateLogGroup")} | \
+        {("apigateway", op) for op in APIGW_CALLED} | {("kms", op) for op in KMS_CALLED}
     assert wanted <= labels, wanted - labels
     for service in UNLIMITED:
         assert service not in {row["service"] for row in rows}, service

@@ -74,15 +74,39 @@ RATES: dict[tuple[str, str], Rate] = {
     ("lambda", "GetFunction"):                   Rate(100, 1, 100, LAMBDA_QUOTAS),
     ("lambda", "GetPolicy"):                     Rate(15, 1, 15, LAMBDA_QUOTAS),
     ("lambda", "control plane"):                 Rate(15, 1, 15, LAMBDA_QUOTAS),
+    # KMS "Request quotas for each AWS KMS API operation" (requests per second, per account and
+    # Region, each operation its own quota): the management operations, not the cryptographic
+    # ones (shared, per key type). No burst is given: one second's worth is assumed.
+    ("kms", "CancelKeyDeletion"):                Rate(5, 1, 5, KMS_QUOTAS),
+    ("kms", "CreateAlias"):                      Rate(5, 1, 5, KMS_QUOTAS),
+    ("kms", "CreateGrant"):                      Rate(50, 1, 50, KMS_QUOTAS),
+    ("kms", "CreateKey"):                        Rate(5, 1, 5, KMS_QUOTAS),
+    ("kms", "DeleteAlias"):                      Rate(15, 1, 15, KMS_QUOTAS),
+    ("kms", "DescribeKey"):                      Rate(2000, 1, 2000, KMS_QUOTAS),
+    ("kms", "DisableKey"):                       Rate(5, 1, 5, KMS_QUOTAS),
+    ("kms", "DisableKeyRotation"):               Rate(5, 1, 5, KMS_QUOTAS),
+    ("kms", "EnableKey"):                        Rate(5, 1, 5, KMS_QUOTAS),
+    ("kms", "EnableKeyRotation"):                Rate(15, 1, 15, KMS_QUOTAS),
+    ("kms", "GetKeyPolicy"):                     Rate(1000, 1, 1000, KMS_QUOTAS),
+    ("kms", "GetKeyRotationStatus"):             Rate(1000, 1, 1000, KMS_QUOTAS),
+    ("kms", "ListAliases"):                      Rate(500, 1, 500, KMS_QUOTAS),
+    ("kms", "ListKeys"):                         Rate(500, 1, 500, KMS_QUOTAS),
+    ("kms", "ListResourceTags"):                 Rate(2000, 1, 2000, KMS_QUOTAS),
+    ("kms", "PutKeyPolicy"):                     Rate(15, 1, 15, KMS_QUOTAS),
+    ("kms", "ScheduleKeyDeletion"):              Rate(15, 1, 15, KMS_QUOTAS),
+    ("kms", "TagResource"):                      Rate(10, 1, 10, KMS_QUOTAS),
+    ("kms", "UntagResource"):                    Rate(5, 1, 5, KMS_QUOTAS),
+    ("kms", "UpdateAlias"):                      Rate(5, 1, 5, KMS_QUOTAS),
+    ("kms", "UpdateKeyDescription"):             Rate(5, 1, 5, KMS_QUOTAS),
+    # CloudWatch Logs quotas page: CreateLogGroup, 10 transactions per second per account and
+    # Region. The stack's other Logs operations have no row of their own on the page as read
+    # here: they are not limited.
+    ("logs", "CreateLogGroup"):                  Rate(10, 1, 10, LOGS_QUOTAS),
 }
 
-# Services whose per-operation rates are not in RATES: their requests are never limited.
+# Services with no per-operation rates in RATES: their requests are never limited.
 #   iam, sts: unpublished (the IAM and STS quotas page lists no request rates): not limited.
-#   kms: published per operation (KMS_QUOTAS), not yet transcribed here: not limited.
-#   logs: published per operation (LOGS_QUOTAS), not yet transcribed here: not limited.
-UNLIMITED = {"iam": "unpublished: not limited", "sts": "unpublished: not limited",
-             "kms": f"published ({KMS_QUOTAS}), not transcribed yet: not limited",
-             "logs": f"published ({LOGS_QUOTAS}), not transcribed yet: not limited"}
+UNLIMITED = {"iam": "unpublished: not limited", "sts": "unpublished: not limited"}
 
 _APIGW_ROUTES = [  # (method, path pattern, operation); the first match wins
     ("POST", r"/apikeys", "CreateApiKey"),
@@ -228,6 +252,12 @@ class QuotaProxy(ForwardingProxy):
                                ("Retry-After", str(max(1, round(wait))))],
                          json.dumps({"Reason": "CallerRateLimitExceeded", "Type": "User",
                                      "message": "Rate exceeded"}).encode())
+        if service == "kms":
+            # the KMS developer guide's throttling example ("Throttling AWS KMS requests")
+            return aws_error(400, "ThrottlingException",
+                             "You have exceeded the rate at which you may call KMS. Reduce the "
+                             "frequency of your calls.", xml=False, request_id="quota-proxy",
+                             content_type="application/x-amz-json-1.1")
         if service in ("iam", "sts"):
             return aws_error(400, "Throttling", "Rate exceeded", xml=True,
                              request_id="quota-proxy")

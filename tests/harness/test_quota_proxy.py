@@ -3,7 +3,8 @@ DeleteRestApi within 30 s gets API Gateway's exact 429 (status, x-amzn-ErrorType
 parses it into TooManyRequestsException "Too Many Requests") and goes through once the clock has
 moved 30 s; buckets are per account and per operation class (another account, or CreateRestApi,
 is unaffected); the total control-plane bucket (10 rps, burst 40) holds across classes; scale=10
-allows ten times the rate; KMS is not limited; the 429s are counted per class. No test sleeps."""
+allows ten times the rate; KMS's sixth CreateKey in a second gets KMS's ThrottlingException and
+IAM is not limited; the 429s are counted per class. No test sleeps."""
 import json
 
 import boto3
@@ -169,11 +170,25 @@ def test_scale_10_allows_ten_times_the_rate(aws, clock):
         fast.stop()
 
 
-def test_kms_is_not_limited_and_lambda_throttles_with_retry_after(quota, clock):
-    kms = client(quota.url, "kms")
-    for _ in range(30):
-        kms.list_keys()
+def test_kms_create_key_over_five_a_second_and_lambda_throttles_with_retry_after(quota, clock):
+    iam = client(quota.url, "iam")
+    for _ in range(30):  # IAM publishes no request rates: never limited
+        iam.list_roles()
     assert not quota.throttled
+    kms = client(quota.url, "kms")
+    for _ in range(5):  # KMS CreateKey: 5 requests per second
+        kms.create_key()
+    with pytest.raises(ClientError) as e:
+        kms.create_key()
+    err = e.value.response
+    assert err["Error"]["Code"] == "ThrottlingException"
+    assert err["Error"]["Message"].startswith("You have exceeded the rate at which you may call KMS")
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    kms.list_keys()  # another operation: its own quota
+    clock.advance(0.2)
+    kms.create_key()  # a fifth of a second later: one more token
+    assert quota.throttled == {("kms", "CreateKey"): 1}
+    quota.throttled.clear()
     lam = client(quota.url, "lambda")
     for _ in range(15):  # the control plane's 15 rps
         lam.list_functions()

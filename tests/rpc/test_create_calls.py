@@ -2,8 +2,11 @@
 plus the two searches that find what an interrupted run made: the key by its ownership tag, the
 REST API by its name and tag), no GetFunction once CreateFunction said Active; the search for an
 API runs beside CreateRestApi, not before it; and when that search finds an API an interrupted run
-made, the older one is kept (the new one deleted), so there is still exactly one. The timings
-behind "critical path" are measured by tests/bench/run.sh, not asserted here."""
+made, the older one is kept (the new one deleted), so there is still exactly one. An in-place
+update of the function's settings and retention makes those two calls (no GetFunction once the
+update's answer says Successful); a Delete makes one call per piece, removing only the role policy
+the state records, and still removes a policy attached out of band. The timings behind "critical
+path" are measured by tests/bench/run.sh, not asserted here."""
 import re
 import threading
 from collections import Counter
@@ -14,6 +17,7 @@ from pulumi.runtime.proto import provider_pb2
 
 from harness.fault_proxy import Fault
 from harness.plugin import struct
+from harness.resource import Stack
 from harness.stack_checks import REGION, check_stack_in_moto, everything
 
 TYPE = "secureapi:index:SecureApiStack"
@@ -34,6 +38,13 @@ FRESH_CREATE = Counter({
     "PUT /restapis/{id}/resources/{id}/methods/ANY/integration": 1,
     "PUT /restapis/{id}/resources/{id}/methods/GET/integration": 1,
     "POST /restapis/{id}/deployments": 1, "POST /restapis/{id}/stages": 1,
+})
+
+
+# every call a Delete of a stack with the scoped (inline) role policy makes
+DELETE = Counter({
+    "DELETE /restapis/{id}": 1, "DELETE /2015-03-31/functions/{id}": 1, "DeleteLogGroup": 1,
+    "DeleteRolePolicy": 1, "DeleteRole": 1, "DeleteAlias": 1, "ScheduleKeyDeletion": 1,
 })
 
 
@@ -111,5 +122,36 @@ def test_api_of_an_interrupted_run_is_kept_and_the_new_one_deleted(plugin, aws, 
     check_stack_in_moto(aws, out)
     plugin.stub.Delete(provider_pb2.DeleteRequest(id=r.id, urn=URN, properties=r.properties,
                                                   name="api", type=TYPE))
+    left = everything(aws)
+    assert left == {k: [] for k in left}, left
+
+
+def test_update_and_delete_make_only_the_calls_they_need(plugin, aws, proxy):
+    s = Stack(plugin, URN)
+    s.create({"environmentSuffix": "lean"})
+    c0 = len(proxy.calls)
+    s.update({"environmentSuffix": "lean", "logRetentionInDays": 30, "lambdaMemorySize": 512})
+    made = Counter(shape(op) for op in proxy.calls[c0:])
+    assert made == Counter({"PutRetentionPolicy": 1,
+                            "PUT /2015-03-31/functions/{id}/configuration": 1}), made
+    c0 = len(proxy.calls)
+    s.delete()
+    made = Counter(shape(op) for op in proxy.calls[c0:])
+    assert made == DELETE, {"extra": made - DELETE, "missing": DELETE - made}
+    left = everything(aws)
+    assert left == {k: [] for k in left}, left
+
+
+def test_delete_removes_a_policy_attached_out_of_band(plugin, aws, proxy):
+    s = Stack(plugin, URN)
+    out = s.create({"environmentSuffix": "oob"})
+    role = out["roleArn"].split("/")[-1]
+    # someone attaches a managed policy to the stack's role: IAM refuses DeleteRole until it is off
+    aws.boto3_client("iam").attach_role_policy(
+        RoleName=role, PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+    c0 = len(proxy.calls)
+    s.delete()
+    made = Counter(shape(op) for op in proxy.calls[c0:])
+    assert made["DeleteRole"] == 2 and made["DetachRolePolicy"] == 1, made
     left = everything(aws)
     assert left == {k: [] for k in left}, left
