@@ -286,12 +286,13 @@ def cli(work: Path, e: Env):
     return run
 
 
-def plugin_pids():
+def plugin_pids(plugin: Path = PLUGIN):
+    """The ids of every running process whose executable is `plugin`."""
     out = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
-                if os.readlink(f"/proc/{pid}/exe") == str(PLUGIN):
+                if os.readlink(f"/proc/{pid}/exe") == str(plugin):
                     out.append(int(pid))
             except OSError:
                 pass
