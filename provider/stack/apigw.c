@@ -330,7 +330,8 @@ static int create_rest_api(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_
 /* Keeps the oldest API of the stack's: the one this create made (in the state) is deleted when
  * the search found an older one, which is adopted with its resources, and so is any other the
  * search found (each made by a run that was interrupted). When the new one cannot be deleted the
- * state keeps naming it (so it is not lost) and the error names the other. */
+ * older one is adopted all the same and the new one kept in the state as retired, for the next
+ * update or delete to delete (so neither is lost), and the step fails naming both. */
 static int keep_oldest(sa_stack_ctx *s, sa_stack_state *st, const api_search *a, sa_error *err)
 {
     const api_seen *older = pick(a, st->rest_api_id, false);
@@ -345,11 +346,20 @@ static int keep_oldest(sa_stack_ctx *s, sa_stack_state *st, const api_search *a,
                       "found REST API %s made earlier (an interrupted run, or an attempt whose "
                       "answer was lost): deleting the new %s",
                       older->id, made);
-    if ((rc = delete_api(s, made, &e)) != SA_OK)
+    if ((rc = delete_api(s, made, &e)) != SA_OK) {
+        int arc;
+        SA_COPY(st->retired_api_id, made);
+        st->rest_api_id[0] = '\0';
+        if ((arc = adopt_api(s, st, older, err)) == SA_OK)
+            arc = find_resources(s, st, err);
+        if (arc != SA_OK)
+            return arc;
         return sa_error_set(err, rc,
                             "REST API %s of an interrupted run of this stack was found after %s "
-                            "was made, which could not be deleted: %s",
+                            "was made, which could not be deleted (the next update or destroy "
+                            "deletes it): %s",
                             older->id, made, e.message);
+    }
     for (size_t i = 0; i < a->n; i++) {
         if (&a->seen[i] == older || strcmp(a->seen[i].id, made) == 0)
             continue;
@@ -716,11 +726,27 @@ int sa_apigw_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *o
     return rc;
 }
 
+int sa_apigw_delete_retired(sa_stack_ctx *s, sa_stack_state *st, sa_error *err)
+{
+    int rc;
+
+    if (st->retired_api_id[0] == '\0')
+        return SA_OK;
+    sa_stack_progress(s, "deleting REST API %s, a duplicate an earlier create could not delete",
+                      st->retired_api_id);
+    rc = delete_api(s, st->retired_api_id, err);
+    if (rc == SA_OK)
+        st->retired_api_id[0] = '\0';
+    return rc;
+}
+
 int sa_apigw_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err)
 {
     int rc;
 
     (void)in;
+    if ((rc = sa_apigw_delete_retired(s, st, err)) != SA_OK)
+        return rc;
     if (st->rest_api_id[0] == '\0')
         return SA_OK;
     /* deleting the API deletes its resources, methods, deployments and stages */

@@ -248,8 +248,10 @@ int sa_ops_update(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *ol
     bool config_changed = false, code = false;
     int rc;
 
-    /* anything missing (an earlier failure, or drift found by refresh) is created first */
-    if ((rc = sa_ops_converge(s, in, st, err)) != SA_OK)
+    /* a duplicate API an interrupted create could not delete goes first; then anything missing
+     * (an earlier failure, or drift found by refresh) is created */
+    if ((rc = sa_apigw_delete_retired(s, st, err)) != SA_OK ||
+        (rc = sa_ops_converge(s, in, st, err)) != SA_OK)
         return rc;
     if (st->kms_rotation != in->rotation && (rc = sa_kms_set_rotation(s, in, st, err)) != SA_OK)
         return rc;

@@ -156,6 +156,7 @@ const sa_prop sa_stack_props[] = {
     {.key = "_codeSha256", .type = SA_PROP_STRING, .flags = 0, .state = ST(code_sha256)},
     {.key = "_architecture", .type = SA_PROP_STRING, .flags = 0, .state = ST(architecture)},
     {.key = "_rootResourceId", .type = SA_PROP_STRING, .flags = 0, .state = ST(root_resource_id)},
+    {.key = "_retiredRestApiId", .type = SA_PROP_STRING, .flags = 0, .state = ST(retired_api_id)},
     {.key = "_proxyResourceId", .type = SA_PROP_STRING, .flags = 0, .state = ST(proxy_resource_id)},
     {.key = "_stage",
      .type = SA_PROP_STRING,

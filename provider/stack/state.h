@@ -73,6 +73,8 @@ typedef struct sa_stack_state {
     char code_sha256[64];  /* CodeSha256 of the function's code as AWS reports it */
     char architecture[16]; /* the function's, as last set or read */
     char rest_api_id[32];
+    char retired_api_id[32]; /* a duplicate REST API a create could not delete: deleted by the
+                                next update or delete */
     char root_resource_id[32];
     char proxy_resource_id[32];
     bool methods;            /* both methods and integrations exist */

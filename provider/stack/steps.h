@@ -160,5 +160,7 @@ int sa_apigw_read(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st
 int sa_apigw_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old_tags,
                    sa_stack_state *st, sa_error *err);
 int sa_apigw_delete(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_state *st, sa_error *err);
+/* Deletes the duplicate REST API a create kept as retired (state's retired_api_id), if any. */
+int sa_apigw_delete_retired(sa_stack_ctx *s, sa_stack_state *st, sa_error *err);
 
 #endif

@@ -404,10 +404,13 @@ def run_logged(run, proj, args):
 
 MINIMUM = {
     # every call the operation cannot do without, written out:
-    "up (create)": (19, "STS GetCallerIdentity (provider check); CreateKey, EnableKeyRotation, "
+    "up (create)": (20, "STS GetCallerIdentity (provider check); CreateKey, EnableKeyRotation, "
                         "CreateAlias; CreateLogGroup, PutRetentionPolicy; CreateRole, PutRolePolicy; "
                         "CreateFunction; AddPermission; CreateRestApi, CreateResource, PutMethod x2, "
-                        "PutIntegration x2, CreateDeployment, CreateStage"),
+                        "PutIntegration x2, CreateDeployment, CreateStage (17 creates); the two "
+                        "searches that find what an interrupted run made (tag:GetResources for the "
+                        "key, GetRestApis beside CreateRestApi): a killed run's next Create comes "
+                        "with no state, so only they keep it from making a second stack"),
     "refresh": (13, "STS; one read per fact shown: DescribeKey, GetKeyRotationStatus, ListAliases, "
                     "DescribeLogGroups, GetRole, ListRolePolicies, ListAttachedRolePolicies, "
                     "GetFunction, GetPolicy, GetRestApi, GetResources, GetStage"),

@@ -220,12 +220,16 @@ def main() -> int:
     ap.add_argument("--build", default=str(REPO / "build"))
     ap.add_argument("--off-build")
     ap.add_argument("--out", default=str(REPO / "build" / "bench" / "quota_cli.md"))
+    ap.add_argument("--only", choices=["on", "off"],
+                    help="measure only this build (e.g. the off build first, the on build later)")
     ap.add_argument("--timeout", type=float, default=5400,
                     help="seconds one pulumi command may take before it is ended")
     a = ap.parse_args()
     builds = [(True, Path(a.build))]
     if a.off_build:
         builds.append((False, Path(a.off_build)))
+    if a.only:
+        builds = [b for b in builds if b[0] == (a.only == "on")]
     out = Path(a.out)
     logs = out.with_name(out.stem + "-logs")
     logs.mkdir(parents=True, exist_ok=True)

@@ -163,3 +163,43 @@ def test_foreign_object_under_our_name_is_refused(plugin, aws):
                                                   name="api", type=TYPE))
     left = everything(aws)
     assert left == {k: [] for k in left}, left
+
+
+def test_duplicate_api_that_cannot_be_deleted_is_retired_not_lost(plugin, aws, proxy):
+    # Two faults: a run interrupted after its CreateRestApi left an API of the stack's, and the
+    # create that finds it beside its own CreateRestApi cannot delete the new one. The older API
+    # is kept (the stack's), the new one stays in the state as retired; the engine's next Update
+    # deletes it, and Delete then leaves nothing: neither API is orphaned.
+    inputs = plugin.stub.Check(provider_pb2.CheckRequest(
+        urn=URN, olds=struct({}), news=struct({"environmentSuffix": "dup"}), randomSeed=b"s",
+        name="api", type=TYPE)).inputs
+    names = D(inputs)["__names"]
+    ag = aws.boto3_client("apigateway")
+    older = ag.create_rest_api(name=names["apiName"], endpointConfiguration={"types": ["REGIONAL"]},
+                               tags={"secureapi:stack": names["functionName"]})["id"]
+    fault = Fault(r"DELETE /restapis/[^/]+", 400, "BadRequestException",
+                  "injected: cannot delete", times=1)
+    proxy.inject(fault)
+    with pytest.raises(grpc.RpcError) as e:
+        plugin.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=inputs, name="api",
+                                                      type=TYPE))
+    assert "the next update or destroy deletes it" in e.value.details()
+    detail = init_failed(e.value)
+    partial = D(detail.properties)
+    assert partial["restApiId"] == older
+    made = partial["_retiredRestApiId"]
+    assert made != older and made in e.value.details()
+    assert sorted(a["id"] for a in ag.get_rest_apis()["items"]) == sorted([older, made])
+
+    proxy.clear()
+    r = plugin.stub.Update(provider_pb2.UpdateRequest(
+        id=detail.id, urn=URN, olds=detail.properties, news=inputs, old_inputs=inputs,
+        name="api", type=TYPE))
+    out = D(r.properties)
+    assert out["restApiId"] == older and not out.get("_retiredRestApiId")
+    assert [a["id"] for a in ag.get_rest_apis()["items"]] == [older]
+    check_stack_in_moto(aws, out)
+    plugin.stub.Delete(provider_pb2.DeleteRequest(id=detail.id, urn=URN, properties=r.properties,
+                                                  name="api", type=TYPE))
+    left = everything(aws)
+    assert left == {k: [] for k in left}, left
