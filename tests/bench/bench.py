@@ -13,7 +13,8 @@ the output folder. Everything runs on loopback against moto; ratios come from on
                                    create call's start and end at 50 ms, chain by chain)
     SECUREAPI_BENCH_ONLY=memory tests/bench/run.sh
                                   (only the peak memory rows: one stack and twenty stacks, each
-                                   for the development build and the release binary)
+                                   for the development build and the release binary; ~25 min:
+                                   DeleteRestApi's 1-per-30-s pacing of the destroys)
 """
 import json
 import os
