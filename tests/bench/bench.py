@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The benchmark: plugin cold start, binary and library sizes, peak memory (one stack over its
-whole lifecycle; twenty stacks in one program under the real CLI), AWS calls per operation
+whole lifecycle; twenty stacks in one program under the real CLI; of the development build and,
+when SECUREAPI_BENCH_RELEASE_BUILD names its build folder, of the release binary users run: run.sh
+builds it with tools/release/build-binary.sh), AWS calls per operation
 against the minimum each needs, create time with latency injected against the critical path and
 the serial sum, and the CLI steps of the TypeScript example. Writes report.md and create.png into
 the output folder. Everything runs on loopback against moto; ratios come from one run.
@@ -9,6 +11,10 @@ the output folder. Everything runs on loopback against moto; ratios come from on
     SECUREAPI_BENCH_ONLY=create tests/bench/run.sh
                                   (only create against the critical path: its table, and each
                                    create call's start and end at 50 ms, chain by chain)
+    SECUREAPI_BENCH_ONLY=memory tests/bench/run.sh
+                                  (only the peak memory rows: one stack and twenty stacks, each
+                                   for the development build and the release binary; ~25 min:
+                                   DeleteRestApi's 1-per-30-s pacing of the destroys)
 """
 import json
 import os
@@ -39,6 +45,10 @@ PULUMI_BIN = Path(os.environ["SECUREAPI_PULUMI_BIN"])
 OUT = Path(os.environ.get("SECUREAPI_BENCH_OUT", BUILD / "bench"))
 RUNS = int(os.environ.get("SECUREAPI_BENCH_STARTS", "100"))
 ONLY = os.environ.get("SECUREAPI_BENCH_ONLY", "")
+# the release binary (tools/release/build-binary.sh amd64's folder), measured beside the dev build
+RELEASE = os.environ.get("SECUREAPI_BENCH_RELEASE_BUILD")
+RELEASE_PLUGIN = (Path(RELEASE).resolve() / "provider" / "pulumi-resource-secureapi"
+                  if RELEASE else None)
 
 
 
@@ -110,9 +120,9 @@ def vm_hwm(pid):
     return 0
 
 
-def one_stack_lifecycle(e: Env, suffix="bench"):
+def one_stack_lifecycle(e: Env, suffix="bench", plugin=PLUGIN):
     engine = RecordingEngine()
-    p = Plugin(PLUGIN, engine=engine, env=e.plugin_env())
+    p = Plugin(plugin, engine=engine, env=e.plugin_env())
     urn = f"urn:pulumi:bench::bench::{TYPE}::api"
     rows = {}
 
@@ -264,16 +274,19 @@ def create_vs_latency(latencies):
 
 
 # ---- the real CLI: calls per CLI operation, twenty stacks, CLI steps -----------------------------
-def cli(work: Path, e: Env):
+def cli(work: Path, e: Env, plugin=PLUGIN):
     state = work / "state"
     state.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_"))}
     env.update(e.moto.client_env())
     env.update({"AWS_ENDPOINT_URL": e.proxy.url,
-                "PATH": f"{BUILD / 'provider'}:{PULUMI_BIN}:{env['PATH']}",
+                "PATH": f"{plugin.parent}:{PULUMI_BIN}:{env['PATH']}",
                 "PULUMI_HOME": str(work / "home"), "PULUMI_BACKEND_URL": f"file://{state}",
                 "PULUMI_CONFIG_PASSPHRASE": "x", "PULUMI_SKIP_UPDATE_CHECK": "true",
-                "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"})
+                "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+                # moto enforces no request quotas: pacing at AWS's rates would only make the
+                # twenty-stack destroy wait 30 s per DeleteRestApi (quota_cli.py measures that)
+                "PULUMI_SECUREAPI_API_RATE_SCALE": "1000"})
 
     def run(proj, *args, logged=False):
         t0 = time.perf_counter()
@@ -299,10 +312,10 @@ def plugin_pids(plugin: Path = PLUGIN):
     return out
 
 
-def twenty_stacks(work: Path):
+def twenty_stacks(work: Path, plugin=PLUGIN):
     e = Env()
     try:
-        run = cli(work, e)
+        run = cli(work, e, plugin)
         proj = work / "twenty"
         proj.mkdir()
         res = "\n".join(f"""  api{i}:
@@ -316,7 +329,7 @@ def twenty_stacks(work: Path):
 
         def sample():
             while not stop:
-                for pid in plugin_pids():
+                for pid in plugin_pids(plugin):
                     peak[0] = max(peak[0], vm_hwm(pid))
                 time.sleep(0.02)
         import threading
@@ -440,6 +453,32 @@ def chart(rows, path):
     fig.savefig(path, dpi=110)
 
 
+def peak_memory(work: Path, plugin: Path):
+    """(one stack's peak, twenty stacks' peak) of this build's plugin, bytes."""
+    e = Env()
+    try:
+        _, peak1, _ = one_stack_lifecycle(e, plugin=plugin)
+    finally:
+        e.stop()
+    work.mkdir(exist_ok=True)
+    return peak1, twenty_stacks(work, plugin)[0]
+
+
+def memory_table(dev, release):
+    """The peak memory rows: dev and release (None when no release build was given)."""
+    rel = (lambda i: f"**{release[i] / 1e6:.1f} MB**") if release else (lambda i: "not measured")
+    return ["| peak RSS (VmHWM) of the plugin | release binary (static but glibc, non-PIE: "
+            "what users run) | dev build (dynamic, debugoptimized) |",
+            "|---|---|---|",
+            f"| one stack, create + refresh + update + delete | {rel(0)} | {dev[0] / 1e6:.1f} MB |",
+            "| twenty stacks in one program (`pulumi up --parallel 20`, 50 ms latency) | "
+            f"{rel(1)} | {dev[1] / 1e6:.1f} MB |", "",
+            "pulumi-aws: 300-430 MB per process. "
+            + ("" if release else "Release binary: set SECUREAPI_BENCH_RELEASE_BUILD (run.sh "
+               "does). ")
+            + "Where the memory goes: tests/bench/memory-study.md."]
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     if ONLY == "create":
@@ -448,6 +487,14 @@ def main():
         print("\n".join(create_spans()))
         return 0 if RECORDER.report() else 1
     work = Path(tempfile.mkdtemp(prefix="secureapi-bench-"))
+    if ONLY == "memory":
+        try:
+            dev = peak_memory(work / "dev", PLUGIN)
+            rel = peak_memory(work / "release", RELEASE_PLUGIN) if RELEASE_PLUGIN else None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print("\n".join(memory_table(dev, rel)))
+        return 0 if RECORDER.report() else 1
     try:
         cs = cold_start()
         e = Env()
@@ -458,6 +505,7 @@ def main():
         lat_rows = create_vs_latency([0.0, 0.025, 0.05, 0.1])
         cli_rows = cli_operations(work)
         peak20, up20, calls20 = twenty_stacks(work)
+        rel = peak_memory(work / "release", RELEASE_PLUGIN) if RELEASE_PLUGIN else None
         ts_rows = typescript_split(work)
         pk = packaging_peak(work)
     finally:
@@ -476,11 +524,9 @@ def main():
           f"Binary: {cs['binary'] / 1e6:.2f} MB as built (debug info), {cs['stripped'] / 1e6:.2f} MB "
           f"stripped; it loads {cs['libs']} shared libraries totalling {cs['closure'] / 1e6:.1f} MB. "
           "pulumi-aws, for comparison, downloads 137 MB and takes about 1.7 s to start.", "",
-          "## Peak memory (RSS) of the plugin", "",
-          f"- one stack, create + refresh + update + delete: **{peak1 / 1e6:.1f} MB**",
-          f"- twenty stacks in one program (`pulumi up --parallel 20`, 50 ms latency): "
-          f"**{peak20 / 1e6:.1f} MB** (pulumi-aws: 300-430 MB per process)",
-          f"- packaging a {pk[3]} MB folder of Lambda code (Check, {pk[2]:.1f} s): "
+          "## Peak memory (RSS) of the plugin", ""] + memory_table((peak1, peak20), rel) + [
+          "",
+          f"Packaging a {pk[3]} MB folder of Lambda code (Check, {pk[2]:.1f} s, dev build): "
           f"**{pk[1] / 1e6:.1f} MB** ({pk[0] / 1e6:.1f} MB before it; the zip is streamed "
           "through a temporary file)", "",
           "## AWS calls per operation (real CLI, YAML example, counted at the proxy)", "",

@@ -101,6 +101,8 @@ def test_binary_needs_only_glibc(unpacked, arch):
     binary = unpacked[arch]
     header = readelf(arch, "-h", str(binary))
     assert re.search(rf"Machine:\s+{ARCHES[arch][1]}\n", header), header
+    # non-PIE (meson.build's static_release): nothing to relocate at start
+    assert re.search(r"Type:\s+EXEC ", header), header
     dynamic = readelf(arch, "-d", str(binary))
     needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dynamic))
     assert needed - {ARCHES[arch][2]} <= GLIBC_LIBS, f"needs more than glibc: {sorted(needed)}"
@@ -241,13 +243,13 @@ def test_glibc_compat_fallbacks_unwind_and_randomise(arch, tmp_path):
     std::random_device works, without importing either function from glibc."""
     triple = ARCHES[arch][0]
     (tmp_path / "t.cpp").write_text(THROWER)
-    subprocess.run([f"{triple}-gcc", "-O2", "-c", "-D_GNU_SOURCE",
+    subprocess.run([f"{triple}-gcc", "-O2", "-fno-pie", "-c", "-D_GNU_SOURCE",
                     '-DSA_DL_FIND_OBJECT_VERSION="GLIBC_9.99"',
                     str(REPO / "provider" / "plugin" / "glibc_compat.c"), "-o", str(tmp_path / "c.o")],
                    check=True)
     exe = tmp_path / "t"
     subprocess.run([f"{triple}-g++", "-O2", str(tmp_path / "t.cpp"), str(tmp_path / "c.o"),
-                    "-static-libstdc++", "-static-libgcc", "-o", str(exe)], check=True)
+                    "-static-libstdc++", "-static-libgcc", "-no-pie", "-o", str(exe)], check=True)
     imports = subprocess.run([f"{triple}-objdump", "-T", str(exe)], check=True, text=True,
                              capture_output=True).stdout
     assert "arc4random" not in imports and "_dl_find_object" not in imports, imports

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The release command: builds the plugin for linux-amd64 and linux-arm64 (cross-compiled) with
-# every library but glibc linked statically (meson option static_release; libcurl, libxml2 and
-# cJSON from Debian's source packages via build-static-deps.sh), strips it, packs each into
+# every library but glibc linked statically, non-PIE (build-binary.sh: meson option
+# static_release; libcurl, libxml2 and cJSON from Debian's source packages via
+# build-static-deps.sh), strips it, packs each into
 # pulumi-resource-secureapi-v<version>-linux-<arch>.tar.gz (binary at the root, README.md,
 # LICENSE; the version comes from meson.build's project()), adds the SDK packages
 # (tools/release/sdk-packages.sh: the npm tarball pulumi-secureapi-<version>.tgz, the Python wheel
@@ -22,22 +23,11 @@ bash "$REPO/tools/release/install-release-deps.sh"
 rm -f "$OUT"/pulumi-resource-secureapi-v*.tar.gz "$OUT/SHA256SUMS" "$OUT/schema.json"
 for arch in $ARCHES; do
     case "$arch" in
-        amd64) triple=x86_64-linux-gnu; cross=() ;;
-        arm64) triple=aarch64-linux-gnu; cross=(--cross-file "$REPO/tools/release/aarch64-linux-gnu.ini") ;;
+        amd64) triple=x86_64-linux-gnu ;;
+        arm64) triple=aarch64-linux-gnu ;;
         *) log "unknown architecture '$arch' (amd64 or arm64)"; exit 2 ;;
     esac
-    prefix=$(bash "$REPO/tools/release/build-static-deps.sh" "$arch" | tail -1)
-    bdir="$REPO/build-release/$arch"
-    opts=(-Dstatic_release=true -Dbuildtype=release -Dstrip=true --prefix=/
-          "-Dpkg_config_path=$prefix/lib/pkgconfig")
-    if [ -f "$bdir/build.ninja" ]; then
-        meson configure "$bdir" "${opts[@]}" >/dev/null
-    else
-        log "meson setup $bdir"
-        meson setup "$bdir" "$REPO" "${cross[@]}" "${opts[@]}" >/dev/null
-    fi
-    log "building linux-$arch"
-    meson compile -C "$bdir" >/dev/null || { meson compile -C "$bdir"; exit 1; }
+    bdir=$(bash "$REPO/tools/release/build-binary.sh" "$arch" | tail -1)
     rm -rf "$bdir/stage"
     meson install -C "$bdir" --no-rebuild --destdir "$bdir/stage" >/dev/null
     version=$(meson introspect --projectinfo "$bdir" |
