@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/platform.h"
 
 extern char **environ;
 
@@ -346,7 +347,7 @@ static int parse_answer(sa_aws_credentials *out, const char *buf, size_t len, co
         struct tm tm;
         char when[32] = "?";
 
-        if (gmtime_r(&expiration, &tm) != NULL)
+        if (sa_gmtime(&expiration, &tm) != NULL)
             strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
         rc = sa_error_set(err, SA_EINVAL,
                           "%s '%." PROGRAM_SHOWN_MAX "s' printed credentials that expired at %s",
