@@ -135,7 +135,7 @@ static int spawn(pid_t *pid, int *out_fd, char *const argv[], const char *what, 
     int fds[2];
     int rc;
 
-    if (pipe2(fds, O_CLOEXEC) != 0)
+    if (sa_platform_pipe(fds) != 0)
         return sa_error_set(err, SA_EIO, "%s: cannot make a pipe: %s", what, strerror(errno));
     rc = posix_spawn_file_actions_init(&fa);
     if (rc != 0) {

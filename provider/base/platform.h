@@ -4,10 +4,10 @@
  * for the operating system. It owns UTC time conversion (sa_gmtime, sa_timegm), reading the
  * environment (sa_secure_getenv), the stop request of the engine (SIGINT/SIGTERM; on Windows the
  * console control events the engine sends with GenerateConsoleCtrlEvent), the watch on the parent
- * process (the engine) and where the system keeps its CA certificates. It does not own threads,
- * files or sockets (pthreads, stdio and gRPC already are portable enough) nor the spawning of
- * credential_process commands (aws/credentials_process.c, POSIX only today). One implementation
- * per family: platform_posix.c, platform_win32.c; meson builds the one for the host.
+ * process (the engine), close-on-exec pipes and where the system keeps its CA certificates. It
+ * does not own threads, files or sockets (pthreads, stdio and gRPC already are portable enough)
+ * nor the spawning of credential_process commands (aws/credentials_process.c, POSIX only today).
+ * One implementation per family: platform_posix.c, platform_win32.c; meson builds the host's.
  */
 #ifndef SA_PLATFORM_H
 #define SA_PLATFORM_H
@@ -38,6 +38,12 @@ time_t sa_timegm(struct tm *tm);
  * secure_getenv, macOS's issetugid; Windows has no such programs, so there it is getenv). The
  * string belongs to the environment: valid until the variable is changed. */
 const char *sa_secure_getenv(const char *name);
+
+/* A pipe, fds[0] its read end and fds[1] its write end, neither inherited by a program we start
+ * (close-on-exec; Windows: not inheritable), as Linux's pipe2(O_CLOEXEC) (macOS before 27 has no
+ * pipe2: there pipe then FD_CLOEXEC on each end). Returns 0, or -1 with errno set and nothing
+ * open. The caller closes both ends. */
+int sa_platform_pipe(int fds[2]);
 
 /* ---- the stop request -------------------------------------------------------------------- */
 

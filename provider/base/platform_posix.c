@@ -3,11 +3,14 @@
  * request is SIGINT or SIGTERM, blocked in every thread and taken by sigwait on one; the parent
  * watch compares getppid() with the parent we started under (an orphan is reparented, to init or
  * a subreaper); the CA bundle places are the Linux distributions' and macOS's. The only
- * difference between the systems here is how a secure getenv and the CA places are spelled.
+ * differences between the systems here are how a secure getenv, a close-on-exec pipe and the CA
+ * places are spelled.
  */
 #include "base/platform.h"
 #include "base/util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -30,6 +33,25 @@ const char *sa_secure_getenv(const char *name)
     return issetugid() ? NULL : getenv(name);
 #else
     return secure_getenv(name);
+#endif
+}
+
+int sa_platform_pipe(int fds[2])
+{
+#ifdef __APPLE__
+    int e;
+
+    if (pipe(fds) != 0)
+        return -1;
+    if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0 && fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0)
+        return 0;
+    e = errno;
+    close(fds[0]);
+    close(fds[1]);
+    errno = e;
+    return -1;
+#else
+    return pipe2(fds, O_CLOEXEC);
 #endif
 }
 

@@ -9,6 +9,8 @@
  */
 #include "base/platform.h"
 
+#include <fcntl.h>
+#include <io.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -36,6 +38,11 @@ time_t sa_timegm(struct tm *tm)
 const char *sa_secure_getenv(const char *name)
 {
     return getenv(name); /* Windows has no set-user-ID programs */
+}
+
+int sa_platform_pipe(int fds[2])
+{
+    return _pipe(fds, 65536, _O_BINARY | _O_NOINHERIT);
 }
 
 static BOOL WINAPI on_console_event(DWORD type)
