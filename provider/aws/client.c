@@ -21,6 +21,7 @@
 #include "aws/services.h"
 #include "aws/sigv4.h"
 #include "base/alloc.h"
+#include "base/platform.h"
 
 /* Temporary credentials are replaced this long before they expire. */
 #define CREDENTIALS_REFRESH_MARGIN_S 300
@@ -435,7 +436,7 @@ static int get_credentials(sa_aws_credentials *out, sa_aws_client *c, const atom
         char stamp[32] = "?";
 
         snprintf(why, sizeof(why), "%s", err->message);
-        if (gmtime_r(&c->creds.expiration, &tm) != NULL)
+        if (sa_gmtime(&c->creds.expiration, &tm) != NULL)
             strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
         sa_error_set(err, rc,
                      "the credentials from %s expired at %s and refreshing them failed: %s",

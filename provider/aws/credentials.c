@@ -14,6 +14,7 @@
 
 #include "aws/buf.h"
 #include "base/alloc.h"
+#include "base/platform.h"
 
 void sa_aws_credentials_dispose(sa_aws_credentials *c)
 {
@@ -348,6 +349,6 @@ int sa_aws_parse_iso8601(time_t *out, const char *s)
     tm.tm_hour = hour;
     tm.tm_min = min;
     tm.tm_sec = sec;
-    *out = timegm(&tm) - offset;
+    *out = sa_timegm(&tm) - offset;
     return SA_OK;
 }

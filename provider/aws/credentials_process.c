@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/platform.h"
 
 extern char **environ;
 
@@ -134,7 +135,7 @@ static int spawn(pid_t *pid, int *out_fd, char *const argv[], const char *what, 
     int fds[2];
     int rc;
 
-    if (pipe2(fds, O_CLOEXEC) != 0)
+    if (sa_platform_pipe(fds) != 0)
         return sa_error_set(err, SA_EIO, "%s: cannot make a pipe: %s", what, strerror(errno));
     rc = posix_spawn_file_actions_init(&fa);
     if (rc != 0) {
@@ -346,7 +347,7 @@ static int parse_answer(sa_aws_credentials *out, const char *buf, size_t len, co
         struct tm tm;
         char when[32] = "?";
 
-        if (gmtime_r(&expiration, &tm) != NULL)
+        if (sa_gmtime(&expiration, &tm) != NULL)
             strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
         rc = sa_error_set(err, SA_EINVAL,
                           "%s '%." PROGRAM_SHOWN_MAX "s' printed credentials that expired at %s",

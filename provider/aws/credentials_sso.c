@@ -30,6 +30,7 @@
 #include "aws/services.h"
 #include "aws/uri.h"
 #include "base/alloc.h"
+#include "base/platform.h"
 #include "base/util.h"
 
 #define TOKEN_CACHE_MAX ((size_t)64 * 1024) /* a larger cache file is refused */
@@ -259,7 +260,7 @@ static int load_token(char **out, const char *profile, const sso_settings *s,
         struct tm tm;
         char when[32] = "?";
 
-        if (gmtime_r(&expires, &tm) != NULL)
+        if (sa_gmtime(&expires, &tm) != NULL)
             strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
         rc = sa_error_set(err, SA_EINVAL,
                           "profile '%.64s': the SSO token expired at %s; run: aws sso login "

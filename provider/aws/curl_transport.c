@@ -4,7 +4,7 @@
  */
 #include "aws/curl_transport.h"
 #include "base/alloc.h"
-#include "base/util.h"
+#include "base/platform.h"
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -32,6 +32,7 @@ struct sa_aws_curl_transport {
     size_t idle_max;
     char *ca_bundle;
     char *ca_path;
+    bool native_ca;   /* the system's certificate store (SA_PLATFORM_NATIVE_CA) */
     bool no_ca_found; /* libcurl has no CA location and none was found: say so on TLS errors */
     long connect_timeout_ms;
     long timeout_ms;
@@ -95,20 +96,10 @@ void sa_aws_curl_transport_free(sa_aws_curl_transport *t)
     free(t);
 }
 
-/* Where the common distributions keep their CA bundle: Debian/Ubuntu, Fedora/RHEL 6,
- * openSUSE, OpenELEC, CentOS/RHEL 7+, Alpine (the list Go's crypto/x509 searches too). */
-static const char *const WELL_KNOWN_CA_BUNDLES[] = {
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/ca-bundle.pem",
-    "/etc/pki/tls/cacert.pem",
-    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-    "/etc/ssl/cert.pem",
-};
-
 /* The CA file and directory to give libcurl: the caller's bundle if any; else nothing when
- * libcurl knows its own (a distribution's libcurl); else OpenSSL's variables, then the first
- * readable well-known bundle. */
+ * libcurl knows its own (a distribution's libcurl); else OpenSSL's variables, then the system's
+ * store where it has one (Windows), else the first readable bundle of the system's usual places
+ * (sa_platform_ca_bundle). */
 static int pick_ca(sa_aws_curl_transport *t, const sa_aws_curl_options *opts, sa_error *err)
 {
     const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
@@ -121,11 +112,16 @@ static int pick_ca(sa_aws_curl_transport *t, const sa_aws_curl_options *opts, sa
             file = opts->ssl_cert_file;
         if (opts != NULL && opts->ssl_cert_dir != NULL && opts->ssl_cert_dir[0] != '\0')
             dir = opts->ssl_cert_dir;
-        for (size_t i = 0; file == NULL && dir == NULL && i < SA_N(WELL_KNOWN_CA_BUNDLES); i++) {
-            if (access(WELL_KNOWN_CA_BUNDLES[i], R_OK) == 0)
-                file = WELL_KNOWN_CA_BUNDLES[i];
+        if (SA_PLATFORM_NATIVE_CA && file == NULL && dir == NULL)
+            t->native_ca = true;
+        for (size_t i = 0; file == NULL && dir == NULL && !t->native_ca; i++) {
+            const char *place = sa_platform_ca_bundle(i);
+            if (place == NULL)
+                break;
+            if (access(place, R_OK) == 0)
+                file = place;
         }
-        t->no_ca_found = file == NULL && dir == NULL;
+        t->no_ca_found = file == NULL && dir == NULL && !t->native_ca;
     }
     if ((file != NULL && (t->ca_bundle = sa_strdup(file)) == NULL) ||
         (dir != NULL && (t->ca_path = sa_strdup(dir)) == NULL))
@@ -485,6 +481,8 @@ static int curl_send(void *ctx, sa_aws_http_response *out, const sa_aws_http_req
         SETOPT(h, CURLOPT_CAPATH, t->ca_path);
     else if (t->ca_bundle != NULL)
         SETOPT(h, CURLOPT_CAPATH, (char *)NULL);
+    if (t->native_ca)
+        SETOPT(h, CURLOPT_SSL_OPTIONS, (long)CURLSSLOPT_NATIVE_CA);
     SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
     SETOPT(h, CURLOPT_FRESH_CONNECT, req->fresh_connection ? 1L : 0L);
     SETOPT(h, CURLOPT_HTTPHEADER, headers);

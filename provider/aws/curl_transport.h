@@ -6,7 +6,8 @@
  * connection cache between concurrent threads, hence the pool.) TLS peer and host verification
  * stay on; a CA bundle (AWS_CA_BUNDLE) can be given, and replaces the trusted CAs; a libcurl built
  * without a CA location of its own (the static release build) gets SSL_CERT_FILE/SSL_CERT_DIR or
- * the first bundle found at the usual places. Proxies come from the usual environment variables,
+ * the system's store (Windows) or the first bundle found at the system's usual places
+ * (base/platform.h). Proxies come from the usual environment variables,
  * which libcurl reads itself. Every exchange has a connect timeout, a whole-exchange timeout, a
  * response size cap and honours the request's cancel flag. This is the only file that
  * includes curl.h. The process must call sa_aws_global_init (client.h) once before using it.
@@ -28,7 +29,8 @@ typedef struct sa_aws_curl_options {
     const char *ca_bundle; /* a PEM file of trusted CAs (AWS_CA_BUNDLE); NULL: the system's */
     /* OpenSSL's variables, used when ca_bundle is NULL and libcurl was built without a CA
      * location of its own (the static release build): SSL_CERT_FILE, SSL_CERT_DIR. Without
-     * them, the first bundle found at the usual places of the common distributions. */
+     * them, the system's store (Windows) or the first bundle found at the system's usual
+     * places (sa_platform_ca_bundle). */
     const char *ssl_cert_file;
     const char *ssl_cert_dir;
     long connect_timeout_ms;   /* 0: default */

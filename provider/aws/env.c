@@ -1,9 +1,10 @@
 /*
- * The real environment seam (secure_getenv and stdio) and the small helpers every resolver uses
+ * The real environment seam (sa_secure_getenv and stdio) and the small helpers every resolver uses
  * on top of any sa_aws_env.
  */
 #include "aws/env.h"
 #include "base/alloc.h"
+#include "base/platform.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 static const char *process_get(void *ctx, const char *name)
 {
     (void)ctx;
-    return secure_getenv(name);
+    return sa_secure_getenv(name);
 }
 
 static int process_read_file(void *ctx, char **out, size_t *out_len, const char *path, size_t max,

@@ -7,6 +7,7 @@
  */
 #include "aws/sigv4.h"
 #include "base/alloc.h"
+#include "base/platform.h"
 #include "base/util.h"
 
 #include <ctype.h>
@@ -90,7 +91,7 @@ int sa_aws_sigv4_dates(char out_amz_date[17], char out_date8[9], time_t when, sa
 {
     struct tm tm;
 
-    if (gmtime_r(&when, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 1970)
+    if (sa_gmtime(&when, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 1970)
         return sa_error_set(err, SA_EINVAL, "signing time out of range");
     strftime(out_amz_date, 17, "%Y%m%dT%H%M%SZ", &tm);
     strftime(out_date8, 9, "%Y%m%d", &tm);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/platform.h"
 #include "base/util.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "plugin/engine.h"
@@ -93,7 +94,7 @@ static void fail_operation(rpc_call *c, const char *verb, const sa_stack_result 
 
 const char *sa_rpc_getenv(const char *name)
 {
-    return secure_getenv(name);
+    return sa_secure_getenv(name);
 }
 
 void sa_rpc_check(rpc_call *c)

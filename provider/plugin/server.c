@@ -4,12 +4,14 @@
  * is handed to a worker thread that reads the request, runs sa_rpc_dispatch and sends
  * the reply on the call's own pluck queue, so a slow Create never delays another call. At
  * shutdown the server waits for its workers to finish (they see the provider's cancel flag), so
- * the provider and the libraries are never torn down under a running call. The only global state
- * is the signal flag the signal thread sets and the worker registry. See ../shared notes
- * grpc-c-core.md.
+ * the provider and the libraries are never torn down under a running call. The stop request
+ * (SIGINT/SIGTERM, Windows' console control events) and the watch on the engine, our parent, go
+ * through the platform layer (base/platform.h). The only global state is the signal flag the
+ * signal thread sets and the worker registry. See ../shared notes grpc-c-core.md.
  */
 #include "plugin/server.h"
 #include "base/alloc.h"
+#include "base/platform.h"
 
 #include <errno.h>
 #include <grpc/byte_buffer.h>
@@ -19,12 +21,10 @@
 #include <grpc/slice.h>
 #include <grpc/support/time.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "plugin/log.h"
 #include "plugin/rpc.h"
@@ -125,10 +125,10 @@ static int workers_drain(void)
 
 static void *signal_thread_main(void *arg)
 {
-    sigset_t *set = arg;
-    int sig = 0;
+    int sig = sa_platform_stop_signal_wait();
 
-    if (sigwait(set, &sig) == 0)
+    (void)arg;
+    if (sig != 0)
         atomic_store(&g_stop_signal, sig);
     return NULL;
 }
@@ -299,19 +299,16 @@ int sa_server_run(sa_provider *p, sa_error *err)
     grpc_server *server = NULL;
     grpc_completion_queue *notify_cq = NULL;
     grpc_server_credentials *creds = NULL;
-    sigset_t sigs;
     pthread_t sig_thread;
     bool sig_thread_started = false;
-    pid_t parent = getppid();
+    sa_platform_parent parent;
     int port, rc = SA_OK;
 
-    /* SIGINT/SIGTERM are taken by one thread with sigwait; every thread inherits the mask. */
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    if (pthread_create(&sig_thread, NULL, signal_thread_main, &sigs) == 0)
+    sa_platform_parent_watch_start(&parent);
+    /* The stop request is taken by one thread (on POSIX SIGINT/SIGTERM are blocked first, and
+     * every thread inherits the mask). */
+    sa_platform_stop_signals_block();
+    if (pthread_create(&sig_thread, NULL, signal_thread_main, NULL) == 0)
         sig_thread_started = true;
 
     grpc_init();
@@ -356,7 +353,7 @@ int sa_server_run(sa_provider *p, sa_error *err)
             sa_log_debug(p, "signal %d: shutting down", atomic_load(&g_stop_signal));
             break;
         }
-        if (getppid() != parent && p->engine_address != NULL) {
+        if (sa_platform_parent_gone(&parent) && p->engine_address != NULL) {
             sa_log_debug(p, "the engine went away: shutting down");
             break;
         }
@@ -414,5 +411,6 @@ cleanup:
         pthread_cancel(sig_thread);
         pthread_join(sig_thread, NULL);
     }
+    sa_platform_parent_watch_end(&parent);
     return rc;
 }

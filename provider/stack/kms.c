@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/platform.h"
 #include "base/util.h"
 #include "stack/steps.h"
 
@@ -435,7 +436,7 @@ static int schedule_deletion(sa_stack_ctx *s, const sa_stack_inputs *in, const c
         if (cJSON_IsNumber(d)) {
             time_t t = (time_t)d->valuedouble;
             struct tm tm;
-            gmtime_r(&t, &tm);
+            sa_gmtime(&t, &tm);
             strftime(when, sizeof(when), " on %Y-%m-%d", &tm);
         }
         sa_stack_log(s, SA_STACK_WARNING, false,

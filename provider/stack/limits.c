@@ -12,6 +12,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "base/platform.h"
 #include "base/util.h"
 
 /* ---- tags ---- */
@@ -215,7 +216,7 @@ bool sa_date_passed(const char *date, time_t now)
 
     if (date == NULL)
         return false;
-    gmtime_r(&now, &tm);
+    sa_gmtime(&now, &tm);
     strftime(today, sizeof(today), "%Y-%m-%d", &tm);
     return strcmp(today, date) >= 0;
 }
