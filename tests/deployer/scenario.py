@@ -67,7 +67,9 @@ def accounted(state: dict | None) -> dict[str, set]:
         "iam roles": {s["roleName"]} if s.get("roleArn") else set(),
         "lambda functions": {s["functionName"]} if s.get("functionArn") else set(),
         "log groups": {s["logGroupName"]} if s.get("logGroupArn") else set(),
-        "rest apis": {s["restApiId"]} if s.get("restApiId") else set(),
+        # a duplicate API a create could not delete stays in the state as retired, for the next
+        # update or delete to delete
+        "rest apis": {s[k] for k in ("restApiId", "_retiredRestApiId") if s.get(k)},
     }
 
 
