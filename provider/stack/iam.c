@@ -188,9 +188,10 @@ int sa_iam_create_role(sa_stack_ctx *s, const sa_stack_inputs *in, sa_stack_stat
 }
 
 /* Runs one IAM call on the role with parameters besides RoleName; not-found counts as done when
- * gone_ok. */
-static int role_call(sa_stack_ctx *s, const sa_stack_inputs *in, const char *op,
-                     const sa_aws_param *more, size_t n, bool gone_ok, sa_error *err)
+ * gone_ok; *ret_conflict (may be NULL) says whether IAM answered DeleteConflict. */
+static int role_call_conflict(sa_stack_ctx *s, const sa_stack_inputs *in, const char *op,
+                              const sa_aws_param *more, size_t n, bool gone_ok, bool *ret_conflict,
+                              sa_error *err)
 {
     sa_params p = {0};
     sa_stack_call c;
@@ -202,9 +203,17 @@ static int role_call(sa_stack_ctx *s, const sa_stack_inputs *in, const char *op,
     rc = sa_call_run(s, &c, &(sa_call){.service = "iam", .op = op, .params = &p}, err);
     if (gone_ok && sa_call_not_found(rc, &c))
         rc = SA_OK;
+    if (ret_conflict != NULL)
+        *ret_conflict = sa_call_error_is(rc, &c, "DeleteConflict", NULL);
     sa_stack_call_dispose(&c);
     sa_params_dispose(&p);
     return rc;
+}
+
+static int role_call(sa_stack_ctx *s, const sa_stack_inputs *in, const char *op,
+                     const sa_aws_param *more, size_t n, bool gone_ok, sa_error *err)
+{
+    return role_call_conflict(s, in, op, more, n, gone_ok, NULL, err);
 }
 
 static int put_scoped(sa_stack_ctx *s, const sa_stack_inputs *in, sa_error *err)
@@ -355,18 +364,7 @@ int sa_iam_retag(sa_stack_ctx *s, const sa_stack_inputs *in, const sa_value *old
 static int delete_role(sa_stack_ctx *s, const sa_stack_inputs *in, bool *ret_conflict,
                        sa_error *err)
 {
-    sa_params p = {0};
-    sa_stack_call c;
-    int rc;
-
-    sa_params_add(&p, "RoleName", in->role_name);
-    rc = sa_call_run(s, &c, &(sa_call){.service = "iam", .op = "DeleteRole", .params = &p}, err);
-    if (sa_call_not_found(rc, &c))
-        rc = SA_OK;
-    *ret_conflict = sa_call_error_is(rc, &c, "DeleteConflict", NULL);
-    sa_stack_call_dispose(&c);
-    sa_params_dispose(&p);
-    return rc;
+    return role_call_conflict(s, in, "DeleteRole", NULL, 0, true, ret_conflict, err);
 }
 
 /* Removes the policy the state records ("scoped": the inline one, "managed": the attached one;

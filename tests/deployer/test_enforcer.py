@@ -374,7 +374,7 @@ def test_get_function_tags_need_list_tags(http_enforcer):
 def test_table_covers_every_operation_the_plugin_calls():
     src = "\n".join(p.read_text() for p in sorted((REPO / "provider" / "stack").glob("*.c")))
     called = set(re.findall(r'(?:\.op|_op) = "([A-Za-z]+)"', src))
-    called |= set(re.findall(r'(?:role_call|group_json)\(s, in, "([A-Za-z]+)"', src))
+    called |= set(re.findall(r'(?:role_call|role_call_conflict|group_json)\(s, in, "([A-Za-z]+)"', src))
     for pair in re.findall(r'\?\s*"([A-Z][A-Za-z]+)"\s*:\s*"([A-Z][A-Za-z]+)"', src):
         called |= set(pair)  # in->rotation ? "EnableKeyRotation" : "DisableKeyRotation"
     in_table = {k.split(" ", 1)[1] for k in ACTIONS}
