@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -312,6 +313,26 @@ def plugin_pids(plugin: Path = PLUGIN):
     return out
 
 
+class PeakRss:
+    """Samples VmHWM of every process running `binary` every 20 ms until stopped."""
+
+    def __init__(self, binary: Path = PLUGIN):
+        self.binary, self.peak, self._stop = binary, 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self):
+        while not self._stop.is_set():
+            for pid in plugin_pids(self.binary):
+                self.peak = max(self.peak, vm_hwm(pid))
+            self._stop.wait(0.02)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
 def twenty_stacks(work: Path, plugin=PLUGIN):
     e = Env()
     try:
@@ -324,26 +345,14 @@ def twenty_stacks(work: Path, plugin=PLUGIN):
       environmentSuffix: s{i}""" for i in range(20))
         (proj / "Pulumi.yaml").write_text(f"name: twenty\nruntime: yaml\nresources:\n{res}\n")
         run(proj, "stack", "init", "bench")
-        peak = [0]
-        stop = []
-
-        def sample():
-            while not stop:
-                for pid in plugin_pids(plugin):
-                    peak[0] = max(peak[0], vm_hwm(pid))
-                time.sleep(0.02)
-        import threading
-        th = threading.Thread(target=sample)
-        th.start()
+        peak = PeakRss(plugin)
         e.proxy.latency = 0.05
         calls0 = len(e.proxy.calls)
         t_up = run(proj, "up", "--yes", "--skip-preview", "--parallel", "20")
         calls = len(e.proxy.calls) - calls0
         e.proxy.latency = 0
         run(proj, "destroy", "--yes", "--skip-preview")
-        stop.append(1)
-        th.join()
-        return peak[0], t_up, calls
+        return peak.stop(), t_up, calls
     finally:
         e.stop()
 

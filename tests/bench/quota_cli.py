@@ -34,7 +34,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -51,31 +50,11 @@ from harness.fault_proxy import FaultProxy  # noqa: E402
 from harness.moto import MotoServer  # noqa: E402
 from harness.quota_proxy import QuotaProxy  # noqa: E402
 from harness.resource import TYPE  # noqa: E402
-from bench import PULUMI_BIN, plugin_pids, vm_hwm  # noqa: E402
+from bench import PULUMI_BIN, PeakRss  # noqa: E402
 from quota_pacing import phase, snapshot  # noqa: E402
 
 REGION = "us-east-1"
 BINARY = Path("provider") / "pulumi-resource-secureapi"
-
-
-class PeakRss:
-    """Samples VmHWM of every process running `binary` every 20 ms until stopped."""
-
-    def __init__(self, binary: Path):
-        self.binary, self.peak, self._stop = binary, 0, threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self):
-        while not self._stop.is_set():
-            for pid in plugin_pids(self.binary):
-                self.peak = max(self.peak, vm_hwm(pid))
-            self._stop.wait(0.02)
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join()
-        return self.peak
 
 
 def pulumi(proj: Path, env: dict, args: list[str], timeout: float) -> tuple[float, int, str]:
