@@ -1,0 +1,313 @@
+#!/usr/bin/env bash
+# Builds every C and C++ library the plugin links, from Debian's source packages (`apt-get source`
+# checks the archive's signatures and each file's hash; Debian's patches applied), for one release
+# target with zig (install-cross-tools.sh): linux-amd64 and linux-arm64 (musl, fully static),
+# darwin-amd64 and darwin-arm64 (macOS 11 and later, libSystem only), windows-amd64 and
+# windows-arm64 (mingw-w64; Windows 10 and later). Each library is made as small as the plugin
+# allows: gRPC is only its grpc_unsecure closure (gpr, upb, address_sorting, abseil, re2; no
+# c-ares: the plugin resolves no names, it listens on 127.0.0.1), OpenSSL only libcrypto and
+# libssl without engines, modules or legacy ciphers, libcurl only HTTP and HTTPS, libxml2 the
+# parsers and tree, libarchive reading zip/tar/gzip over zlib. Cold, one target takes about
+# 35 minutes on 2 cores (gRPC and abseil are most of it); the result is cached under
+# ~/.cache/pulumi-secureapi/cross-deps-<target>-<key>, the key made of the Debian versions and
+# RECIPE below (raise it when a recipe changes what gets built), and a library finished once is not
+# built again if the run is cut short. The prefix also holds what builds against it needs: cc,
+# c++, ar and ranlib wrappers (bin/), a CMake toolchain file and the meson cross file
+# (meson-cross.ini). Usage: build-cross-deps.sh <os>-<arch>. Prints the prefix on its last line.
+set -euo pipefail
+RECIPE=1
+TARGET=${1:?usage: build-cross-deps.sh linux-amd64|linux-arm64|darwin-amd64|darwin-arm64|windows-amd64|windows-arm64}
+case "$TARGET" in
+    linux-amd64) ZT=x86_64-linux-musl; HOST=x86_64-linux-musl ;;
+    linux-arm64) ZT=aarch64-linux-musl; HOST=aarch64-linux-musl ;;
+    darwin-amd64) ZT=x86_64-macos.11.0; HOST=x86_64-apple-darwin20 ;;
+    darwin-arm64) ZT=aarch64-macos.11.0; HOST=aarch64-apple-darwin20 ;;
+    windows-amd64) ZT=x86_64-windows-gnu; HOST=x86_64-w64-mingw32 ;;
+    windows-arm64) ZT=aarch64-windows-gnu; HOST=aarch64-w64-mingw32 ;;
+    *) echo "build-cross-deps: unknown target '$TARGET'" >&2; exit 2 ;;
+esac
+OS=${TARGET%-*}
+ARCH=${TARGET#*-}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CACHE=${SECUREAPI_CACHE:-$HOME/.cache/pulumi-secureapi}
+JOBS=${SECUREAPI_JOBS:-$(nproc)}
+TOOLS=$(bash "$REPO/tools/release/install-cross-tools.sh" | tail -1)
+ZIG=$("$TOOLS/python" -c 'import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')
+export ZIG_GLOBAL_CACHE_DIR="$CACHE/zig-cache" ZIG_LOCAL_CACHE_DIR="$CACHE/zig-cache"
+log() { echo "build-cross-deps ($TARGET): $*" >&2; }
+
+PACKAGES="zlib pcre2 cjson protobuf-c openssl curl libxml2 libarchive abseil re2 grpc"
+# The newest source version of each that the archive serves (a point release just published can
+# be listed before its files are: then the next one).
+SRC_PARENT="$CACHE/cross-src"
+mkdir -p "$SRC_PARENT"
+exec 8>"$CACHE/.cross-src.lock"
+flock 8
+versions=""
+for pkg in $PACKAGES; do
+    v=$(apt-cache showsrc "$pkg" 2>/dev/null | awk '/^Version:/ {print $2}' | sort -uVr | head -1)
+    [ -n "$v" ] || { log "apt has no source for $pkg (apt-get update?)"; exit 1; }
+    versions="$versions $pkg=$v"
+done
+SRC="$SRC_PARENT/$(echo "$versions" | sha256sum | cut -c1-12)"
+if [ ! -f "$SRC/.fetched" ]; then
+    rm -rf "$SRC" && mkdir -p "$SRC"
+    for pv in $versions; do
+        pkg=${pv%%=*}
+        if ! (cd "$SRC" && apt-get source -qq "$pv" >/dev/null 2>&1); then
+            # the newest listed is not served: take the newest one that is
+            for v in $(apt-cache showsrc "$pkg" | awk '/^Version:/ {print $2}' | sort -uVr | tail -n +2); do
+                if (cd "$SRC" && apt-get source -qq "$pkg=$v" >/dev/null 2>&1); then
+                    pv="$pkg=$v"; break
+                fi
+            done
+        fi
+        find "$SRC" -maxdepth 1 -type d -name "$pkg-*" | grep -q . || { log "cannot fetch $pv"; exit 1; }
+        echo "$pv" >>"$SRC/versions"
+    done
+    touch "$SRC/.fetched"
+fi
+flock -u 8
+srcdir() { find "$SRC" -maxdepth 1 -type d -name "$1-[0-9]*" | head -1; }
+
+key=$( (echo "$RECIPE"; cat "$SRC/versions") | sha256sum | cut -c1-12)
+PREFIX="$CACHE/cross-deps-$TARGET-$key"
+mkdir -p "$PREFIX/bin" "$PREFIX/lib/pkgconfig" "$PREFIX/include"
+exec 9>"$PREFIX/.lock"
+flock 9
+if [ -f "$PREFIX/.done" ]; then
+    echo "$PREFIX"
+    exit 0
+fi
+WORK="$CACHE/cross-work/$TARGET"
+
+# Compiler wrappers: zig for this target, optimised, sections for --gc-sections.
+COMMON="-O2 -ffunction-sections -fdata-sections"
+case "$OS" in
+    windows) COMMON="$COMMON -D_WIN32_WINNT=0x0A00 -DWINVER=0x0A00" ;;
+esac
+for tool in cc c++; do
+    printf '#!/bin/sh\nexec "%s" %s -target %s %s "$@"\n' "$ZIG" "$tool" "$ZT" "$COMMON" >"$PREFIX/bin/$tool"
+done
+printf '#!/bin/sh\nexec "%s" ar "$@"\n' "$ZIG" >"$PREFIX/bin/ar"
+printf '#!/bin/sh\nexec "%s" ranlib "$@"\n' "$ZIG" >"$PREFIX/bin/ranlib"
+chmod +x "$PREFIX"/bin/*
+export CC="$PREFIX/bin/cc" CXX="$PREFIX/bin/c++" AR="$PREFIX/bin/ar" RANLIB="$PREFIX/bin/ranlib"
+export PKG_CONFIG_LIBDIR="$PREFIX/lib/pkgconfig" PKG_CONFIG_PATH=""
+CMAKE_SYSTEM=$(case "$OS" in linux) echo Linux;; darwin) echo Darwin;; windows) echo Windows;; esac)
+CPU=$(case "$ARCH" in amd64) echo x86_64;; arm64) echo aarch64;; esac)
+cat >"$PREFIX/toolchain.cmake" <<EOF
+set(CMAKE_SYSTEM_NAME $CMAKE_SYSTEM)
+set(CMAKE_SYSTEM_PROCESSOR $CPU)
+set(CMAKE_C_COMPILER "$CC")
+set(CMAKE_CXX_COMPILER "$CXX")
+set(CMAKE_AR "$AR")
+set(CMAKE_RANLIB "$RANLIB")
+set(CMAKE_C_ARCHIVE_FINISH "<CMAKE_RANLIB> <TARGET>")
+set(CMAKE_CXX_ARCHIVE_FINISH "<CMAKE_RANLIB> <TARGET>")
+set(CMAKE_OSX_SYSROOT "")
+set(CMAKE_OSX_DEPLOYMENT_TARGET "")
+set(CMAKE_FIND_ROOT_PATH "$PREFIX")
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+EOF
+cmake_build() {  # <source> <build dir> [cmake options...]: configure, build, install
+    local src=$1 dir=$2
+    shift 2
+    cmake -S "$src" -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$PREFIX/toolchain.cmake" \
+        -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$PREFIX" -DCMAKE_INSTALL_LIBDIR=lib \
+        -DBUILD_SHARED_LIBS=OFF -DBUILD_TESTING=OFF -DCMAKE_CXX_STANDARD=17 "$@" >"$dir.log" 2>&1 ||
+        { tail -30 "$dir.log" >&2; return 1; }
+    ninja -C "$dir" -j "$JOBS" >>"$dir.log" 2>&1 && ninja -C "$dir" install >>"$dir.log" 2>&1 ||
+        { tail -30 "$dir.log" >&2; return 1; }
+}
+HOST_ARGS=(--build=x86_64-linux-gnu "--host=$HOST" "--prefix=$PREFIX" --disable-shared --enable-static)
+configure_quiet() { ./configure "$@" >configure.out 2>&1 || { tail -30 config.log >&2; return 1; }; }
+pcfile() {  # <name> <version> <libs> [cflags]
+    cat >"$PREFIX/lib/pkgconfig/$1.pc" <<EOF
+prefix=$PREFIX
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+Name: $1
+Description: $1 (built by build-cross-deps.sh)
+Version: $2
+Libs: -L\${libdir} $3
+Cflags: -I\${includedir} ${4:-}
+EOF
+}
+srcversion() { grep "^$1=" "$SRC/versions" | sed 's/^[^=]*=\([0-9:]*:\)\?\([0-9.]*\).*/\2/'; }
+
+build_zlib() {
+    local s
+    s=$(srcdir zlib)
+    local defs="-DHAVE_STDARG_H"
+    [ "$OS" = windows ] || defs="$defs -DHAVE_UNISTD_H"
+    (cd "$1" && for f in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite infback \
+            inffast inflate inftrees trees uncompr zutil; do
+            "$CC" -c -w $defs "$s/$f.c" -o "$f.o" || exit 1
+        done && "$AR" rcs "$PREFIX/lib/libz.a" ./*.o) || return 1
+    cp "$s/zlib.h" "$s/zconf.h" "$PREFIX/include/"
+    pcfile zlib "$(srcversion zlib)" -lz
+}
+build_pcre2() {
+    cmake_build "$(srcdir pcre2)" "$1" -DPCRE2_BUILD_PCRE2_8=ON -DPCRE2_BUILD_PCRE2_16=OFF \
+        -DPCRE2_BUILD_PCRE2_32=OFF -DPCRE2_SUPPORT_JIT=OFF -DPCRE2_BUILD_PCRE2GREP=OFF \
+        -DPCRE2_BUILD_TESTS=OFF -DPCRE2_SUPPORT_LIBZ=OFF -DPCRE2_SUPPORT_LIBBZ2=OFF \
+        -DPCRE2_SUPPORT_LIBEDIT=OFF -DPCRE2_SUPPORT_LIBREADLINE=OFF
+}
+build_cjson() {
+    (cd "$1" && "$CC" -c "$(srcdir cjson)/cJSON.c" -o cJSON.o &&
+        "$AR" rcs "$PREFIX/lib/libcjson.a" cJSON.o) || return 1
+    mkdir -p "$PREFIX/include/cjson"
+    cp "$(srcdir cjson)/cJSON.h" "$PREFIX/include/cjson/"
+    pcfile libcjson "$(srcversion cjson)" -lcjson "-I\${includedir}/cjson"
+}
+build_protobuf_c() {
+    local s
+    s=$(srcdir protobuf-c)
+    (cd "$1" && "$CC" -c -I"$s" "$s/protobuf-c/protobuf-c.c" -o protobuf-c.o &&
+        "$AR" rcs "$PREFIX/lib/libprotobuf-c.a" protobuf-c.o) || return 1
+    mkdir -p "$PREFIX/include/protobuf-c"
+    cp "$s/protobuf-c/protobuf-c.h" "$PREFIX/include/protobuf-c/"
+    pcfile libprotobuf-c "$(srcversion protobuf-c)" -lprotobuf-c
+}
+build_openssl() {
+    local t
+    case "$TARGET" in
+        linux-amd64) t=linux-x86_64 ;;
+        linux-arm64) t=linux-aarch64 ;;
+        darwin-amd64) t=darwin64-x86_64-cc ;;
+        darwin-arm64) t=darwin64-arm64-cc ;;
+        windows-amd64) t=mingw64 ;;
+        windows-arm64) t=mingwarm64 ;;
+    esac
+    cp -a "$(srcdir openssl)/." "$1/"
+    (cd "$1" && CROSS_COMPILE="" ./Configure "$t" no-shared no-tests no-engine no-dso no-module \
+            no-legacy no-comp no-ssl3 no-dtls no-srp no-psk no-ui-console \
+            --prefix="$PREFIX" --libdir=lib --openssldir=/etc/ssl >configure.out 2>&1 ||
+            { tail -20 configure.out >&2; exit 1; }
+        make -j"$JOBS" build_libs >make.out 2>&1 || { tail -30 make.out >&2; exit 1; }
+        make install_dev >>make.out 2>&1) || return 1
+}
+build_curl() {
+    cp -a "$(srcdir curl)/." "$1/"
+    local extra=()
+    [ "$OS" != windows ] || extra=(--with-schannel=no --without-libidn2)
+    # Debian's series ends with the patches that make its GnuTLS and NSS flavours; like
+    # debian/rules, take them off for the OpenSSL flavour.
+    (cd "$1" && patch -R -s -p1 <debian/patches/99_nss.patch &&
+        patch -R -s -p1 <debian/patches/90_gnutls.patch && autoreconf -fi >/dev/null 2>&1 &&
+        configure_quiet "${HOST_ARGS[@]}" "${extra[@]}" --with-openssl="$PREFIX" \
+            --with-zlib="$PREFIX" --without-brotli --without-zstd --without-libpsl \
+            --without-libidn2 --without-nghttp2 --without-librtmp --without-libssh2 \
+            --without-libssh --without-gssapi --without-libgsasl --without-ca-bundle \
+            --without-ca-path --without-ca-fallback --disable-ldap --disable-ldaps \
+            --disable-ftp --disable-file --disable-rtsp --disable-dict --disable-telnet \
+            --disable-tftp --disable-pop3 --disable-imap --disable-smb --disable-smtp \
+            --disable-gopher --disable-mqtt --disable-manual --disable-ntlm --disable-ntlm-wb \
+            --disable-tls-srp --disable-cookies --disable-alt-svc --disable-hsts --disable-netrc \
+            --disable-doh --disable-mime --disable-websockets &&
+        make -j"$JOBS" -C lib >make.out 2>&1 && make -C lib install >>make.out 2>&1 &&
+        make -C include install >>make.out 2>&1 && make install-pkgconfigDATA >>make.out 2>&1) ||
+        { tail -30 "$1/make.out" >&2 2>/dev/null; return 1; }
+}
+build_libxml2() {
+    cp -a "$(srcdir libxml2)/." "$1/"
+    (cd "$1" && autoreconf -fi >/dev/null 2>&1 &&
+        configure_quiet "${HOST_ARGS[@]}" --with-minimum --with-threads --with-tree --with-html \
+            --without-python --without-icu --without-lzma --without-zlib --without-iconv &&
+        make -j"$JOBS" libxml2.la >make.out 2>&1 &&
+        make install-libLTLIBRARIES install-pkgconfigDATA >>make.out 2>&1 &&
+        make -C include install >>make.out 2>&1) || { tail -30 "$1/make.out" >&2; return 1; }
+}
+build_libarchive() {
+    cp -a "$(srcdir libarchive)/." "$1/"
+    (cd "$1" && sh build/autogen.sh >/dev/null 2>&1 &&
+        CPPFLAGS="-I$PREFIX/include" LDFLAGS="-L$PREFIX/lib" configure_quiet "${HOST_ARGS[@]}" \
+            --disable-bsdtar --disable-bsdcpio --disable-bsdcat --disable-acl --disable-xattr \
+            --with-zlib --without-bz2lib --without-libb2 --without-lz4 --without-zstd \
+            --without-lzma --without-lzo2 --without-cng --without-mbedtls --without-nettle \
+            --without-openssl --without-xml2 --without-expat --without-iconv &&
+        make -j"$JOBS" libarchive.la >make.out 2>&1 &&
+        make install-libLTLIBRARIES install-pkgconfigDATA install-includeHEADERS >>make.out 2>&1) ||
+        { tail -30 "$1/make.out" >&2; return 1; }
+}
+build_abseil() {
+    cmake_build "$(srcdir abseil)" "$1" -DABSL_PROPAGATE_CXX_STD=ON -DABSL_ENABLE_INSTALL=ON
+}
+build_re2() {
+    cmake_build "$(srcdir re2)" "$1" -DRE2_BUILD_TESTING=OFF
+}
+build_grpc() {
+    # Only the grpc_unsecure target and what it links; CMake's install would build all of gRPC,
+    # so the archives, headers and pkg-config file are put in place here.
+    local s d=$1
+    s=$(srcdir grpc)
+    cmake -S "$s" -B "$d" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$PREFIX/toolchain.cmake" \
+        -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_STANDARD=17 -DBUILD_SHARED_LIBS=OFF \
+        -DgRPC_BUILD_TESTS=OFF -DgRPC_BUILD_CODEGEN=OFF -DgRPC_BUILD_CSHARP_EXT=OFF \
+        -DgRPC_INSTALL=OFF -DgRPC_ABSL_PROVIDER=package -DgRPC_RE2_PROVIDER=package \
+        -DgRPC_ZLIB_PROVIDER=package -DgRPC_CARES_PROVIDER=none -DgRPC_SSL_PROVIDER=none \
+        -DgRPC_PROTOBUF_PROVIDER=none -DgRPC_BENCHMARK_PROVIDER=none \
+        -DCMAKE_C_FLAGS="-DGRPC_ARES=0" -DCMAKE_CXX_FLAGS="-DGRPC_ARES=0" \
+        -Dabsl_DIR="$PREFIX/lib/cmake/absl" -Dre2_DIR="$PREFIX/lib/cmake/re2" \
+        -DZLIB_ROOT="$PREFIX" >"$d.log" 2>&1 || { tail -30 "$d.log" >&2; return 1; }
+    ninja -C "$d" -j "$JOBS" grpc_unsecure >>"$d.log" 2>&1 || { tail -30 "$d.log" >&2; return 1; }
+    local a
+    for a in grpc_unsecure gpr upb address_sorting; do
+        cp "$(find "$d" -name "lib$a.a" | head -1)" "$PREFIX/lib/"
+    done
+    cp -r "$s/include/grpc" "$PREFIX/include/"
+    # abseil's own pkg-config files list each of its libraries; grpc_unsecure needs most of them
+    local absl
+    absl=$(cd "$PREFIX/lib" && ls libabsl_*.a | sed 's/^lib\(.*\)\.a$/-l\1/' | tr '\n' ' ')
+    local sys=""
+    case "$OS" in
+        windows) sys="-lws2_32 -lcrypt32 -ladvapi32 -ldbghelp -lbcrypt -liphlpapi" ;;
+        *) sys="-lpthread" ;;
+    esac
+    # the static archives depend on one another both ways: one group, listed twice
+    pcfile grpc_unsecure "$(srcversion grpc)" \
+        "-lgrpc_unsecure -lupb -laddress_sorting -lgpr -lre2 $absl $absl -lz $sys"
+}
+
+for lib in zlib pcre2 cjson protobuf_c openssl curl libxml2 libarchive abseil re2 grpc; do
+    [ ! -f "$PREFIX/.built-$lib" ] || continue
+    log "building $lib"
+    start=$SECONDS
+    rm -rf "${WORK:?}/$lib" && mkdir -p "$WORK/$lib"
+    "build_$lib" "$WORK/$lib" || { log "$lib failed (its logs: $WORK/$lib*)"; exit 1; }
+    rm -rf "${WORK:?}/$lib" "$WORK/$lib.log"
+    touch "$PREFIX/.built-$lib"
+    log "$lib done in $((SECONDS - start)) s"
+done
+
+# the meson cross file the plugin's own build uses (build-binary.sh)
+case "$OS" in
+    linux) msys=linux; wrapper="" ;;
+    darwin) msys=darwin; wrapper="" ;;
+    windows) msys=windows; wrapper="" ;;
+esac
+cat >"$PREFIX/meson-cross.ini" <<EOF
+# $TARGET: zig $ZT, libraries from $PREFIX (written by build-cross-deps.sh)
+[binaries]
+c = ['$ZIG', 'cc', '-target', '$ZT']
+cpp = ['$ZIG', 'c++', '-target', '$ZT']
+ar = ['$ZIG', 'ar']
+ranlib = ['$ZIG', 'ranlib']
+pkg-config = 'pkg-config'
+$wrapper
+[properties]
+pkg_config_libdir = '$PREFIX/lib/pkgconfig'
+
+[host_machine]
+system = '$msys'
+cpu_family = '$CPU'
+cpu = '$CPU'
+endian = 'little'
+EOF
+touch "$PREFIX/.done"
+rm -rf "${WORK:?}"
+echo "$PREFIX"
