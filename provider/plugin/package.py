@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build helper: packs the plugin binary (at the archive root), README.md and LICENSE into
 pulumi-resource-secureapi-v<version>-<os>-<arch>.tar.gz, the layout `pulumi plugin install` and
-plugin servers expect, and writes <tarball>.sha256 (sha256sum format). Deterministic: fixed
+plugin servers expect (the binary keeps its name's .exe on Windows, where the engine looks for
+pulumi-resource-secureapi.exe), and writes <tarball>.sha256 (sha256sum format). Deterministic: fixed
 owner, mode and timestamp, so the same inputs give the same bytes."""
 import gzip
 import hashlib
@@ -26,7 +27,8 @@ def main() -> int:
     binary, readme, license_file, out_tgz, out_sha = sys.argv[1:6]
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        add(tar, binary, "pulumi-resource-secureapi", 0o755)
+        exe = ".exe" if binary.endswith(".exe") else ""
+        add(tar, binary, "pulumi-resource-secureapi" + exe, 0o755)
         add(tar, readme, "README.md", 0o644)
         add(tar, license_file, "LICENSE", 0o644)
     with open(out_tgz, "wb") as f:

@@ -46,7 +46,7 @@ PULUMI_BIN = Path(os.environ["SECUREAPI_PULUMI_BIN"])
 OUT = Path(os.environ.get("SECUREAPI_BENCH_OUT", BUILD / "bench"))
 RUNS = int(os.environ.get("SECUREAPI_BENCH_STARTS", "100"))
 ONLY = os.environ.get("SECUREAPI_BENCH_ONLY", "")
-# the release binary (tools/release/build-binary.sh amd64's folder), measured beside the dev build
+# the release binary (tools/release/build-binary.sh linux-amd64's folder), measured beside the dev build
 RELEASE = os.environ.get("SECUREAPI_BENCH_RELEASE_BUILD")
 RELEASE_PLUGIN = (Path(RELEASE).resolve() / "provider" / "pulumi-resource-secureapi"
                   if RELEASE else None)

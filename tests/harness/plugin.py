@@ -176,14 +176,16 @@ class Plugin:
 
 
 def start_configured(binary: Path, engine: RecordingEngine | None, stderr_path: Path | None,
-                     aws_env: dict, config: dict | None = None) -> Plugin:
+                     aws_env: dict, config: dict | None = None,
+                     wrapper: list[str] | None = None) -> Plugin:
     """The plugin as the engine runs it for a stack: launched with this process's environment
     minus its AWS_* variables plus `aws_env` (where AWS is, whose keys, which region), then
     configured with `config` (provider settings) accepting secrets and resources. Every suite
-    starts its configured plugins here (conftest.py's `configured_plugin`)."""
+    starts its configured plugins here (conftest.py's `configured_plugin`); `wrapper` runs the
+    binary (wine, for the Windows release binary)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(aws_env)
-    p = Plugin(binary, engine=engine, env=env, stderr_path=stderr_path)
+    p = Plugin(binary, engine=engine, env=env, stderr_path=stderr_path, wrapper=wrapper)
     try:
         p.stub.Configure(provider_pb2.ConfigureRequest(args=struct(config or {}),
                                                        acceptSecrets=True, acceptResources=True))

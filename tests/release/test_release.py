@@ -1,172 +1,68 @@
-"""The release artifacts as a user gets them: the linux-amd64 and linux-arm64 tarballs, schema.json,
-the SDK packages (their contents: tests/e2e/test_release_host.py) and SHA256SUMS of them all that
-tools/release/release.sh makes (the README's release command). Checks that each
-binary needs nothing but glibc (its NEEDED entries, no RPATH, the glibc version the README
-states), that the amd64 binary answers GetPluginInfo and GetSchema inside a minimal Debian root
-filesystem (debootstrap --variant=minbase, none of our libraries in it) under chroot, that the
-arm64 binary does the same under qemu-user against an arm64 minbase root, and that
-`pulumi plugin install ... --server ... --checksum` installs the amd64 tarball from a loopback
-plugin server (a wrong checksum is refused) and deploys the YAML example with it."""
+"""The release folder as a user gets it: the six targets' tarballs (their binaries: test_linux.py,
+test_windows.py, test_darwin.py), schema.json, the SDK packages (their contents:
+tests/e2e/test_release_host.py) and SHA256SUMS of them all that tools/release/release.sh makes
+(the README's release command). Checks the folder and the tarballs' layout, that `pulumi plugin
+install --file` installs each tarball where the engine of its OS looks for the binary, that
+`pulumi plugin install ... --server ... --checksum` installs the linux-amd64 tarball from a
+loopback plugin server (a wrong checksum is refused) and deploys the YAML example with it, and
+that the static binary finds the system's CA certificates."""
 from __future__ import annotations
 
 import hashlib
-import os
 import json
-import re
+import os
 import shutil
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
-from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2
 
 from harness.loopback import LoopbackServer
 from harness.plugin import Plugin, struct
 from harness.plugin_server import PluginServer
 from harness.stack_checks import everything
-
-REPO = Path(__file__).resolve().parents[2]
-TOOLS = REPO / "tools" / "release"
-# arch: (toolchain triple, readelf's name of the machine, glibc's dynamic loader)
-ARCHES = {"amd64": ("x86_64-linux-gnu", "Advanced Micro Devices X86-64", "ld-linux-x86-64.so.2"),
-          "arm64": ("aarch64-linux-gnu", "AArch64", "ld-linux-aarch64.so.1")}
-# glibc's own libraries; anything else NEEDED would have to be on the user's machine
-GLIBC_LIBS = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1"}
-# the libraries we link statically: none may be in the minimal roots the binaries run in
-OURS = re.compile(r"^lib(grpc|gpr|upb|re2|cares|absl|protobuf-c|curl|ssl|crypto|xml2|cjson)[._-]")
+from release.common import REPO, TARGETS, binary_name, minbase_root, tarball
 
 
-def tool(*args: str) -> str:
-    return subprocess.run(["bash", str(TOOLS / args[0]), *args[1:]], check=True, text=True,
-                          stdout=subprocess.PIPE, timeout=1800).stdout.strip().splitlines()[-1]
-
-
-@pytest.fixture(scope="session")
-def dist() -> Path:
-    """The tarballs tests/check.sh made with the release command before the suites
-    (SECUREAPI_RELEASE_DIST); run alone, the suite runs the command itself, once."""
-    if os.environ.get("SECUREAPI_RELEASE_DIST"):
-        return Path(os.environ["SECUREAPI_RELEASE_DIST"])
-    return Path(tool("release.sh", str(REPO / "build-release" / "dist")))
-
-
-@pytest.fixture(scope="session")
-def unpacked(dist, tmp_path_factory, version) -> dict[str, Path]:
-    out = {}
-    for arch in ARCHES:
-        tgz = dist / f"pulumi-resource-secureapi-v{version}-linux-{arch}.tar.gz"
-        d = tmp_path_factory.mktemp(f"unpacked-{arch}")
-        with tarfile.open(tgz) as t:
-            t.extractall(d, filter="data")
-        out[arch] = d / "pulumi-resource-secureapi"
-    return out
-
-
-def readelf(arch: str, *args: str) -> str:
-    triple = ARCHES[arch][0]
-    return subprocess.run([f"{triple}-readelf", *args], check=True, text=True,
-                          capture_output=True).stdout
-
-
-def glibc_floor(arch: str, binary: Path) -> tuple[int, int]:
-    out = subprocess.run([f"{ARCHES[arch][0]}-objdump", "-T", str(binary)], check=True,
-                         text=True, capture_output=True).stdout
-    versions = {tuple(map(int, v.split("."))) for v in re.findall(r"GLIBC_(\d+\.\d+)\b", out)}
-    return max(versions)
-
-
-def test_tarballs_and_checksums(dist, version):
+def test_tarballs_and_checksums(dist, skipped, version):
+    assert skipped <= {t for t in TARGETS if not t.startswith("linux-")}, skipped
     sums = dict(reversed(line.split("  ")) for line in
                 (dist / "SHA256SUMS").read_text().splitlines())
-    tarballs = [f"pulumi-resource-secureapi-v{version}-linux-{a}.tar.gz" for a in sorted(ARCHES)]
+    built = [t for t in TARGETS if t not in skipped]
+    tarballs = [tarball(dist, version, t).name for t in built]
     # every file of the release (what .github/workflows/release.yml uploads) is in SHA256SUMS
     assert sorted(sums) == sorted(tarballs + [
         "schema.json", f"pulumi-secureapi-{version}.tgz", f"pulumi_secureapi-{version}.tar.gz",
         f"pulumi_secureapi-{version}-py3-none-any.whl"])
-    assert sorted(p.name for p in dist.iterdir()) == sorted([*sums, "SHA256SUMS"])
+    extra = ["SKIPPED"] if skipped else []
+    assert sorted(p.name for p in dist.iterdir()) == sorted([*sums, "SHA256SUMS", *extra])
     assert (dist / "schema.json").read_bytes() == (REPO / "provider" / "schema.json").read_bytes()
     for name, digest in sums.items():
         assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest, name
-    for name in tarballs:
-        with tarfile.open(dist / name) as t:
+    for target in built:
+        with tarfile.open(tarball(dist, version, target)) as t:
             members = {m.name: m for m in t.getmembers()}
-        assert sorted(members) == ["LICENSE", "README.md", "pulumi-resource-secureapi"]
-        assert members["pulumi-resource-secureapi"].mode == 0o755
+        assert sorted(members) == sorted(["LICENSE", "README.md", binary_name(target)])
+        assert members[binary_name(target)].mode == 0o755
 
 
-@pytest.mark.parametrize("arch", sorted(ARCHES))
-def test_binary_needs_only_glibc(unpacked, arch):
-    binary = unpacked[arch]
-    header = readelf(arch, "-h", str(binary))
-    assert re.search(rf"Machine:\s+{ARCHES[arch][1]}\n", header), header
-    # non-PIE (meson.build's static_release): nothing to relocate at start
-    assert re.search(r"Type:\s+EXEC ", header), header
-    dynamic = readelf(arch, "-d", str(binary))
-    needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dynamic))
-    assert needed - {ARCHES[arch][2]} <= GLIBC_LIBS, f"needs more than glibc: {sorted(needed)}"
-    assert "RPATH" not in dynamic and "RUNPATH" not in dynamic
-    sections = readelf(arch, "-S", str(binary))
-    assert ".symtab" not in sections and ".debug_info" not in sections, "not stripped"
-
-
-@pytest.mark.parametrize("arch", sorted(ARCHES))
-def test_readme_states_the_oldest_glibc(unpacked, arch):
-    floor = glibc_floor(arch, unpacked[arch])
-    stated = {(int(a), int(b)) for a, b in
-              re.findall(r"glibc (\d+)\.(\d+) or later", (REPO / "README.md").read_text())}
-    assert stated, "README.md does not state the oldest glibc the release binaries need"
-    assert stated == {floor}, f"README says glibc {sorted(stated)}, the {arch} binary needs {floor}"
-
-
-def minbase_root(arch: str) -> Path:
-    root = Path(tool("make-minbase-root.sh", arch))
-    # what a test killed half-way may have left in the shared root
-    shutil.rmtree(root / "opt/secureapi-test", ignore_errors=True)
-    shutil.rmtree(root / "etc/pki", ignore_errors=True)
-    found = [p.name for d in ("usr/lib", f"usr/lib/{ARCHES[arch][0]}")
-             for p in (root / d).iterdir() if OURS.match(p.name)]
-    assert found == [], f"the minimal root is not minimal: {found}"
-    assert (root / f"usr/lib/{ARCHES[arch][0]}/libc.so.6").exists()
-    return root
-
-
-def answers_info_and_schema(plugin: Plugin, version: str) -> None:
-    info = plugin.stub.GetPluginInfo(empty_pb2.Empty(), timeout=60)
-    assert info.version == version
-    schema = json.loads(plugin.stub.GetSchema(provider_pb2.GetSchemaRequest(), timeout=60).schema)
-    assert schema["name"] == "secureapi" and schema["version"] == version
-    assert "secureapi:index:SecureApiStack" in schema["resources"]
-
-
-def test_amd64_runs_in_a_minimal_debian_root(unpacked, version, tmp_path):
-    root = minbase_root("amd64")
-    inside = Path("/opt/secureapi-test") / tmp_path.name
-    (root / inside.relative_to("/")).mkdir(parents=True)
-    try:
-        shutil.copy2(unpacked["amd64"], root / inside.relative_to("/"))
-        binary = inside / "pulumi-resource-secureapi"
-        ldd = subprocess.run(["chroot", str(root), "/usr/bin/ldd", str(binary)], text=True,
-                             capture_output=True, timeout=60)
-        assert ldd.returncode == 0 and "not found" not in ldd.stdout, ldd.stdout + ldd.stderr
-        plugin = Plugin(binary, wrapper=["chroot", str(root)], stderr_path=tmp_path / "err")
-        try:
-            answers_info_and_schema(plugin, version)
-        finally:
-            plugin.close()
-    finally:
-        shutil.rmtree(root / inside.relative_to("/"))
-
-
-def test_arm64_runs_under_qemu_user(unpacked, version, tmp_path):
-    root = minbase_root("arm64")
-    plugin = Plugin(unpacked["arm64"], wrapper=["qemu-aarch64", "-L", str(root)],
-                    stderr_path=tmp_path / "err")
-    try:
-        answers_info_and_schema(plugin, version)
-    finally:
-        plugin.close()
+@pytest.mark.parametrize("target", TARGETS)
+def test_plugin_install_from_file(pulumi, dist, unpacked, version, target, tmp_path):
+    """`pulumi plugin install --file` of the target's tarball puts the binary where the engine
+    of that OS looks for it: plugins/resource-secureapi-v<version>/pulumi-resource-secureapi,
+    with .exe on Windows (the engine there looks only for .exe or .cmd)."""
+    binary = unpacked(target)  # skips a target the release command left out
+    pulumi.run("plugin", "install", "resource", "secureapi", version, "--file",
+               str(tarball(dist, version, target)), cwd=tmp_path)
+    plugin_dir = pulumi.home / "plugins" / f"resource-secureapi-v{version}"
+    assert sorted(p.name for p in plugin_dir.iterdir()
+                  if not p.name.startswith(".")) == sorted([binary_name(target), "LICENSE",
+                                                            "README.md"])
+    installed = plugin_dir / binary_name(target)
+    assert installed.read_bytes() == binary.read_bytes()
+    assert os.access(installed, os.X_OK)
 
 
 @pytest.fixture
@@ -180,17 +76,17 @@ def release_server(dist, tmp_path):
     s.stop()
 
 
-def sha256_of(dist: Path, version: str, arch: str) -> str:
+def sha256_of(dist: Path, version: str, target: str) -> str:
     for line in (dist / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ")
-        if name == f"pulumi-resource-secureapi-v{version}-linux-{arch}.tar.gz":
+        if name == tarball(dist, version, target).name:
             return digest
-    raise AssertionError(f"no {arch} line in SHA256SUMS")
+    raise AssertionError(f"no {target} line in SHA256SUMS")
 
 
 def test_install_with_checksum_and_deploy(pulumi, aws, dist, release_server, version, tmp_path):
     env = {"PULUMI_IGNORE_AMBIENT_PLUGINS": "true"}  # the installed plugin, nothing from PATH
-    good = sha256_of(dist, version, "amd64")
+    good = sha256_of(dist, version, "linux-amd64")
     bad = pulumi.run("plugin", "install", "resource", "secureapi", version, "--server",
                      release_server.url, "--checksum", "0" * 64, cwd=tmp_path, check=False)
     assert bad.returncode != 0 and "checksum" in (bad.stdout + bad.stderr).lower()
@@ -201,8 +97,8 @@ def test_install_with_checksum_and_deploy(pulumi, aws, dist, release_server, ver
     assert [(p["name"], p["version"]) for p in installed] == [("secureapi", version)]
     plugin_dir = pulumi.home / "plugins" / f"resource-secureapi-v{version}"
     assert (plugin_dir / "pulumi-resource-secureapi").read_bytes() == subprocess.run(
-        ["tar", "-xzOf", str(dist / f"pulumi-resource-secureapi-v{version}-linux-amd64.tar.gz"),
-         "pulumi-resource-secureapi"], check=True, capture_output=True).stdout
+        ["tar", "-xzOf", str(tarball(dist, version, "linux-amd64")), "pulumi-resource-secureapi"],
+        check=True, capture_output=True).stdout
     proj = tmp_path / "yaml"
     shutil.copytree(REPO / "examples" / "yaml", proj, ignore=shutil.ignore_patterns("step2"))
     pulumi.run("stack", "init", "rel", cwd=proj, env=env)
@@ -215,47 +111,6 @@ def test_install_with_checksum_and_deploy(pulumi, aws, dist, release_server, ver
     pulumi.run("destroy", "--yes", "--skip-preview", cwd=proj, env=env)
     left = everything(aws)
     assert left == {k: [] for k in left}
-
-
-THROWER = r"""
-#include <cstdio>
-#include <random>
-#include <stdexcept>
-int main() {
-    std::random_device rd("arc4random");  // the default token uses rdrand on x86-64
-    unsigned a = rd(), b = rd(), c = rd();
-    int caught = 0;
-    for (int i = 0; i < 100; i++) {
-        try { throw std::runtime_error("unwind me"); }
-        catch (const std::exception &) { caught++; }
-    }
-    std::printf("%d %d\n", caught, !(a == b && b == c));
-    return 0;
-}
-"""
-
-
-@pytest.mark.parametrize("arch", sorted(ARCHES))
-def test_glibc_compat_fallbacks_unwind_and_randomise(arch, tmp_path):
-    """provider/plugin/glibc_compat.c with its _dl_find_object forced onto the dl_iterate_phdr path (a
-    glibc version that does not exist), linked like the release binary: C++ exceptions are
-    thrown and caught (a wrong exception-table lookup ends in std::terminate) and
-    std::random_device works, without importing either function from glibc."""
-    triple = ARCHES[arch][0]
-    (tmp_path / "t.cpp").write_text(THROWER)
-    subprocess.run([f"{triple}-gcc", "-O2", "-fno-pie", "-c", "-D_GNU_SOURCE",
-                    '-DSA_DL_FIND_OBJECT_VERSION="GLIBC_9.99"',
-                    str(REPO / "provider" / "plugin" / "glibc_compat.c"), "-o", str(tmp_path / "c.o")],
-                   check=True)
-    exe = tmp_path / "t"
-    subprocess.run([f"{triple}-g++", "-O2", str(tmp_path / "t.cpp"), str(tmp_path / "c.o"),
-                    "-static-libstdc++", "-static-libgcc", "-no-pie", "-o", str(exe)], check=True)
-    imports = subprocess.run([f"{triple}-objdump", "-T", str(exe)], check=True, text=True,
-                             capture_output=True).stdout
-    assert "arc4random" not in imports and "_dl_find_object" not in imports, imports
-    wrapper = [] if arch == "amd64" else ["qemu-aarch64", "-L", str(minbase_root(arch))]
-    run = subprocess.run([*wrapper, str(exe)], text=True, capture_output=True, timeout=60)
-    assert run.returncode == 0 and run.stdout == "100 1\n", run.stdout + run.stderr
 
 
 STS_IDENTITY = b"""<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -334,7 +189,7 @@ def test_amd64_finds_the_systems_ca_certificates(unpacked, https_sts, tmp_path):
             p.close()
 
     try:
-        shutil.copy2(unpacked["amd64"], root / inside.relative_to("/"))
+        shutil.copy2(unpacked("linux-amd64"), root / inside.relative_to("/"))
         with pytest.raises(grpc.RpcError) as e:
             configure()
         assert "no CA certificates were found" in e.value.details(), e.value.details()

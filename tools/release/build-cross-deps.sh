@@ -8,15 +8,23 @@
 # c-ares: the plugin resolves no names, it listens on 127.0.0.1), OpenSSL only libcrypto and
 # libssl without engines, modules or legacy ciphers, libcurl only HTTP and HTTPS, libxml2 the
 # parsers and tree, libarchive reading zip/tar/gzip over zlib. Cold, one target takes about
-# 35 minutes on 2 cores (gRPC and abseil are most of it); the result is cached under
-# ~/.cache/pulumi-secureapi/cross-deps-<target>-<key>, the key made of the Debian versions and
-# RECIPE below (raise it when a recipe changes what gets built), and a library finished once is not
-# built again if the run is cut short. The prefix also holds what builds against it needs: cc,
-# c++, ar and ranlib wrappers (bin/), a CMake toolchain file and the meson cross file
-# (meson-cross.ini). Usage: build-cross-deps.sh <os>-<arch>. Prints the prefix on its last line.
+# 25 minutes on 2 cores (gRPC and abseil are most of it). The result is cached in
+# ~/.cache/pulumi-secureapi/cross-deps-<target>, one library at a time: each has a stamp of the
+# Debian versions it was built from (its own and those it builds against) and of RECIPE below
+# (raise it when a recipe changes what gets built), so a Debian update of one package rebuilds only
+# that library and what builds against it, and a run cut short keeps what it finished. The prefix
+# also holds what builds against it need: cc, c++, ar and ranlib wrappers (bin/), a CMake
+# toolchain file and the meson cross file (meson-cross.ini). Usage: build-cross-deps.sh
+# [--cached] <os>-<arch>. Prints the prefix on its last line; with --cached it builds and fetches
+# nothing, and exits 3 unless every library is built and current.
 set -euo pipefail
 RECIPE=1
-TARGET=${1:?usage: build-cross-deps.sh linux-amd64|linux-arm64|darwin-amd64|darwin-arm64|windows-amd64|windows-arm64}
+CACHED_ONLY=0
+if [ "${1:-}" = --cached ]; then
+    CACHED_ONLY=1
+    shift
+fi
+TARGET=${1:?usage: build-cross-deps.sh [--cached] linux-amd64|linux-arm64|darwin-amd64|darwin-arm64|windows-amd64|windows-arm64}
 case "$TARGET" in
     linux-amd64) ZT=x86_64-linux-musl; HOST=x86_64-linux-musl ;;
     linux-arm64) ZT=aarch64-linux-musl; HOST=aarch64-linux-musl ;;
@@ -50,6 +58,9 @@ for pkg in $PACKAGES; do
     versions="$versions $pkg=$v"
 done
 SRC="$SRC_PARENT/$(echo "$versions" | sha256sum | cut -c1-12)"
+if [ ! -f "$SRC/.fetched" ] && [ $CACHED_ONLY = 1 ]; then
+    exit 3
+fi
 if [ ! -f "$SRC/.fetched" ]; then
     rm -rf "$SRC" && mkdir -p "$SRC"
     for pv in $versions; do
@@ -70,20 +81,38 @@ fi
 flock -u 8
 srcdir() { find "$SRC" -maxdepth 1 -type d -name "$1-[0-9]*" | head -1; }
 
-key=$( (echo "$RECIPE"; cat "$SRC/versions") | sha256sum | cut -c1-12)
-PREFIX="$CACHE/cross-deps-$TARGET-$key"
-mkdir -p "$PREFIX/bin" "$PREFIX/lib/pkgconfig" "$PREFIX/include"
-exec 9>"$PREFIX/.lock"
-flock 9
-if [ -f "$PREFIX/.done" ]; then
+# Each library's stamp holds what it was built from: the recipe, its own source version and those
+# of the libraries it builds against. A stamp that differs (a Debian update of one package) means
+# that library, and whatever builds against it, is built again; nothing else is.
+declare -A NEEDS=([curl]="openssl zlib" [libarchive]="zlib" [grpc]="abseil re2 zlib")
+LIBS="zlib pcre2 cjson protobuf_c openssl curl libxml2 libarchive abseil re2 grpc"
+stamp_of() {
+    local l
+    echo "recipe $RECIPE"
+    for l in $1 ${NEEDS[$1]:-}; do grep "^${l/_/-}=" "$SRC/versions"; done
+}
+PREFIX="$CACHE/cross-deps-$TARGET"
+all_built() {
+    local l
+    for l in $LIBS; do
+        [ "$(cat "$PREFIX/.built-$l" 2>/dev/null)" = "$(stamp_of "$l")" ] || return 1
+    done
+}
+if [ $CACHED_ONLY = 1 ]; then
+    all_built || exit 3
     echo "$PREFIX"
     exit 0
 fi
+mkdir -p "$PREFIX/bin" "$PREFIX/lib/pkgconfig" "$PREFIX/include"
+exec 9>"$PREFIX/.lock"
+flock 9
 WORK="$CACHE/cross-work/$TARGET"
 
 # Compiler wrappers: zig for this target, optimised, sections for --gc-sections.
 COMMON="-O2 -ffunction-sections -fdata-sections"
 case "$OS" in
+    # musl declares off64_t and friends (abseil uses them) only when asked
+    linux) COMMON="$COMMON -D_LARGEFILE64_SOURCE" ;;
     windows) COMMON="$COMMON -D_WIN32_WINNT=0x0A00 -DWINVER=0x0A00" ;;
 esac
 for tool in cc c++; do
@@ -235,14 +264,34 @@ build_libarchive() {
         { tail -30 "$1/make.out" >&2; return 1; }
 }
 build_abseil() {
-    cmake_build "$(srcdir abseil)" "$1" -DABSL_PROPAGATE_CXX_STD=ON -DABSL_ENABLE_INSTALL=ON
+    mkdir "$1/src"
+    cp -a "$(srcdir abseil)/." "$1/src/"
+    if [ "$OS" = darwin ]; then
+        # The one CoreFoundation call on macOS: the local time zone's name from
+        # CFTimeZoneCopyDefault. Without it abseil reads /etc/localtime (":localtime"), which
+        # macOS keeps as a link to the same zone; gRPC only formats UTC times with it.
+        sed -i 's|^#if defined(__APPLE__)$|#if 0 /* no CoreFoundation: build-cross-deps.sh */|' \
+            "$1/src/absl/time/internal/cctz/src/time_zone_lookup.cc"
+        sed -i 's|^  find_library(CoreFoundation CoreFoundation)$||' "$1/src/absl/time/CMakeLists.txt"
+        grep -q 'no CoreFoundation' "$1/src/absl/time/internal/cctz/src/time_zone_lookup.cc" ||
+            return 1
+    fi
+    cmake_build "$1/src" "$1/build" -DABSL_PROPAGATE_CXX_STD=ON -DABSL_ENABLE_INSTALL=ON
 }
 build_re2() {
-    cmake_build "$(srcdir re2)" "$1" -DRE2_BUILD_TESTING=OFF
+    # Debian's source leaves out the generated Unicode and Perl tables; like debian/rules
+    # (REBUILD_TABLES=1), make them from the unicode-data package
+    mkdir "$1/src"
+    cp -a "$(srcdir re2)/." "$1/src/"
+    (cd "$1/src" && perl re2/make_perl_groups.pl >re2/perl_groups.cc &&
+        python3 re2/make_unicode_casefold.py >re2/unicode_casefold.cc &&
+        python3 re2/make_unicode_groups.py >re2/unicode_groups.cc) || return 1
+    cmake_build "$1/src" "$1/build" -DRE2_BUILD_TESTING=OFF
 }
 build_grpc() {
     # Only the grpc_unsecure target and what it links; CMake's install would build all of gRPC,
     # so the archives, headers and pkg-config file are put in place here.
+    # (clang 22 makes an error of a `template` keyword gRPC 1.51 writes without an argument list)
     local s d=$1
     s=$(srcdir grpc)
     cmake -S "$s" -B "$d" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$PREFIX/toolchain.cmake" \
@@ -251,7 +300,8 @@ build_grpc() {
         -DgRPC_INSTALL=OFF -DgRPC_ABSL_PROVIDER=package -DgRPC_RE2_PROVIDER=package \
         -DgRPC_ZLIB_PROVIDER=package -DgRPC_CARES_PROVIDER=none -DgRPC_SSL_PROVIDER=none \
         -DgRPC_PROTOBUF_PROVIDER=none -DgRPC_BENCHMARK_PROVIDER=none \
-        -DCMAKE_C_FLAGS="-DGRPC_ARES=0" -DCMAKE_CXX_FLAGS="-DGRPC_ARES=0" \
+        -DCMAKE_C_FLAGS="-DGRPC_ARES=0" \
+        -DCMAKE_CXX_FLAGS="-DGRPC_ARES=0 -Wno-missing-template-arg-list-after-template-kw" \
         -Dabsl_DIR="$PREFIX/lib/cmake/absl" -Dre2_DIR="$PREFIX/lib/cmake/re2" \
         -DZLIB_ROOT="$PREFIX" >"$d.log" 2>&1 || { tail -30 "$d.log" >&2; return 1; }
     ninja -C "$d" -j "$JOBS" grpc_unsecure >>"$d.log" 2>&1 || { tail -30 "$d.log" >&2; return 1; }
@@ -269,27 +319,13 @@ build_grpc() {
         *) sys="-lpthread" ;;
     esac
     # the static archives depend on one another both ways: one group, listed twice
-    pcfile grpc_unsecure "$(srcversion grpc)" \
+    local core
+    core=$(sed -n 's/^set(gRPC_CORE_VERSION *"\([0-9.]*\)")/\1/p' "$s/CMakeLists.txt")
+    pcfile grpc_unsecure "$core" \
         "-lgrpc_unsecure -lupb -laddress_sorting -lgpr -lre2 $absl $absl -lz $sys"
 }
 
-for lib in zlib pcre2 cjson protobuf_c openssl curl libxml2 libarchive abseil re2 grpc; do
-    [ ! -f "$PREFIX/.built-$lib" ] || continue
-    log "building $lib"
-    start=$SECONDS
-    rm -rf "${WORK:?}/$lib" && mkdir -p "$WORK/$lib"
-    "build_$lib" "$WORK/$lib" || { log "$lib failed (its logs: $WORK/$lib*)"; exit 1; }
-    rm -rf "${WORK:?}/$lib" "$WORK/$lib.log"
-    touch "$PREFIX/.built-$lib"
-    log "$lib done in $((SECONDS - start)) s"
-done
-
 # the meson cross file the plugin's own build uses (build-binary.sh)
-case "$OS" in
-    linux) msys=linux; wrapper="" ;;
-    darwin) msys=darwin; wrapper="" ;;
-    windows) msys=windows; wrapper="" ;;
-esac
 cat >"$PREFIX/meson-cross.ini" <<EOF
 # $TARGET: zig $ZT, libraries from $PREFIX (written by build-cross-deps.sh)
 [binaries]
@@ -298,16 +334,33 @@ cpp = ['$ZIG', 'c++', '-target', '$ZT']
 ar = ['$ZIG', 'ar']
 ranlib = ['$ZIG', 'ranlib']
 pkg-config = 'pkg-config'
-$wrapper
+strip = 'llvm-strip-14'
+
 [properties]
 pkg_config_libdir = '$PREFIX/lib/pkgconfig'
 
 [host_machine]
-system = '$msys'
+system = '$OS'
 cpu_family = '$CPU'
 cpu = '$CPU'
 endian = 'little'
 EOF
-touch "$PREFIX/.done"
+for lib in $LIBS; do
+    [ "$(cat "$PREFIX/.built-$lib" 2>/dev/null)" != "$(stamp_of "$lib")" ] || continue
+    log "building $lib"
+    start=$SECONDS
+    rm -rf "${WORK:?}/$lib" && mkdir -p "$WORK/$lib"
+    "build_$lib" "$WORK/$lib" || { log "$lib failed (its logs: $WORK/$lib*)"; exit 1; }
+    rm -rf "${WORK:?}/$lib" "$WORK/$lib.log"
+    # relocatable pkg-config files: the cache folder can move
+    sed -i "s|^prefix=.*|prefix=\${pcfiledir}/../..|" "$PREFIX"/lib/pkgconfig/*.pc
+    stamp_of "$lib" >"$PREFIX/.built-$lib"
+    # what builds against it is built again
+    for l in $LIBS; do
+        case " ${NEEDS[$l]:-} " in *" $lib "*) rm -f "$PREFIX/.built-$l" ;; esac
+    done
+    log "$lib done in $((SECONDS - start)) s"
+done
+
 rm -rf "${WORK:?}"
 echo "$PREFIX"

@@ -1,27 +1,23 @@
 #!/usr/bin/env bash
-# Installs what the static release build and its tests need beyond install-deps.sh: Debian's
-# arm64 multiarch libraries (gRPC, abseil, OpenSSL, zlib, protobuf-c and their static archives),
-# the aarch64 cross toolchain, qemu-user to run arm64 binaries, debootstrap for the minimal root
-# filesystem test, and deb-src entries so `apt-get source` can fetch the Debian source packages
-# of curl, libxml2 and cJSON (built statically by build-static-deps.sh). Only what is missing is
-# installed, so a warm machine pays nothing. Needs root or sudo.
+# Installs what the release builds and their tests need beyond install-deps.sh: the build tools the
+# libraries' own builds use (CMake, Ninja, autotools, Perl for OpenSSL's Configure, the Unicode
+# tables re2's are made from), llvm-14's
+# strip and object tools (strip every target's format; the structural checks of the macOS and
+# Windows binaries), qemu-user and its static build (linux-arm64 runs, also in an empty root), wine (windows-amd64 runs), debootstrap (the
+# Debian root tests), and deb-src entries so `apt-get source` can fetch the Debian source packages
+# every library is built from (build-cross-deps.sh). zig and meson come from PyPI
+# (install-cross-tools.sh). Only what is missing is installed, so a warm machine pays nothing.
+# Needs root or sudo.
 set -euo pipefail
 SUDO=
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 
 PKGS=(
-    g++ make cmake autoconf automake libtool dpkg-dev debootstrap qemu-user binutils
-    gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
-    libc6-dev:arm64 libstdc++-12-dev:arm64
-    libgrpc-dev:arm64 libprotobuf-c-dev:arm64 libssl-dev:arm64 zlib1g-dev:arm64 libpcre2-dev:arm64
+    make cmake ninja-build autoconf automake libtool pkg-config perl dpkg-dev python3-venv
+    unicode-data debootstrap qemu-user qemu-user-static llvm-14 wine wine64
 )
 
 update=0
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    echo "install-release-deps: adding the arm64 architecture" >&2
-    $SUDO dpkg --add-architecture arm64
-    update=1
-fi
 SRC_LIST=/etc/apt/sources.list.d/secureapi-deb-src.sources
 # an active deb-src line (one-line format) or a deb822 stanza with deb-src among its Types
 if ! grep -rqsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' /etc/apt/sources.list \

@@ -1,44 +1,60 @@
 #!/usr/bin/env bash
-# The release command: builds the plugin for linux-amd64 and linux-arm64 (cross-compiled) with
-# every library but glibc linked statically, non-PIE (build-binary.sh: meson option
-# static_release; libcurl, libxml2 and cJSON from Debian's source packages via
-# build-static-deps.sh), strips it, packs each into
-# pulumi-resource-secureapi-v<version>-linux-<arch>.tar.gz (binary at the root, README.md,
-# LICENSE; the version comes from meson.build's project()), adds the SDK packages
-# (tools/release/sdk-packages.sh: the npm tarball pulumi-secureapi-<version>.tgz, the Python wheel
-# pulumi_secureapi-<version>-py3-none-any.whl and sdist pulumi_secureapi-<version>.tar.gz) and
-# schema.json (provider/schema.json, the file the Pulumi Registry reads), and writes SHA256SUMS of
-# every one of them beside them: the release folder, uploaded as is by .github/workflows/release.yml.
+# The release command: builds the plugin for the six release targets (build-binary.sh: zig, every
+# library built from Debian's sources for the target and linked statically; linux-* fully static
+# on musl, darwin-* loading only libSystem, windows-* only system DLLs), strips it, packs each
+# into pulumi-resource-secureapi-v<version>-<os>-<arch>.tar.gz (binary at the root, named
+# pulumi-resource-secureapi.exe on Windows, README.md, LICENSE; the version comes from
+# meson.build's project()), adds the SDK packages (tools/release/sdk-packages.sh: the npm tarball
+# pulumi-secureapi-<version>.tgz, the Python wheel pulumi_secureapi-<version>-py3-none-any.whl and
+# sdist pulumi_secureapi-<version>.tar.gz) and schema.json (provider/schema.json, the file the
+# Pulumi Registry reads), and writes SHA256SUMS of every one of them beside them: the release
+# folder, uploaded as is by .github/workflows/release.yml.
 # Usage: tools/release/release.sh [output dir, default build-release/dist]. Installs what it needs.
-# SECUREAPI_RELEASE_ARCHES="amd64" limits the architectures.
+# SECUREAPI_RELEASE_TARGETS names the targets (default all six). "available" (what the test
+# command asks for) means the Linux targets, and every other target whose libraries are already
+# built and cached: a cold build of one target's libraries takes about half an hour on two cores,
+# more than a fresh machine's test run can give four more of; the targets left out are named on
+# stderr and in <output dir>/SKIPPED, and this command without the variable builds them.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=$(mkdir -p "${1:-$REPO/build-release/dist}" && cd "${1:-$REPO/build-release/dist}" && pwd)
-ARCHES=${SECUREAPI_RELEASE_ARCHES:-amd64 arm64}
+ALL="linux-amd64 linux-arm64 darwin-amd64 darwin-arm64 windows-amd64 windows-arm64"
+TARGETS=${SECUREAPI_RELEASE_TARGETS:-$ALL}
 log() { echo "release: $*" >&2; }
 
 bash "$REPO/tools/setup/install-deps.sh"
 bash "$REPO/tools/release/install-release-deps.sh"
 
-rm -f "$OUT"/pulumi-resource-secureapi-v*.tar.gz "$OUT/SHA256SUMS" "$OUT/schema.json"
-for arch in $ARCHES; do
-    case "$arch" in
-        amd64) triple=x86_64-linux-gnu ;;
-        arm64) triple=aarch64-linux-gnu ;;
-        *) log "unknown architecture '$arch' (amd64 or arm64)"; exit 2 ;;
-    esac
-    bdir=$(bash "$REPO/tools/release/build-binary.sh" "$arch" | tail -1)
+rm -f "$OUT"/pulumi-resource-secureapi-v*.tar.gz "$OUT/SHA256SUMS" "$OUT/schema.json" "$OUT/SKIPPED"
+if [ "$TARGETS" = available ]; then
+    TARGETS=""
+    for t in $ALL; do
+        if [ "${t%-*}" = linux ] || bash "$REPO/tools/release/build-cross-deps.sh" --cached "$t"; then
+            TARGETS="$TARGETS $t"
+        else
+            echo "$t" >>"$OUT/SKIPPED"
+        fi
+    done
+    if [ -f "$OUT/SKIPPED" ]; then
+        log "############################################################################"
+        log "NOT BUILT (their libraries are not built and cached on this machine, and a cold"
+        log "build of each takes about half an hour): $(tr '\n' ' ' <"$OUT/SKIPPED")"
+        log "tools/release/release.sh builds them; the test command then tests them too."
+        log "############################################################################"
+    fi
+fi
+for target in $TARGETS; do
+    bdir=$(bash "$REPO/tools/release/build-binary.sh" "$target" | tail -1)
+    tools=$(bash "$REPO/tools/release/install-cross-tools.sh" | tail -1)
     rm -rf "$bdir/stage"
-    meson install -C "$bdir" --no-rebuild --destdir "$bdir/stage" >/dev/null
-    version=$(meson introspect --projectinfo "$bdir" |
+    "$tools/meson" install -C "$bdir" --no-rebuild --destdir "$bdir/stage" >/dev/null
+    version=$("$tools/meson" introspect --projectinfo "$bdir" |
               python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
-    bin="$bdir/stage/bin/pulumi-resource-secureapi"
-    tgz="$OUT/pulumi-resource-secureapi-v$version-linux-$arch.tar.gz"
+    bin=$(ls "$bdir"/stage/bin/pulumi-resource-secureapi*)
+    tgz="$OUT/pulumi-resource-secureapi-v$version-$target.tar.gz"
     python3 "$REPO/provider/plugin/package.py" "$bin" "$REPO/README.md" "$REPO/LICENSE" "$tgz" \
         "$bdir/stage/sha256"
-    glibc=$("$triple-objdump" -T "$bin" | grep -oE 'GLIBC_[0-9]+\.[0-9]+' | sort -uV | tail -1)
-    needed=$("$triple-readelf" -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
-    log "linux-$arch: $(stat -c %s "$bin") bytes stripped, needs ${glibc/_/ } or later; NEEDED: $needed"
+    log "$target: $(stat -c %s "$bin") bytes stripped"
 done
 log "SDK packages"
 bash "$REPO/tools/release/sdk-packages.sh" "$OUT" >/dev/null
