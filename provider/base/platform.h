@@ -43,7 +43,8 @@
 /* The open(2) flag that keeps bytes as they are: Windows' CRT otherwise opens in text mode
  * (translating line ends); 0 on POSIX, where every open is binary. */
 #ifdef _WIN32
-#define SA_PLATFORM_O_BINARY 0x8000 /* _O_BINARY */
+#include <fcntl.h>
+#define SA_PLATFORM_O_BINARY _O_BINARY
 #else
 #define SA_PLATFORM_O_BINARY 0
 #endif
