@@ -124,7 +124,9 @@ const char *sa_platform_ca_bundle(size_t i);
 
 /* A program to run to its end with its standard output read into a buffer (the AWS
  * credential_process). It runs without a shell, with our environment and working folder, its
- * stdin empty (/dev/null, NUL), its stderr ours and no other descriptor or handle of ours. */
+ * stdin empty (/dev/null, NUL) and its stderr ours. Nothing else of ours is inherited: on glibc
+ * 2.34 and later every other descriptor is closed in the child; on musl and macOS ours are all
+ * opened close-on-exec; on Windows only the three standard handles are on its handle list. */
 typedef struct sa_platform_run_spec {
     /* SA_PLATFORM_RUN_ARGV 1 (POSIX): the program (argv[0], searched in PATH unless it holds a
      * '/') and its arguments, NULL-terminated; no signal blocked, SIGPIPE and SIGXFSZ at their
