@@ -153,8 +153,9 @@ int sa_aws_credentials_assume(sa_aws_credentials *out, const sa_aws_credentials 
 
 /* credential_process (credentials_process.c), as botocore's ProcessProvider: command_line is split
  * into words like Python's shlex.split (POSIX rules: '...' literal; "..." with \" and \\ escapes;
- * a backslash outside quotes takes the next character literally; no comments, no expansion) and
- * run without a shell, with the plugin's environment, stdin from /dev/null, its stderr passed on
+ * a backslash outside quotes takes the next character literally; no comments, no expansion;
+ * Windows: not split, the command line goes to CreateProcessW as it is) and run without a shell
+ * (sa_platform_run), with the plugin's environment, stdin empty, its stderr passed on
  * to ours and its stdout (at most SA_AWS_CREDENTIAL_PROCESS_OUTPUT_MAX bytes) read as
  * {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken"?, "Expiration"?}. It is killed
  * after ctx->process_timeout_ms or when ctx->cancelled is raised. Failing to start, a non-zero

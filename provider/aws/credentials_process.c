@@ -1,37 +1,26 @@
 /*
  * The credential_process source of a profile (see credentials.h), as botocore's ProcessProvider
- * and the SDKs' "process credential provider": the profile's command line is split into words as
- * Python's shlex.split does on POSIX, run without a shell (posix_spawnp, so a multithreaded
- * plugin never forks its heap) with the plugin's environment, stdin from /dev/null, stderr shared
- * with ours (the engine shows it) and stdout read through a pipe into a bounded buffer. The wait
- * polls in short slices so a deadline and the cancel flag stop it; then the child is killed
- * (SIGKILL; children it started itself are not). The output is parsed as JSON Version 1 and the
+ * and the SDKs' "process credential provider": on POSIX the profile's command line is split into
+ * words as Python's shlex.split does (on Windows the system takes the command line as it is), and
+ * run without a shell by the platform layer (sa_platform_run: posix_spawnp, or CreateProcessW)
+ * with the plugin's environment, stdin empty, stderr shared with ours (the engine shows it) and
+ * stdout read into a bounded buffer; a deadline and the cancel flag stop it, and then it is
+ * killed (children it started itself are not). The output is parsed as JSON Version 1 and the
  * parsed copy and the buffer are wiped. Messages name the profile and the program, never the
  * output.
  */
 #include "aws/credentials.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/platform.h"
 
-extern char **environ;
-
-#define POLL_SLICE_MS 50        /* how often the cancel flag is looked at */
 #define COMMAND_LINE_MAX 32768  /* a longer credential_process is refused */
 #define PROGRAM_SHOWN_MAX "128" /* characters of the program's name in messages */
 
@@ -114,164 +103,71 @@ trailing_backslash:
 
 /* ---- running it ---------------------------------------------------------------------------- */
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool is_cancelled(const sa_aws_credentials_ctx *ctx)
 {
     return ctx->cancelled != NULL && atomic_load(ctx->cancelled);
 }
 
-/* Starts argv with stdin from /dev/null and stdout into *out_fd. */
-static int spawn(pid_t *pid, int *out_fd, char *const argv[], const char *what, sa_error *err)
+/* The error of a run that did not end by itself with an exit status. */
+static int run_error(const sa_platform_run_result *r, const char *what, const char *program,
+                     long timeout_ms, size_t cap, sa_error *err)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, defaults;
-    int fds[2];
-    int rc;
+    switch (r->outcome) {
+    case SA_PLATFORM_RUN_CANCELLED:
+        return sa_error_set(err, SA_ECANCELLED, "%s '%." PROGRAM_SHOWN_MAX "s' was cancelled", what,
+                            program);
+    case SA_PLATFORM_RUN_TIMEOUT:
+        if (timeout_ms % 1000 == 0)
+            return sa_error_set(err, SA_ETIMEOUT,
+                                "%s '%." PROGRAM_SHOWN_MAX "s' did not finish within %ld s and "
+                                "was killed",
+                                what, program, timeout_ms / 1000);
+        return sa_error_set(err, SA_ETIMEOUT,
+                            "%s '%." PROGRAM_SHOWN_MAX "s' did not finish within %ld ms and was "
+                            "killed",
+                            what, program, timeout_ms);
+    case SA_PLATFORM_RUN_TOO_MUCH:
+        return sa_error_set(err, SA_EIO,
+                            "%s '%." PROGRAM_SHOWN_MAX "s' printed more than %zu bytes", what,
+                            program, cap - 1);
+    case SA_PLATFORM_RUN_NOT_STARTED:
+        return sa_error_set(err, SA_EIO, "%s '%." PROGRAM_SHOWN_MAX "s' could not be started: %s",
+                            what, program, r->detail);
+    case SA_PLATFORM_RUN_NOMEM:
+        if (r->detail[0] == '\0')
+            return sa_error_set(err, SA_ENOMEM, "out of memory");
+        return sa_error_set(err, SA_ENOMEM, "%s: %s", what, r->detail);
+    case SA_PLATFORM_RUN_FAILED:
+        return sa_error_set(err, SA_EIO, "%s: %s", what, r->detail);
+    case SA_PLATFORM_RUN_SIGNALLED:
+        return sa_error_set(err, SA_EIO,
+                            "%s '%." PROGRAM_SHOWN_MAX "s' was killed by signal %d (%s)", what,
+                            program, r->status, r->detail);
+    case SA_PLATFORM_RUN_EXITED:
+        break;
+    }
+    return sa_error_set(err, SA_EINTERNAL, "%s: no error to report", what);
+}
 
-    if (sa_platform_pipe(fds) != 0)
-        return sa_error_set(err, SA_EIO, "%s: cannot make a pipe: %s", what, strerror(errno));
-    rc = posix_spawn_file_actions_init(&fa);
-    if (rc != 0) {
-        close(fds[0]);
-        close(fds[1]);
+/* Where the system takes the command line as it is (SA_PLATFORM_RUN_ARGV 0), its words are not
+ * ours to split: the program shown in messages is the command line, argv that one string. */
+static int whole_command_line(char ***out_argv, size_t *out_argc, const char *line,
+                              const char *what, sa_error *err)
+{
+    size_t len = strlen(line);
+    char **argv;
+
+    if (len > COMMAND_LINE_MAX)
+        return sa_error_set(err, SA_EINVAL, "%s is longer than %d characters", what,
+                            COMMAND_LINE_MAX);
+    argv = sa_malloc(2 * sizeof(char *) + len + 1);
+    if (argv == NULL)
         return sa_error_set(err, SA_ENOMEM, "out of memory");
-    }
-    rc = posix_spawnattr_init(&attr);
-    if (rc != 0) {
-        posix_spawn_file_actions_destroy(&fa);
-        close(fds[0]);
-        close(fds[1]);
-        return sa_error_set(err, SA_ENOMEM, "out of memory");
-    }
-    /* As Python's subprocess: no blocked signals, SIGPIPE and SIGXFSZ back to their defaults (we
-     * ignore SIGPIPE), no descriptors but 0, 1 and 2. */
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    sigaddset(&defaults, SIGXFSZ);
-    if (rc == 0)
-        rc = posix_spawnattr_setsigmask(&attr, &none);
-    if (rc == 0)
-        rc = posix_spawnattr_setsigdefault(&attr, &defaults);
-    if (rc == 0)
-        rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    if (rc == 0)
-        rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    if (rc == 0)
-        rc = posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
-    if (rc == 0)
-        rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-    if (rc == 0) {
-        rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
-        if (rc != 0)
-            rc = sa_error_set(err, SA_EIO, "%s '%." PROGRAM_SHOWN_MAX "s' could not be started: %s",
-                              what, argv[0], strerror(rc));
-    } else {
-        rc = sa_error_set(err, SA_ENOMEM, "%s: cannot prepare the process: %s", what, strerror(rc));
-    }
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != SA_OK) {
-        close(fds[0]);
-        return rc;
-    }
-    *out_fd = fds[0];
+    argv[0] = memcpy((char *)(argv + 2), line, len + 1);
+    argv[1] = NULL;
+    *out_argv = argv;
+    *out_argc = strspn(line, " \t\r\n") == len ? 0 : 1;
     return SA_OK;
-}
-
-static void kill_and_reap(pid_t pid)
-{
-    kill(pid, SIGKILL);
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-}
-
-/* Reads the child's stdout to its end into buf[cap] (*len bytes), then waits for it to exit.
- * On any failure the child is killed and reaped. */
-static int collect(char *buf, size_t cap, size_t *len, int *status, pid_t pid, int fd,
-                   const char *what, const char *program, long timeout_ms,
-                   const sa_aws_credentials_ctx *ctx, sa_error *err)
-{
-    int64_t deadline = mono_ms() + timeout_ms;
-    bool eof = false;
-    int rc = SA_OK;
-
-    *len = 0;
-    for (;;) {
-        int64_t left = deadline - mono_ms();
-
-        if (is_cancelled(ctx)) {
-            rc = sa_error_set(err, SA_ECANCELLED, "%s '%." PROGRAM_SHOWN_MAX "s' was cancelled",
-                              what, program);
-            break;
-        }
-        if (left <= 0) {
-            if (timeout_ms % 1000 == 0)
-                rc = sa_error_set(err, SA_ETIMEOUT,
-                                  "%s '%." PROGRAM_SHOWN_MAX "s' did not finish within %ld s and "
-                                  "was killed",
-                                  what, program, timeout_ms / 1000);
-            else
-                rc = sa_error_set(err, SA_ETIMEOUT,
-                                  "%s '%." PROGRAM_SHOWN_MAX "s' did not finish within %ld ms "
-                                  "and was killed",
-                                  what, program, timeout_ms);
-            break;
-        }
-        if (!eof) {
-            struct pollfd p = {fd, POLLIN, 0};
-            int n = poll(&p, 1, (int)(left < POLL_SLICE_MS ? left : POLL_SLICE_MS));
-            ssize_t got;
-
-            if (n < 0 && errno != EINTR) {
-                rc = sa_error_set(err, SA_EIO, "%s: poll: %s", what, strerror(errno));
-                break;
-            }
-            if (n <= 0)
-                continue;
-            got = read(fd, buf + *len, cap - *len);
-            if (got < 0 && (errno == EINTR || errno == EAGAIN))
-                continue;
-            if (got < 0) {
-                rc = sa_error_set(err, SA_EIO, "%s: reading its output: %s", what, strerror(errno));
-                break;
-            }
-            if (got == 0) {
-                eof = true;
-                continue;
-            }
-            *len += (size_t)got;
-            if (*len == cap) {
-                rc = sa_error_set(err, SA_EIO,
-                                  "%s '%." PROGRAM_SHOWN_MAX "s' printed more than %zu bytes", what,
-                                  program, cap - 1);
-                break;
-            }
-        } else {
-            struct timespec slice = {0, 10 * 1000000L};
-            pid_t w = waitpid(pid, status, WNOHANG);
-
-            if (w == pid)
-                return SA_OK;
-            if (w < 0 && errno != EINTR) {
-                rc = sa_error_set(err, SA_EIO, "%s: waitpid: %s", what, strerror(errno));
-                break;
-            }
-            nanosleep(&slice, NULL);
-        }
-    }
-    kill_and_reap(pid);
-    return rc;
 }
 
 /* ---- its answer ---------------------------------------------------------------------------- */
@@ -375,15 +271,15 @@ int sa_aws_credentials_from_process(sa_aws_credentials *out, const char *profile
     char **argv = NULL;
     size_t argc = 0;
     char *buf = NULL;
-    size_t len = 0;
-    pid_t pid;
-    int fd = -1;
-    int status = 0;
+    sa_platform_run_result run;
     int rc;
 
     snprintf(what, sizeof(what), "profile '%.64s': credential_process", profile);
     snprintf(source, sizeof(source), "profile '%.64s' (credential_process)", profile);
-    rc = sa_aws_split_command_line(&argv, &argc, command_line, what, err);
+    if (SA_PLATFORM_RUN_ARGV)
+        rc = sa_aws_split_command_line(&argv, &argc, command_line, what, err);
+    else
+        rc = whole_command_line(&argv, &argc, command_line, what, err);
     if (rc != SA_OK)
         return rc;
     if (argc == 0) {
@@ -400,31 +296,32 @@ int sa_aws_credentials_from_process(sa_aws_credentials *out, const char *profile
         rc = sa_error_set(err, SA_ENOMEM, "out of memory");
         goto out;
     }
-    rc = spawn(&pid, &fd, argv, what, err);
-    if (rc != SA_OK)
+    sa_platform_run(&(sa_platform_run_spec){.argv = argv,
+                                            .command_line = command_line,
+                                            .out = buf,
+                                            .cap = cap,
+                                            .timeout_ms = timeout_ms,
+                                            .cancelled = ctx->cancelled},
+                    &run);
+    if (run.outcome != SA_PLATFORM_RUN_EXITED) {
+        rc = run_error(&run, what, argv[0], timeout_ms, cap, err);
         goto out;
-    rc = collect(buf, cap, &len, &status, pid, fd, what, argv[0], timeout_ms, ctx, err);
-    close(fd);
-    if (rc != SA_OK)
-        goto out;
-    buf[len] = '\0';
-    if (WIFSIGNALED(status)) {
-        rc = sa_error_set(err, SA_EIO, "%s '%." PROGRAM_SHOWN_MAX "s' was killed by signal %d (%s)",
-                          what, argv[0], WTERMSIG(status), strsignal(WTERMSIG(status)));
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && len == 0) {
+    }
+    buf[run.len] = '\0';
+    if (run.status == 127 && run.len == 0) {
         /* what a failed exec looks like where posix_spawnp cannot report it (under valgrind, or
          * a libc that spawns by fork and exec) */
         rc = sa_error_set(err, SA_EIO,
                           "%s '%." PROGRAM_SHOWN_MAX "s' exited with status 127: the command was "
                           "not found or could not be run",
                           what, argv[0]);
-    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    } else if (run.status != 0) {
         rc = sa_error_set(err, SA_EIO,
                           "%s '%." PROGRAM_SHOWN_MAX "s' exited with status %d (its stderr, if "
                           "any, is in the plugin's output)",
-                          what, argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                          what, argv[0], run.status);
     } else {
-        rc = parse_answer(out, buf, len, what, argv[0], source, ctx, err);
+        rc = parse_answer(out, buf, run.len, what, argv[0], source, ctx, err);
     }
 out:
     if (buf != NULL)

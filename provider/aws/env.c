@@ -1,6 +1,7 @@
 /*
  * The real environment seam (sa_secure_getenv and stdio) and the small helpers every resolver uses
- * on top of any sa_aws_env.
+ * on top of any sa_aws_env; the variables naming the home folder, and their order, come from the
+ * platform layer (sa_platform_home_variable).
  */
 #include "aws/env.h"
 #include "base/alloc.h"
@@ -99,8 +100,11 @@ bool sa_aws_env_is_true(const sa_aws_env *env, const char *name)
 
 const char *sa_aws_env_home(const sa_aws_env *env)
 {
-    const char *home = sa_aws_env_get(env, "HOME");
-    return home != NULL ? home : sa_aws_env_get(env, "USERPROFILE");
+    const char *var, *home = NULL;
+
+    for (size_t i = 0; home == NULL && (var = sa_platform_home_variable(i)) != NULL; i++)
+        home = sa_aws_env_get(env, var);
+    return home;
 }
 
 int sa_aws_env_read_file(char **out, size_t *out_len, const sa_aws_env *env, const char *path,

@@ -31,8 +31,9 @@ const char *sa_aws_env_get(const sa_aws_env *env, const char *name);
 /* Whether the variable is set to "true" (any case). */
 bool sa_aws_env_is_true(const sa_aws_env *env, const char *name);
 
-/* The user's home folder, as the SDKs find it: HOME, else USERPROFILE (Windows); NULL when
- * neither is set. ~/.aws/config, ~/.aws/credentials and ~/.aws/sso/cache are under it. */
+/* The user's home folder, as the SDKs find it: on POSIX HOME, else USERPROFILE; on Windows
+ * USERPROFILE, else HOME (sa_platform_home_variable); NULL when neither is set (or both are
+ * empty). ~/.aws/config, ~/.aws/credentials and ~/.aws/sso/cache are under it. */
 const char *sa_aws_env_home(const sa_aws_env *env);
 
 int sa_aws_env_read_file(char **out, size_t *out_len, const sa_aws_env *env, const char *path,

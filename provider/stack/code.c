@@ -12,26 +12,23 @@
  * kept as entries; members of input archives are extracted to a temporary folder first (so
  * memory stays small whatever the size), and links inside them are refused. Lambda's limits are
  * enforced before any AWS call: 250 MB unzipped, 50 MB zipped for direct upload. Input archives
- * are read with libarchive. This is the one home of the code hash that Check, Diff, Update and
- * import compare.
+ * are read with libarchive, member names as UTF-8. What a path is, the names in a folder, the
+ * temporary folder and the UTF-8 character type come from the platform layer (base/platform.h).
+ * This is the one home of the code hash that Check, Diff, Update and import compare.
  */
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/platform.h"
 #include "base/util.h"
 #include "base/zip.h"
 #include "stack/code.h"
@@ -136,21 +133,48 @@ static const char *local_uri(collector *c, const char *uri, const char *what)
 
 static int add_file(collector *c, const char *name, const char *path)
 {
-    struct stat st;
+    sa_platform_file st;
 
-    if (stat(path, &st) != 0)
+    if (sa_platform_file_info(path, &st) != 0)
         return fail(c, SA_EINVAL, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
+    if (st.kind != SA_PLATFORM_FILE_REGULAR)
         return fail(c, SA_EINVAL, "%s is not a regular file", path);
-    return add(c, name, FROM_FILE, NULL, 0, path, (st.st_mode & 0111) != 0, (uint64_t)st.st_size);
+    return add(c, name, FROM_FILE, NULL, 0, path, st.executable, st.size);
 }
 
 /* The directories being walked (device and inode), to find loops through symbolic links. */
 typedef struct walk_stack {
-    dev_t dev[64];
-    ino_t ino[64];
+    uint64_t dev[64];
+    uint64_t ino[64];
     size_t n;
 } walk_stack;
+
+/* The names of one folder, as sa_platform_dir_names lists them. */
+typedef struct name_list {
+    char **names;
+    size_t n, cap;
+} name_list;
+
+/* sa_platform_dir_names's callback: 0, or NAMES_NOMEM (which stops the listing). */
+#define NAMES_NOMEM 1
+
+static int add_name(void *ctx, const char *name)
+{
+    name_list *l = ctx;
+
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        char **grown = sa_realloc(l->names, cap * sizeof(*grown));
+        if (grown == NULL)
+            return NAMES_NOMEM;
+        l->names = grown;
+        l->cap = cap;
+    }
+    if ((l->names[l->n] = sa_strdup(name)) == NULL)
+        return NAMES_NOMEM;
+    l->n++;
+    return 0;
+}
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -159,63 +183,43 @@ static int cmp_names(const void *a, const void *b)
 
 static int walk_dir(collector *c, const char *prefix, const char *dir, walk_stack *ws)
 {
-    DIR *d;
-    struct dirent *de;
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct stat st;
-    int rc = SA_OK;
+    name_list l = {NULL, 0, 0};
+    sa_platform_file st;
+    int rc = SA_OK, listed;
 
-    if (stat(dir, &st) != 0)
+    if (sa_platform_file_info(dir, &st) != 0)
         return fail(c, SA_EINVAL, "%s: %s", dir, strerror(errno));
     for (size_t i = 0; i < ws->n; i++)
-        if (ws->dev[i] == st.st_dev && ws->ino[i] == st.st_ino)
+        if (ws->dev[i] == st.device && ws->ino[i] == st.inode)
             return fail(c, SA_EINVAL, "%s: symbolic links loop back into a folder above", dir);
     if (ws->n == SA_N(ws->dev))
         return fail(c, SA_EINVAL, "%s: folders nested more than %zu deep", dir, SA_N(ws->dev));
-    ws->dev[ws->n] = st.st_dev;
-    ws->ino[ws->n] = st.st_ino;
+    ws->dev[ws->n] = st.device;
+    ws->ino[ws->n] = st.inode;
     ws->n++;
-    d = opendir(dir);
-    if (d == NULL) {
-        ws->n--;
-        return fail(c, SA_EINVAL, "%s: %s", dir, strerror(errno));
-    }
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (n == cap) {
-            char **grown = sa_realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(*names));
-            if (grown == NULL) {
-                rc = fail(c, SA_ENOMEM, "out of memory");
-                break;
-            }
-            names = grown;
-        }
-        if ((names[n] = sa_strdup(de->d_name)) == NULL) {
-            rc = fail(c, SA_ENOMEM, "out of memory");
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    qsort(names, n, sizeof(*names), cmp_names);
-    if (rc == SA_OK && n == 0 && prefix[0] != '\0')
+    listed = sa_platform_dir_names(dir, add_name, &l);
+    if (listed == NAMES_NOMEM)
+        rc = fail(c, SA_ENOMEM, "out of memory");
+    else if (listed != 0)
+        rc = fail(c, SA_EINVAL, "%s: %s", dir, strerror(errno));
+    if (rc == SA_OK)
+        qsort(l.names, l.n, sizeof(*l.names), cmp_names);
+    if (rc == SA_OK && l.n == 0 && prefix[0] != '\0')
         rc = add(c, prefix, DIRECTORY, NULL, 0, NULL, false, 0); /* kept: an empty folder */
-    for (size_t i = 0; rc == SA_OK && i < n; i++) {
+    for (size_t i = 0; rc == SA_OK && i < l.n; i++) {
         char path[4096], name[4096];
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        join(name, sizeof(name), prefix, names[i]);
-        if (stat(path, &st) != 0)
+        snprintf(path, sizeof(path), "%s/%s", dir, l.names[i]);
+        join(name, sizeof(name), prefix, l.names[i]);
+        if (sa_platform_file_info(path, &st) != 0)
             rc = fail(c, SA_EINVAL, "%s: %s", path, strerror(errno)); /* a broken link too */
-        else if (S_ISDIR(st.st_mode))
+        else if (st.kind == SA_PLATFORM_FILE_DIRECTORY)
             rc = walk_dir(c, name, path, ws);
         else
             rc = add_file(c, name, path);
     }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    for (size_t i = 0; i < l.n; i++)
+        free(l.names[i]);
+    free(l.names);
     ws->n--;
     return rc;
 }
@@ -253,15 +257,15 @@ static bool normalise_member(char *out, size_t cap, const char *name)
 
 static int make_spool(collector *c)
 {
-    const char *tmp = getenv("TMPDIR");
-    char dir[4096];
+    char tmp[4000], dir[4096];
 
     if (c->spool != NULL)
         return SA_OK;
-    snprintf(dir, sizeof(dir), "%s/secureapi-code-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (sa_platform_temp_dir(tmp, sizeof(tmp)) == NULL)
+        return fail(c, SA_EIO, "cannot make a temporary folder: its parent's name is too long");
+    snprintf(dir, sizeof(dir), "%s/secureapi-code-XXXXXX", tmp);
     if (mkdtemp(dir) == NULL)
-        return fail(c, SA_EIO, "cannot make a temporary folder in %s: %s",
-                    tmp && tmp[0] ? tmp : "/tmp", strerror(errno));
+        return fail(c, SA_EIO, "cannot make a temporary folder in %s: %s", tmp, strerror(errno));
     c->spool = sa_strdup(dir);
     return c->spool != NULL ? SA_OK : fail(c, SA_ENOMEM, "out of memory");
 }
@@ -274,7 +278,7 @@ static int spool_member(collector *c, struct archive *a, char *path, size_t cap,
     int fd;
 
     snprintf(path, cap, "%s/%u", c->spool, c->spooled++);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | SA_PLATFORM_O_BINARY, 0600);
     if (fd < 0)
         return fail(c, SA_EIO, "cannot write %s: %s", path, strerror(errno));
     while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
@@ -295,33 +299,13 @@ static bool has_suffix(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* A UTF-8 LC_CTYPE locale, or (locale_t)0 when this system has none. */
-static locale_t utf8_locale(void)
-{
-    static const char *const names[] = {"C.UTF-8", "", "en_US.UTF-8"};
-    size_t i;
-
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        locale_t l = newlocale(LC_CTYPE_MASK, names[i], (locale_t)0);
-        const char *codeset;
-
-        if (l == (locale_t)0)
-            continue;
-        codeset = nl_langinfo_l(CODESET, l);
-        if (codeset != NULL && strcmp(codeset, "UTF-8") == 0)
-            return l;
-        freelocale(l);
-    }
-    return (locale_t)0;
-}
-
 /* The members of a .zip, .jar, .tar, .tgz or .tar.gz file. */
 static int add_archive_file(collector *c, const char *prefix, const char *file)
 {
     struct archive *a;
     struct archive_entry *ae;
     char member[4096], name[4096], path[4096];
-    locale_t utf8, before = (locale_t)0;
+    sa_platform_utf8_ctype utf8;
     int rc = SA_OK, r = ARCHIVE_OK;
 
     if (!has_suffix(file, ".zip") && !has_suffix(file, ".jar") && !has_suffix(file, ".tar") &&
@@ -334,11 +318,8 @@ static int add_archive_file(collector *c, const char *prefix, const char *file)
     if (a == NULL)
         return fail(c, SA_ENOMEM, "out of memory");
     /* names in archives are UTF-8 (or bytes): read them in a UTF-8 locale on this thread only,
-     * whatever the process's locale (the C locale cannot convert them). glibc has C.UTF-8
-     * built in from 2.35; on 2.34 take the environment's locale, else en_US.UTF-8. */
-    utf8 = utf8_locale();
-    if (utf8 != (locale_t)0)
-        before = uselocale(utf8);
+     * whatever the process's locale (the C locale cannot convert them) */
+    sa_platform_utf8_ctype_begin(&utf8);
     archive_read_support_format_zip(a);
     archive_read_support_format_tar(a);
     archive_read_support_format_gnutar(a);
@@ -376,22 +357,20 @@ static int add_archive_file(collector *c, const char *prefix, const char *file)
     if (rc == SA_OK && r != ARCHIVE_EOF)
         rc = fail(c, SA_EINVAL, "%s: %s", file, archive_error_string(a));
     archive_read_free(a);
-    if (utf8 != (locale_t)0) {
-        uselocale(before);
-        freelocale(utf8);
-    }
+    sa_platform_utf8_ctype_end(&utf8);
     return rc;
 }
 
 static int add_path_archive(collector *c, const char *prefix, const char *path)
 {
-    struct stat st;
+    sa_platform_file st;
     walk_stack ws = {.n = 0};
 
-    if (stat(path, &st) != 0)
+    if (sa_platform_file_info(path, &st) != 0)
         return fail(c, SA_EINVAL, "%s: %s (paths are relative to the program's folder)", path,
                     strerror(errno));
-    return S_ISDIR(st.st_mode) ? walk_dir(c, prefix, path, &ws) : add_archive_file(c, prefix, path);
+    return st.kind == SA_PLATFORM_FILE_DIRECTORY ? walk_dir(c, prefix, path, &ws)
+                                                 : add_archive_file(c, prefix, path);
 }
 
 static int add_archive(collector *c, const char *prefix, const sa_value *archive, int depth);
@@ -505,7 +484,7 @@ static int write_package(collector *c, sa_code *out)
                                   c->err);
             break;
         case FROM_FILE:
-            fd = open(e->path, O_RDONLY);
+            fd = open(e->path, O_RDONLY | SA_PLATFORM_O_BINARY);
             if (fd < 0) {
                 rc = fail(c, SA_EINVAL, "%s: %s", e->path, strerror(errno));
                 break;
@@ -529,15 +508,6 @@ static int write_package(collector *c, sa_code *out)
     if (rc == SA_OK)
         rc = sa_zip_file_sha256(out->sha256, out->zip, c->err);
     return rc;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
 }
 
 int sa_code_package(sa_code *out, const sa_value *code, const char *handler_code, sa_error *err)
@@ -567,7 +537,7 @@ int sa_code_package(sa_code *out, const sa_value *code, const char *handler_code
     }
     free(c.items);
     if (c.spool != NULL) {
-        nftw(c.spool, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        sa_platform_remove_tree(c.spool);
         free(c.spool);
     }
     if (rc != SA_OK)
