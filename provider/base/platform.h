@@ -179,7 +179,11 @@ typedef enum sa_platform_file_kind {
 /* What is at a path, symbolic links followed (as stat(2)). */
 typedef struct sa_platform_file {
     sa_platform_file_kind kind;
-    bool executable; /* POSIX: any of its execute bits; Windows: false (files have no such bit) */
+    /* POSIX: any of its execute bits. Windows has no such bit: a regular file named bootstrap
+     * (a Lambda custom runtime's entry point, which Lambda must be able to run) or *.sh counts
+     * as executable, as it is in a checkout on Linux or macOS, so that a package made on
+     * Windows runs and hashes as one made there. */
+    bool executable;
     uint64_t size;   /* bytes, for a regular file */
     uint64_t device; /* with inode, the file's identity: POSIX st_dev and st_ino; Windows the */
     uint64_t inode;  /* volume serial number and the 64-bit file index */

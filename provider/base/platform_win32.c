@@ -524,6 +524,18 @@ void sa_platform_run(const sa_platform_run_spec *spec, sa_platform_run_result *o
 
 /* ---- files and folders ------------------------------------------------------------------ */
 
+/* Whether a file's name says it is meant to run (platform.h, sa_platform_file): bootstrap, or
+ * *.sh, the last component of path, compared without regard to case (as Windows names are). */
+static bool named_executable(const char *path)
+{
+    const char *base = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    size_t n = strlen(base);
+    return _stricmp(base, "bootstrap") == 0 || (n > 3 && _stricmp(base + n - 3, ".sh") == 0);
+}
+
 int sa_platform_file_info(const char *path, sa_platform_file *out)
 {
     BY_HANDLE_FILE_INFORMATION bi;
@@ -551,7 +563,7 @@ int sa_platform_file_info(const char *path, sa_platform_file *out)
     out->kind = (bi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? SA_PLATFORM_FILE_DIRECTORY
                 : type == FILE_TYPE_DISK                         ? SA_PLATFORM_FILE_REGULAR
                                                                  : SA_PLATFORM_FILE_OTHER;
-    out->executable = false;
+    out->executable = out->kind == SA_PLATFORM_FILE_REGULAR && named_executable(path);
     out->size = ((uint64_t)bi.nFileSizeHigh << 32) | bi.nFileSizeLow;
     out->device = bi.dwVolumeSerialNumber;
     out->inode = ((uint64_t)bi.nFileIndexHigh << 32) | bi.nFileIndexLow;

@@ -7,7 +7,8 @@
 # allows: gRPC is only its grpc_unsecure closure (gpr, upb, address_sorting, abseil, re2; no
 # c-ares: the plugin resolves no names, it listens on 127.0.0.1), OpenSSL only libcrypto and
 # libssl without engines, modules or legacy ciphers, libcurl only HTTP and HTTPS, libxml2 the
-# parsers and tree, libarchive reading zip/tar/gzip over zlib. Cold, one target takes about
+# parsers and tree, libarchive reading zip/tar/gzip over zlib (and cmocka, for the unit tests
+# that run on the release targets). Cold, one target takes about
 # 25 minutes on 2 cores (gRPC and abseil are most of it). The result is cached in
 # ~/.cache/pulumi-secureapi/cross-deps-<target>, one library at a time: each has a stamp of the
 # Debian versions it was built from (its own and those it builds against) and of RECIPE below
@@ -44,7 +45,7 @@ ZIG=$("$TOOLS/python" -c 'import os, ziglang; print(os.path.join(os.path.dirname
 export ZIG_GLOBAL_CACHE_DIR="$CACHE/zig-cache" ZIG_LOCAL_CACHE_DIR="$CACHE/zig-cache"
 log() { echo "build-cross-deps ($TARGET): $*" >&2; }
 
-PACKAGES="zlib pcre2 cjson protobuf-c openssl curl libxml2 libarchive abseil re2 grpc"
+PACKAGES="zlib pcre2 cjson protobuf-c openssl curl libxml2 libarchive abseil re2 grpc cmocka"
 # The newest source version of each that the archive serves (a point release just published can
 # be listed before its files are: then the next one).
 SRC_PARENT="$CACHE/cross-src"
@@ -85,7 +86,7 @@ srcdir() { find "$SRC" -maxdepth 1 -type d -name "$1-[0-9]*" | head -1; }
 # of the libraries it builds against. A stamp that differs (a Debian update of one package) means
 # that library, and whatever builds against it, is built again; nothing else is.
 declare -A NEEDS=([curl]="openssl zlib" [libarchive]="zlib" [grpc]="abseil re2 zlib")
-LIBS="zlib pcre2 cjson protobuf_c openssl curl libxml2 libarchive abseil re2 grpc"
+LIBS="zlib pcre2 cjson protobuf_c openssl curl libxml2 libarchive abseil re2 grpc cmocka"
 stamp_of() {
     local l
     echo "recipe $RECIPE"
@@ -202,6 +203,21 @@ build_protobuf_c() {
     cp "$s/protobuf-c/protobuf-c.h" "$PREFIX/include/protobuf-c/"
     pcfile libprotobuf-c "$(srcversion protobuf-c)" -lprotobuf-c
 }
+build_cmocka() {
+    # the unit tests' framework (not linked into the plugin): they run on the release targets
+    # too (tests/check.sh: linux-arm64 under qemu-user, windows-amd64 under wine)
+    local s defs="-DHAVE_SIGNAL_H -DHAVE_INTTYPES_H -DHAVE_GCC_THREAD_LOCAL_STORAGE -DHAVE_STRUCT_TIMESPEC"
+    s=$(srcdir cmocka)
+    case "$OS" in
+        linux) defs="$defs -DHAVE_STRINGS_H -DHAVE_MALLOC_H -DHAVE_CLOCK_REALTIME -DHAVE_SIGLONGJMP -DHAVE_STRSIGNAL" ;;
+        darwin) defs="$defs -DHAVE_STRINGS_H -DHAVE_CLOCK_REALTIME -DHAVE_SIGLONGJMP -DHAVE_STRSIGNAL" ;;
+        windows) defs="$defs -DHAVE_MALLOC_H" ;;
+    esac
+    (cd "$1" && "$CC" -c $defs -I"$s/include" "$s/src/cmocka.c" -o cmocka.o &&
+        "$AR" rcs "$PREFIX/lib/libcmocka.a" cmocka.o) || return 1
+    cp "$s/include/cmocka.h" "$PREFIX/include/"
+    pcfile cmocka "$(srcversion cmocka)" -lcmocka
+}
 build_openssl() {
     local t
     case "$TARGET" in
@@ -223,11 +239,15 @@ build_openssl() {
 build_curl() {
     cp -a "$(srcdir curl)/." "$1/"
     local extra=()
-    [ "$OS" != windows ] || extra=(--with-schannel=no --without-libidn2)
+    # (curl's configure insists on a resource compiler for Windows, used only for its DLL; and
+    # clang 16 and later refuse some of its 7.88 probes, an int* passed for an unsigned long*,
+    # which would leave out features, such as Windows' non-blocking sockets, that are there)
+    [ "$OS" != windows ] || extra=(--with-schannel=no "RC=llvm-windres-14 --target=$HOST")
     # Debian's series ends with the patches that make its GnuTLS and NSS flavours; like
     # debian/rules, take them off for the OpenSSL flavour.
     (cd "$1" && patch -R -s -p1 <debian/patches/99_nss.patch &&
         patch -R -s -p1 <debian/patches/90_gnutls.patch && autoreconf -fi >/dev/null 2>&1 &&
+        CFLAGS="-Wno-error=incompatible-pointer-types" \
         configure_quiet "${HOST_ARGS[@]}" "${extra[@]}" --with-openssl="$PREFIX" \
             --with-zlib="$PREFIX" --without-brotli --without-zstd --without-libpsl \
             --without-libidn2 --without-nghttp2 --without-librtmp --without-libssh2 \
@@ -325,7 +345,13 @@ build_grpc() {
         "-lgrpc_unsecure -lupb -laddress_sorting -lgpr -lre2 $absl $absl -lz $sys"
 }
 
-# the meson cross file the plugin's own build uses (build-binary.sh)
+# the meson cross file the plugin's own build uses (build-binary.sh); the exe_wrapper runs the
+# unit tests where this machine can run the target's code
+case "$TARGET" in
+    linux-arm64) wrapper="exe_wrapper = 'qemu-aarch64-static'" ;;
+    windows-amd64) wrapper="exe_wrapper = 'wine'" ;;
+    *) wrapper="" ;;
+esac
 cat >"$PREFIX/meson-cross.ini" <<EOF
 # $TARGET: zig $ZT, libraries from $PREFIX (written by build-cross-deps.sh)
 [binaries]
@@ -335,6 +361,7 @@ ar = ['$ZIG', 'ar']
 ranlib = ['$ZIG', 'ranlib']
 pkg-config = 'pkg-config'
 strip = 'llvm-strip-14'
+$wrapper
 
 [properties]
 pkg_config_libdir = '$PREFIX/lib/pkgconfig'
