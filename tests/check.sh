@@ -27,7 +27,7 @@ SECUREAPI_TOXIPROXY=$(bash "$REPO/tools/setup/install-toxiproxy.sh" | tail -1) |
 export SECUREAPI_TOXIPROXY
 build_plugin || exit 1
 build_sdks || exit 1
-step "release tarballs (tools/release/release.sh: the Linux targets and every other one whose libraries are built)"
+step "release tarballs (tools/release/release.sh: linux-amd64 and every other target whose libraries are built)"
 SECUREAPI_RELEASE_DIST=$(SECUREAPI_RELEASE_TARGETS=available \
     bash "$REPO/tools/release/release.sh" "$REPO/build-release/dist" | tail -1) || exit 1
 export SECUREAPI_RELEASE_DIST
@@ -48,6 +48,27 @@ meson test -C "$BUILD" --suite unit --print-errorlogs \
 MEMCHECK_RC=$?
 cp "$BUILD/meson-logs/testlog-valgrind.json" "$RESULTS/unit-valgrind.json" 2>/dev/null ||
     cp "$BUILD/meson-logs/testlog.json" "$RESULTS/unit-valgrind.json" 2>/dev/null
+
+# the same unit tests built for the release targets this machine can run: linux-amd64 natively,
+# linux-arm64 under qemu-user and windows-amd64 under wine (the cross files' exe_wrapper; a
+# headless wine prefix of the run's own)
+step "unit suite on the release targets (linux-amd64, linux-arm64 under qemu-user, windows-amd64 under wine)"
+CROSS_UNIT_RC=0
+CROSS_TOOLS=$(bash "$REPO/tools/release/install-cross-tools.sh" | tail -1)
+export WINEPREFIX=$RESULTS/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64
+for target in linux-amd64 linux-arm64 windows-amd64; do
+    if grep -qx "$target" "$SECUREAPI_RELEASE_DIST/SKIPPED" 2>/dev/null; then
+        continue
+    fi
+    if [ "$target" = windows-amd64 ] && [ ! -d "$WINEPREFIX" ]; then
+        env -u DISPLAY wineboot -i >/dev/null 2>&1 || CROSS_UNIT_RC=1
+    fi
+    "$CROSS_TOOLS/meson" test -C "$REPO/build-release/$target" --no-rebuild --suite unit \
+        --print-errorlogs || CROSS_UNIT_RC=1
+    cp "$REPO/build-release/$target/meson-logs/testlog.json" "$RESULTS/unit-$target.json" ||
+        CROSS_UNIT_RC=1
+done
+unset WINEPREFIX WINEDEBUG WINEDLLOVERRIDES WINEARCH
 
 PY=("$VENV/bin/python" -m pytest -c tests/pytest.ini --rootdir tests)
 step "python suites: proto, harness, layers, aws, rpc, limits, code, faults, deployer, e2e, release"
@@ -102,7 +123,8 @@ import json, sys, xml.etree.ElementTree as ET
 from pathlib import Path
 res = Path(sys.argv[1])
 passed = failed = skipped = 0
-for name in ("unit.json", "unit-valgrind.json", "unit-asan.json", "unit-fuzz.json"):
+for name in ("unit.json", "unit-valgrind.json", "unit-asan.json", "unit-fuzz.json",
+             *sorted(p.name for p in res.glob("unit-*-*.json"))):
     if not (res / name).exists():
         failed += 1
         continue
@@ -130,5 +152,5 @@ else
     echo "release targets built and tested: all six"
 fi
 echo "elapsed: $(( $(date +%s) - START ))s"
-[ $UNIT_RC -eq 0 ] && [ $MEMCHECK_RC -eq 0 ] && [ $PY_RC -eq 0 ] && [ $PYVG_RC -eq 0 ] && [ $SAN_RC -eq 0 ] && [ $FUZZ_RC -eq 0 ] &&
+[ $UNIT_RC -eq 0 ] && [ $MEMCHECK_RC -eq 0 ] && [ $CROSS_UNIT_RC -eq 0 ] && [ $PY_RC -eq 0 ] && [ $PYVG_RC -eq 0 ] && [ $SAN_RC -eq 0 ] && [ $FUZZ_RC -eq 0 ] &&
     [ $VALIDATION_RC -eq 0 ] && [ $FORMAT_RC -eq 0 ]

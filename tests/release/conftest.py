@@ -2,7 +2,7 @@
 release command; tests/check.sh runs it first with SECUREAPI_RELEASE_TARGETS=available) and the
 targets' tarballs unpacked. A target the release command left out (its libraries are not built on
 this machine yet: it names them in <dist>/SKIPPED and says so loudly) makes its tests skip with
-that reason; the Linux targets are never left out."""
+that reason; linux-amd64 is never left out."""
 from __future__ import annotations
 
 import os

@@ -27,7 +27,7 @@ from release.common import REPO, TARGETS, binary_name, minbase_root, tarball
 
 
 def test_tarballs_and_checksums(dist, skipped, version):
-    assert skipped <= {t for t in TARGETS if not t.startswith("linux-")}, skipped
+    assert "linux-amd64" not in skipped and skipped <= set(TARGETS), skipped
     sums = dict(reversed(line.split("  ")) for line in
                 (dist / "SHA256SUMS").read_text().splitlines())
     built = [t for t in TARGETS if t not in skipped]

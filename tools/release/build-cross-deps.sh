@@ -174,6 +174,9 @@ build_zlib() {
     s=$(srcdir zlib)
     local defs="-DHAVE_STDARG_H"
     [ "$OS" = windows ] || defs="$defs -DHAVE_UNISTD_H"
+    # zutil.h of 1.2.13 takes any TARGET_OS_MAC for classic Mac OS and defines fdopen away,
+    # which breaks macOS's own stdio.h; naming fdopen as itself keeps that define out
+    [ "$OS" != darwin ] || defs="$defs -Dfdopen=fdopen"
     (cd "$1" && for f in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite infback \
             inffast inflate inftrees trees uncompr zutil; do
             "$CC" -c -w $defs "$s/$f.c" -o "$f.o" || exit 1
@@ -296,6 +299,10 @@ build_abseil() {
         grep -q 'no CoreFoundation' "$1/src/absl/time/internal/cctz/src/time_zone_lookup.cc" ||
             return 1
     fi
+    # zig's cc reads -march as one of its CPU names: the ARMv8 crypto extension (for abseil's
+    # hardware AES random engine) is asked for as a feature of the generic CPU instead
+    sed -i 's|"-march=armv8-a+crypto"|"-mcpu=generic+aes"|' \
+        "$1/src/absl/copts/GENERATED_AbseilCopts.cmake"
     cmake_build "$1/src" "$1/build" -DABSL_PROPAGATE_CXX_STD=ON -DABSL_ENABLE_INSTALL=ON
 }
 build_re2() {
