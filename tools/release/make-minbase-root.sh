@@ -5,7 +5,9 @@
 # run an arm64 binary against that root's own glibc. No -dev or library packages are added: the
 # roots hold only what minbase holds. Cached under ~/.cache/pulumi-secureapi/rootfs-*; made in a
 # temporary directory and renamed, so an interrupted run never leaves half a root. Needs root.
-# Usage: make-minbase-root.sh amd64|arm64; prints the root's path on its last line.
+# Usage: make-minbase-root.sh amd64|arm64; prints the root's path on its last line. The Debian
+# release is this machine's unless SECUREAPI_ROOTFS_SUITE names another (the release tests also
+# run the linux-amd64 binary in a bullseye root: Debian 11, glibc 2.31).
 set -euo pipefail
 ARCH=${1:?usage: make-minbase-root.sh amd64|arm64}
 . /etc/os-release

@@ -39,7 +39,7 @@ if [ "$TARGETS" = available ]; then
     if [ -f "$OUT/SKIPPED" ]; then
         log "############################################################################"
         log "NOT BUILT (their libraries are not built and cached on this machine, and a cold"
-        log "build of each takes about half an hour): $(tr '\n' ' ' <"$OUT/SKIPPED")"
+        log "build of each takes about 25 minutes): $(tr '\n' ' ' <"$OUT/SKIPPED")"
         log "tools/release/release.sh builds them; the test command then tests them too."
         log "############################################################################"
     fi
