@@ -216,9 +216,16 @@ build_cmocka() {
         darwin) defs="$defs -DHAVE_STRINGS_H -DHAVE_CLOCK_REALTIME -DHAVE_SIGLONGJMP -DHAVE_STRSIGNAL" ;;
         windows) defs="$defs -DHAVE_MALLOC_H" ;;
     esac
-    (cd "$1" && "$CC" -c $defs -I"$s/include" "$s/src/cmocka.c" -o cmocka.o &&
+    # cmocka 1.1.5 guesses uintptr_t's type by hand, wrongly for musl on arm64; like later
+    # cmocka, take stdint.h's where it was included (our tests and cmocka.c include it first)
+    mkdir "$1/include"
+    sed 's|^#if !defined(_UINTPTR_T) && !defined(_UINTPTR_T_DEFINED)$|& \&\& !defined(UINTPTR_MAX)|' \
+        "$s/include/cmocka.h" >"$1/include/cmocka.h"
+    grep -q 'defined(UINTPTR_MAX)' "$1/include/cmocka.h" || return 1
+    (cd "$1" && "$CC" -c $defs -include stdint.h -I"$1/include" -I"$s/include" "$s/src/cmocka.c" \
+            -o cmocka.o &&
         "$AR" rcs "$PREFIX/lib/libcmocka.a" cmocka.o) || return 1
-    cp "$s/include/cmocka.h" "$PREFIX/include/"
+    cp "$1/include/cmocka.h" "$PREFIX/include/"
     pcfile cmocka "$(srcversion cmocka)" -lcmocka
 }
 build_openssl() {
