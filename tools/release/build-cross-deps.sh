@@ -255,6 +255,17 @@ build_curl() {
     [ "$OS" != windows ] || extra=(--with-schannel=no "RC=llvm-windres-14 --target=$HOST")
     # Debian's series ends with the patches that make its GnuTLS and NSS flavours; like
     # debian/rules, take them off for the OpenSSL flavour.
+    if [ "$OS" = darwin ]; then
+        # curl 7.88 links CoreFoundation and SystemConfiguration on macOS for one call,
+        # SCDynamicStoreCopyProxies, made before resolving an IPv4 *literal* so that macOS
+        # synthesises its IPv6 form on NAT64 networks; the plugin connects to AWS by name (a
+        # literal only in tests), so it goes, and the binary loads nothing but libSystem
+        sed -i 's|^#    define CURL_OSX_CALL_COPYPROXIES 1$||' "$1/lib/curl_setup.h"
+        sed -i 's|^      LDFLAGS="$LDFLAGS -framework CoreFoundation -framework SystemConfiguration"$|      :|' \
+            "$1/m4/curl-sysconfig.m4"
+        ! grep -q 'CURL_OSX_CALL_COPYPROXIES 1\|framework SystemConfiguration' \
+            "$1/lib/curl_setup.h" "$1/m4/curl-sysconfig.m4" || return 1
+    fi
     (cd "$1" && patch -R -s -p1 <debian/patches/99_nss.patch &&
         patch -R -s -p1 <debian/patches/90_gnutls.patch && autoreconf -fi >/dev/null 2>&1 &&
         CFLAGS="-Wno-error=incompatible-pointer-types" \
