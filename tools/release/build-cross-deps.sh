@@ -188,7 +188,9 @@ build_pcre2() {
     cmake_build "$(srcdir pcre2)" "$1" -DPCRE2_BUILD_PCRE2_8=ON -DPCRE2_BUILD_PCRE2_16=OFF \
         -DPCRE2_BUILD_PCRE2_32=OFF -DPCRE2_SUPPORT_JIT=OFF -DPCRE2_BUILD_PCRE2GREP=OFF \
         -DPCRE2_BUILD_TESTS=OFF -DPCRE2_SUPPORT_LIBZ=OFF -DPCRE2_SUPPORT_LIBBZ2=OFF \
-        -DPCRE2_SUPPORT_LIBEDIT=OFF -DPCRE2_SUPPORT_LIBREADLINE=OFF
+        -DPCRE2_SUPPORT_LIBEDIT=OFF -DPCRE2_SUPPORT_LIBREADLINE=OFF || return 1
+    # its pkg-config file leaves out what a static link needs on Windows (else dllimport)
+    sed -i 's|^Cflags: \(.*\)$|Cflags: \1 -DPCRE2_STATIC|' "$PREFIX/lib/pkgconfig/libpcre2-8.pc"
 }
 build_cjson() {
     (cd "$1" && "$CC" -c "$(srcdir cjson)/cJSON.c" -o cJSON.o &&

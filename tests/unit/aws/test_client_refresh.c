@@ -23,6 +23,7 @@
 
 #include "aws/client.h"
 #include "aws/http.h"
+#include "base/platform.h"
 #include "fakes.h"
 
 #define T0 1440938160 /* 2015-08-30T12:36:00Z */
@@ -103,7 +104,7 @@ static int w_send(void *ctx, sa_aws_http_response *out, const sa_aws_http_reques
             return reply(out, 500, "{\"message\":\"endpoint down\"}");
         exp = (time_t)(atomic_load(&w->wall_ms) / 1000) + 3600;
         key_expiry[n] = exp;
-        gmtime_r(&exp, &tm);
+        sa_gmtime(&exp, &tm);
         strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
         snprintf(body, sizeof(body),
                  "{\"AccessKeyId\":\"ASIAKEY%d\",\"SecretAccessKey\":\"s%d\",\"Token\":\"t%d\","

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "aws/profile_file.h"
+#include "base/platform.h"
 #include "fakes.h"
 
 static void parse(sa_aws_profile_file *f, const char *text, sa_aws_profile_file_kind kind)
@@ -265,11 +266,18 @@ static void test_home_folder(void **state)
     assert_string_equal(sa_aws_shared_config_get(&c, "region"), "win-config");
     sa_aws_shared_config_dispose(&c);
 
-    fake_env_init(&env, both, files); /* HOME wins */
+    /* both set: the platform's own variable wins (HOME on POSIX, USERPROFILE on Windows, as
+     * the AWS CLI's expanduser does) */
+    fake_env_init(&env, both, files);
     assert_int_equal(sa_aws_shared_config_load(&c, NULL, NULL, NULL, &env.env, &err), SA_OK);
-    assert_string_equal(c.credentials_path, "/home/u/.aws/credentials");
-    assert_string_equal(sa_aws_shared_config_get(&c, "aws_access_key_id"), "posix");
-    assert_false(c.config_found);
+    if (strcmp(sa_platform_home_variable(0), "HOME") == 0) {
+        assert_string_equal(c.credentials_path, "/home/u/.aws/credentials");
+        assert_string_equal(sa_aws_shared_config_get(&c, "aws_access_key_id"), "posix");
+        assert_false(c.config_found);
+    } else {
+        assert_string_equal(c.credentials_path, "C:\\Users\\me/.aws/credentials");
+        assert_string_equal(sa_aws_shared_config_get(&c, "aws_access_key_id"), "win");
+    }
     sa_aws_shared_config_dispose(&c);
 
     fake_env_init(&env, windows_env_files, files);

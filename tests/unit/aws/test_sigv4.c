@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "aws/sigv4.h"
+#include "base/platform.h"
 
 extern const char sa_test_sigv4_dir[];
 
@@ -170,7 +171,7 @@ static time_t vector_time(void)
     tm.tm_mday = 30;
     tm.tm_hour = 12;
     tm.tm_min = 36;
-    return timegm(&tm);
+    return sa_timegm(&tm);
 }
 
 static void assert_text_equal(const char *what, const char *name, const char *expected,
