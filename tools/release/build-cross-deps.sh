@@ -316,6 +316,11 @@ build_abseil() {
         sed -i 's|^#if defined(__APPLE__)$|#if 0 /* no CoreFoundation: build-cross-deps.sh */|' \
             "$1/src/absl/time/internal/cctz/src/time_zone_lookup.cc"
         sed -i 's|^  find_library(CoreFoundation CoreFoundation)$||' "$1/src/absl/time/CMakeLists.txt"
+        # On Apple, abseil passes every architecture's AES flags at once behind -Xarch_<arch>,
+        # which zig's cc does not filter: take the one-architecture choice other systems get
+        sed -i 's|^if(APPLE AND CMAKE_CXX_COMPILER_ID MATCHES \[\[Clang\]\])$|if(FALSE)|' \
+            "$1/src/absl/copts/AbseilConfigureCopts.cmake"
+        grep -q '^if(FALSE)$' "$1/src/absl/copts/AbseilConfigureCopts.cmake" || return 1
         grep -q 'no CoreFoundation' "$1/src/absl/time/internal/cctz/src/time_zone_lookup.cc" ||
             return 1
     fi
