@@ -238,10 +238,26 @@ build_openssl() {
         darwin-amd64) t=darwin64-x86_64-cc ;;
         darwin-arm64) t=darwin64-arm64-cc ;;
         windows-amd64) t=mingw64 ;;
-        windows-arm64) t=mingwarm64 ;;
+        windows-arm64) t=mingwarm64-zig ;;
     esac
     cp -a "$(srcdir openssl)/." "$1/"
-    (cd "$1" && CROSS_COMPILE="" ./Configure "$t" no-shared no-tests no-engine no-dso no-module \
+    # OpenSSL 3.0 has no target for Windows on ARM64 with MinGW: mingw64's, for 64-bit ARM and
+    # its C code (no x86-64 assembly, no -m64)
+    cat >"$1/mingwarm64-zig.conf" <<'CONF'
+my %targets = (
+    "mingwarm64-zig" => {
+        inherit_from     => [ "mingw-common" ],
+        sys_id           => "MINGW64",
+        bn_ops           => add("SIXTY_FOUR_BIT"),
+        asm_arch         => undef,
+        perlasm_scheme   => undef,
+        multilib         => "64",
+    },
+);
+CONF
+    local extra=()
+    [ "$TARGET" != windows-arm64 ] || extra=(--config="$1/mingwarm64-zig.conf" no-asm)
+    (cd "$1" && CROSS_COMPILE="" ./Configure "$t" "${extra[@]}" no-shared no-tests no-engine no-dso no-module \
             no-legacy no-comp no-ssl3 no-dtls no-srp no-psk no-ui-console \
             --prefix="$PREFIX" --libdir=lib --openssldir=/etc/ssl >configure.out 2>&1 ||
             { tail -20 configure.out >&2; exit 1; }
