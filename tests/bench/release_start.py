@@ -21,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 from harness.plugin import loopback_only_env  # noqa: E402
+from harness.wine import make_prefix  # noqa: E402
 
 RUNS = int(os.environ.get("SECUREAPI_BENCH_STARTS", "50"))
 
@@ -66,10 +67,7 @@ def main():
         cases["release, static (linux-arm64 under qemu-user)"] = ["qemu-aarch64-static",
                                                                    str(bins["linux-arm64"])]
     if "windows-amd64" in bins and shutil.which("wine"):
-        prefix = work / "wineprefix"
-        env = {**env, "WINEPREFIX": str(prefix), "WINEDEBUG": "-all",
-               "WINEDLLOVERRIDES": "mscoree,mshtml=", "WINEARCH": "win64"}
-        subprocess.run(["wineboot", "-i"], env=env, check=True, capture_output=True)
+        env = {**env, **make_prefix(work / "wineprefix")}
         cases["release (windows-amd64 under wine 8)"] = ["wine", str(bins["windows-amd64"])]
     times = {k: [] for k in cases}
     for argv in cases.values():  # one warm-up each: page cache

@@ -7,7 +7,6 @@ answers GetPluginInfo, GetSchema and Configure, and deploys and destroys a stack
 over gRPC from Linux. (wine cannot run arm64 PE on amd64: windows-arm64 gets the checks alone.)"""
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -19,6 +18,7 @@ from pulumi.runtime.proto import provider_pb2
 from harness.plugin import start_configured, struct
 from harness.resource import TYPE, URN
 from harness.stack_checks import REGION, check_stack_in_moto, everything
+from harness.wine import make_prefix
 from release.common import REPO, answers_info_and_schema
 
 MACHINE = {"windows-amd64": "IMAGE_FILE_MACHINE_AMD64", "windows-arm64": "IMAGE_FILE_MACHINE_ARM64"}
@@ -66,21 +66,15 @@ def test_pe_imports_only_system_dlls(unpacked, target):
 
 @pytest.fixture(scope="module")
 def wine_env(tmp_path_factory) -> dict:
-    """A headless wine prefix of its own (about 6 s to make)."""
-    prefix = tmp_path_factory.mktemp("wineprefix")
-    env = {**os.environ, "WINEPREFIX": str(prefix), "WINEDEBUG": "-all",
-           "WINEDLLOVERRIDES": "mscoree,mshtml=", "WINEARCH": "win64"}
-    env.pop("DISPLAY", None)
-    subprocess.run(["wineboot", "-i"], env=env, check=True, capture_output=True, timeout=300)
-    return env
+    """A headless wine prefix of its own (harness/wine.py): its variables."""
+    return make_prefix(tmp_path_factory.mktemp("wineprefix"))
 
 
 def test_windows_amd64_serves_and_deploys_under_wine(unpacked, version, wine_env, aws, engine,
                                                      tmp_path):
     binary = unpacked("windows-amd64")
-    wine = {k: wine_env[k] for k in ("WINEPREFIX", "WINEDEBUG", "WINEDLLOVERRIDES", "WINEARCH")}
     plugin = start_configured(binary, engine, tmp_path / "plugin.stderr",
-                              {**aws.client_env(REGION), **wine}, wrapper=["wine"])
+                              {**aws.client_env(REGION), **wine_env}, wrapper=["wine"])
     try:
         answers_info_and_schema(plugin, version)
         inputs = plugin.stub.Check(provider_pb2.CheckRequest(

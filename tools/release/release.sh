@@ -44,9 +44,9 @@ if [ "$TARGETS" = available ]; then
         log "############################################################################"
     fi
 fi
+tools=$(bash "$REPO/tools/release/install-cross-tools.sh" | tail -1)
 for target in $TARGETS; do
     bdir=$(bash "$REPO/tools/release/build-binary.sh" "$target" | tail -1)
-    tools=$(bash "$REPO/tools/release/install-cross-tools.sh" | tail -1)
     rm -rf "$bdir/stage"
     "$tools/meson" install -C "$bdir" --no-rebuild --destdir "$bdir/stage" >/dev/null
     version=$("$tools/meson" introspect --projectinfo "$bdir" |
