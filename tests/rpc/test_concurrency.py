@@ -117,10 +117,10 @@ def test_custom_timeout_bounds_a_blocked_create(plugin, slow):
 
 
 def test_reconfigure_while_creates_are_in_flight(configured_plugin, aws):
-    """The AWS client is shared by reference: Configure (again and again until the Creates
-    end, each with another httpTimeoutSeconds) replaces the provider's client while three Creates use the old ones; every
-    Create finishes on the client it started with, and none is freed under it (run under ASan and
-    valgrind in tests/check.sh)."""
+    """The AWS client is shared by reference: Configure (again and again until the Creates end,
+    each with another httpTimeoutSeconds) replaces the provider's client while three Creates use
+    the old ones; every Create finishes on the client it started with, and none is freed under it
+    (run under ASan and valgrind in tests/check.sh)."""
     from harness.fault_proxy import FaultProxy
     from harness.resource import Stack
     from harness.stack_checks import check_stack_in_moto
@@ -152,6 +152,7 @@ def test_reconfigure_while_creates_are_in_flight(configured_plugin, aws):
             time.sleep(0.05)
         for t in threads:
             t.join(timeout=10)
+        assert not any(t.is_alive() for t in threads), "a Create did not end within 300 s"
         assert errors == []
         # the Creates ran through many client replacements, all three at once through several
         assert in_flight.count(3) >= 5, f"Creates in flight at each Configure: {in_flight}"
